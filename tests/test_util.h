@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace cpglake::testing {
 
@@ -25,5 +26,18 @@ class TempDir {
 
 // Reads a whole file; throws on failure.
 std::string ReadFileBytes(const std::filesystem::path& p);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // standard output (standard error passes through)
+};
+// Runs a shell command and captures its standard output.
+CommandResult RunCommand(const std::string& command);
+// Quotes a string for the shell.
+std::string ShellQuote(const std::string& s);
+// `node tools/oracle/duckdb.mjs <args>` from the source tree; the DuckDB oracle.
+CommandResult RunOracle(const std::string& args);
+// Splits text into lines (without the newline characters).
+std::vector<std::string> SplitLines(const std::string& text);
 
 }  // namespace cpglake::testing

@@ -20,6 +20,12 @@ Column::Column(TypePtr type) : type_(std::move(type)) {
   }
 }
 
+void Column::SetChild(size_t i, ColumnPtr child) {
+  CPGLAKE_CHECK(i < children_.size() && child->type()->Equals(*children_[i]->type()),
+                "SetChild with a different type");
+  children_[i] = std::move(child);
+}
+
 int64_t Column::null_count() const {
   if (type_->id() == TypeId::kNull) return length_;
   if (validity_.length() == 0) return 0;

@@ -61,6 +61,8 @@ class Column {
   const Column& child(size_t i) const { return *children_[i]; }
   Column& mutable_child(size_t i) { return *children_[i]; }
   const ColumnPtr& child_ptr(size_t i) const { return children_[i]; }
+  // Replaces child i (same type) — used by readers that assemble children separately.
+  void SetChild(size_t i, ColumnPtr child);
 
   // --- Appending -------------------------------------------------------------------------
   void Reserve(int64_t n);

@@ -1,0 +1,21 @@
+// cli/ — the `cpglake` command: a thin shell over the library. Each file registers the
+// subcommands of one area; every command's work is a library call.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace cpglake::cli {
+
+// Set by a subcommand's callback; main() runs it after parsing and maps errors to exit codes.
+using Action = std::function<int()>;
+
+struct GlobalOptions {
+  bool json = false;
+  bool quiet = false;
+  bool verbose = false;
+};
+
+void RegisterParquetCommands(CLI::App& app, GlobalOptions& global, Action& action);
+
+}  // namespace cpglake::cli
