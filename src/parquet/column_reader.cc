@@ -178,14 +178,17 @@ void AppendPlainFixed(const ReadNode& leaf, const uint8_t* src, int64_t n, Colum
       buf.resize(old + n * 8);
       int64_t* dst = reinterpret_cast<int64_t*>(buf.data() + old);
       for (int64_t i = 0; i < n; ++i) {
+        // Nanoseconds of the day + Julian day. Computed in wrapping 64-bit nanoseconds, then
+        // truncated to microseconds: what Spark, Arrow and DuckDB do, so even out-of-range
+        // values agree.
         uint64_t nanos;
         uint32_t julian;
         std::memcpy(&nanos, src + i * 12, 8);
         std::memcpy(&julian, src + i * 12 + 8, 4);
         constexpr int64_t kJulianEpoch = 2440588;
-        dst[i] = static_cast<int64_t>(
-            static_cast<uint64_t>(static_cast<int64_t>(julian) - kJulianEpoch) * 86400000000ULL +
-            nanos / 1000);
+        uint64_t ns = static_cast<uint64_t>(static_cast<int64_t>(julian) - kJulianEpoch) *
+                          86400000000000ULL + nanos;
+        dst[i] = static_cast<int64_t>(ns) / 1000;
       }
       out->SetLength(out->length() + n);
       return;

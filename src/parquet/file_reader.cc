@@ -1,5 +1,6 @@
 #include "parquet/file_reader.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/error.h"
@@ -113,9 +114,23 @@ void ParquetFileReader::ReadFooter() {
       }
     }
   }
-  if (total != metadata_.num_rows) {
-    throw CorruptData("row groups hold " + std::to_string(total) + " rows but the footer says " +
-                      std::to_string(metadata_.num_rows));
+  // Some writers leave the file-level count at 0; the row groups are authoritative.
+  metadata_.num_rows = total;
+  // Where each chunk may end at the latest: the next chunk's start or the footer. Some
+  // writers under-report total_compressed_size; pages are read up to this bound.
+  std::vector<int64_t> starts;
+  for (const auto& rg : metadata_.row_groups) {
+    for (const auto& cc : rg.columns) starts.push_back(ChunkStart(*cc.meta_data));
+  }
+  std::sort(starts.begin(), starts.end());
+  footer_start_ = size - 8 - footer_len;
+  chunk_limit_.clear();
+  for (const auto& rg : metadata_.row_groups) {
+    for (const auto& cc : rg.columns) {
+      int64_t s = ChunkStart(*cc.meta_data);
+      auto it = std::upper_bound(starts.begin(), starts.end(), s);
+      chunk_limit_.push_back(it == starts.end() ? footer_start_ : std::min(*it, footer_start_));
+    }
   }
 }
 
@@ -133,19 +148,24 @@ std::vector<int> ParquetFileReader::ResolveColumns(const std::vector<std::string
   return out;
 }
 
-LeafData ParquetFileReader::ReadLeaf(int rg, const ReadNode& leaf) const {
-  const auto& md = *metadata_.row_groups[rg].columns[leaf.leaf].meta_data;
+int64_t ParquetFileReader::ChunkStart(const ColumnMetaData& md) {
   int64_t start = md.data_page_offset;
   if (md.dictionary_page_offset && *md.dictionary_page_offset > 0 &&
       *md.dictionary_page_offset < start) {
     start = *md.dictionary_page_offset;
   }
-  int64_t len = md.total_compressed_size;
+  return start;
+}
+
+LeafData ParquetFileReader::ReadLeaf(int rg, const ReadNode& leaf) const {
+  const auto& md = *metadata_.row_groups[rg].columns[leaf.leaf].meta_data;
+  const int64_t start = ChunkStart(md);
+  int64_t limit = chunk_limit_[static_cast<size_t>(rg) * schema_->num_leaves() + leaf.leaf];
+  int64_t len = std::max(md.total_compressed_size, limit - start);
   const int64_t size = file_->Size();
-  if (start > size || len > size - start) {
-    // Some writers under-report; read to the end of the file at most.
-    len = size - start;
-  }
+  if (start >= footer_start_) throw CorruptData("column chunk starts inside the footer");
+  len = std::min(len, footer_start_ - start);
+  (void)size;
   std::vector<uint8_t> buf(static_cast<size_t>(len));
   file_->ReadAt(start, len, buf.data());
   return ReadColumnChunk(leaf, md, buf.data(), buf.size(), options_.limits);

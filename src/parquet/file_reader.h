@@ -65,12 +65,15 @@ class ParquetFileReader {
   ParquetFileReader(std::shared_ptr<storage::RandomAccessFile> file, ParquetReadOptions options);
   void ReadFooter();
   LeafData ReadLeaf(int rg, const ReadNode& leaf) const;
+  static int64_t ChunkStart(const ColumnMetaData& md);
 
   std::shared_ptr<storage::RandomAccessFile> file_;
   ParquetReadOptions options_;
   FileMetaData metadata_;
   std::unique_ptr<FileSchema> schema_;
   std::vector<const ReadNode*> leaf_nodes_;  // by leaf index
+  int64_t footer_start_ = 0;
+  std::vector<int64_t> chunk_limit_;  // by row group * leaves + leaf
 };
 
 }  // namespace cpglake::parquet

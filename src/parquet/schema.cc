@@ -242,6 +242,8 @@ struct Builder {
           value.kind = ReadNode::Kind::kLeaf;  // a map without values: all null
           value.type = DataType::Null();
           value.leaf = -1;
+          value.slot_rep = rrep;
+          value.slot_def = rdef;
         }
         value.name = "value";
         n.type = DataType::Map(columnar::Field("key", key.type, false), Field_(value));
