@@ -203,8 +203,7 @@ namespace {
 // Decodes the values of pages into the leaf's dense column.
 class PageDecoder {
  public:
-  PageDecoder(const ReadNode& leaf, const ColumnMetaData& meta)
-      : leaf_(leaf), meta_(meta), width_(PhysicalWidth(leaf)) {}
+  explicit PageDecoder(const ReadNode& leaf) : leaf_(leaf), width_(PhysicalWidth(leaf)) {}
 
   void SetDictionary(const uint8_t* data, size_t size, int32_t num_values, Encoding enc) {
     if (enc != Encoding::PLAIN && enc != Encoding::PLAIN_DICTIONARY) {
@@ -385,7 +384,6 @@ class PageDecoder {
   }
 
   const ReadNode& leaf_;
-  const ColumnMetaData& meta_;
   const int width_;
   columnar::ColumnPtr dict_;
   std::vector<uint32_t> indices_;
@@ -436,7 +434,7 @@ LeafData ReadColumnChunk(const ReadNode& leaf, const ColumnMetaData& meta,
                          const ColumnReadLimits& limits) {
   LeafData out;
   out.values = Column::Make(leaf.type);
-  PageDecoder decoder(leaf, meta);
+  PageDecoder decoder(leaf);
   const Codec codec = static_cast<Codec>(meta.codec);
   std::vector<uint8_t> page_buf;
   size_t pos = 0;
@@ -472,6 +470,7 @@ LeafData ReadColumnChunk(const ReadNode& leaf, const ColumnMetaData& meta,
         }
         return src;
       }
+      CheckDecompressedSize(codec, src, src_size, dst_size);
       page_buf.resize(dst_size);
       Decompress(codec, src, src_size, page_buf.data(), dst_size);
       return static_cast<const uint8_t*>(page_buf.data());

@@ -22,8 +22,10 @@ struct LeafData {
 };
 
 struct ColumnReadLimits {
-  // Largest page (compressed or not) accepted; larger claims are corrupt.
-  int64_t max_page_bytes = int64_t{1} << 30;
+  // Largest page (compressed or not) accepted; larger claims are corrupt. The default is
+  // the format's own limit (page sizes are int32); allocation is further guarded by
+  // CheckDecompressedSize, which rejects sizes the compressed bytes cannot produce.
+  int64_t max_page_bytes = 0x7fffffff;
 };
 
 // `chunk_bytes` holds the column chunk's pages starting at file offset `chunk_offset`.
