@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "columnar/bitmap.h"
+#include "columnar/buffer.h"
 #include "columnar/types.h"
 
 namespace cpglake::columnar {
@@ -91,10 +92,10 @@ class Column {
   void AppendRange(const Column& other, int64_t begin, int64_t end);
 
   // --- Raw access for bulk decoders ------------------------------------------------------
-  std::vector<uint8_t>& data_buffer() { return data_; }
-  const std::vector<uint8_t>& data_buffer() const { return data_; }
-  std::vector<int64_t>& offsets_buffer() { return offsets_; }
-  const std::vector<int64_t>& offsets() const { return offsets_; }
+  ByteBuffer& data_buffer() { return data_; }
+  const ByteBuffer& data_buffer() const { return data_; }
+  OffsetBuffer& offsets_buffer() { return offsets_; }
+  const OffsetBuffer& offsets() const { return offsets_; }
   // Empty means "all valid"; otherwise exactly length() bits.
   Bitmap& validity_buffer() { return validity_; }
   const Bitmap& validity() const { return validity_; }
@@ -115,8 +116,8 @@ class Column {
   TypePtr type_;
   int64_t length_ = 0;
   Bitmap validity_;
-  std::vector<uint8_t> data_;
-  std::vector<int64_t> offsets_;  // length + 1 entries for strings, binaries, lists, maps
+  ByteBuffer data_;
+  OffsetBuffer offsets_;  // length + 1 entries for strings, binaries, lists, maps
   std::vector<ColumnPtr> children_;
 };
 

@@ -178,17 +178,18 @@ void AppendPlainFixed(const ReadNode& leaf, const uint8_t* src, int64_t n, Colum
       buf.resize(old + n * 8);
       int64_t* dst = reinterpret_cast<int64_t*>(buf.data() + old);
       for (int64_t i = 0; i < n; ++i) {
-        // Nanoseconds of the day + Julian day. Computed in wrapping 64-bit nanoseconds, then
-        // truncated to microseconds: what Spark, Arrow and DuckDB do, so even out-of-range
-        // values agree.
-        uint64_t nanos;
+        // Nanoseconds of the day (signed 64-bit, as Impala and Spark write it) + Julian day.
+        // Micros = days * 86400e6 + nanos / 1000 (truncated), in wrapping 64-bit arithmetic:
+        // what Arrow and DuckDB compute, so even out-of-range values agree.
+        int64_t nanos;
         uint32_t julian;
         std::memcpy(&nanos, src + i * 12, 8);
         std::memcpy(&julian, src + i * 12 + 8, 4);
         constexpr int64_t kJulianEpoch = 2440588;
-        uint64_t ns = static_cast<uint64_t>(static_cast<int64_t>(julian) - kJulianEpoch) *
-                          86400000000000ULL + nanos;
-        dst[i] = static_cast<int64_t>(ns) / 1000;
+        uint64_t us = static_cast<uint64_t>(static_cast<int64_t>(julian) - kJulianEpoch) *
+                          86400000000ULL +
+                      static_cast<uint64_t>(nanos / 1000);
+        dst[i] = static_cast<int64_t>(us);
       }
       out->SetLength(out->length() + n);
       return;
@@ -265,9 +266,42 @@ class PageDecoder {
       AppendBooleans(tmp.data(), n, out);
       return;
     }
+    if (leaf_.physical == Type::BYTE_ARRAY && leaf_.conversion == LeafConversion::kBytes) {
+      // Two passes: validate lengths and size the buffers once, then copy.
+      size_t pos = 0, total = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        if (size - pos < 4) throw CorruptData("PLAIN byte array page ends inside a length");
+        uint32_t len;
+        std::memcpy(&len, data + pos, 4);
+        pos += 4;
+        if (len > size - pos) {
+          throw CorruptData("PLAIN byte array value of " + std::to_string(len) +
+                            " bytes runs past the page (" + std::to_string(size - pos) +
+                            " left)");
+        }
+        pos += len;
+        total += len;
+      }
+      auto& bytes = out->data_buffer();
+      auto& offs = out->offsets_buffer();
+      size_t at = bytes.size();
+      bytes.resize(at + total);
+      offs.resize(offs.size() + n);
+      int64_t* o = offs.data() + offs.size() - n;
+      pos = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        uint32_t len;
+        std::memcpy(&len, data + pos, 4);
+        std::memcpy(bytes.data() + at, data + pos + 4, len);
+        pos += 4 + len;
+        at += len;
+        o[i] = static_cast<int64_t>(at);
+      }
+      out->SetLength(out->length() + n);
+      return;
+    }
     if (leaf_.physical == Type::BYTE_ARRAY) {
       size_t pos = 0;
-      if (leaf_.conversion == LeafConversion::kBytes) out->Reserve(n);
       for (int64_t i = 0; i < n; ++i) {
         if (size - pos < 4) throw CorruptData("PLAIN byte array page ends inside a length");
         uint32_t len;
@@ -326,7 +360,24 @@ class PageDecoder {
       }
       out->SetLength(out->length() + n);
     } else {
-      for (int64_t i = 0; i < n; ++i) out->AppendString(dict_->GetString(indices_[i]));
+      const int64_t* doffs = dict_->offsets().data();
+      const uint8_t* dbytes = dict_->data_buffer().data();
+      size_t total = 0;
+      for (int64_t i = 0; i < n; ++i) total += doffs[indices_[i] + 1] - doffs[indices_[i]];
+      auto& bytes = out->data_buffer();
+      auto& offs = out->offsets_buffer();
+      size_t at = bytes.size();
+      bytes.resize(at + total);
+      offs.resize(offs.size() + n);
+      int64_t* o = offs.data() + offs.size() - n;
+      uint8_t* dst = bytes.data();
+      for (int64_t i = 0; i < n; ++i) {
+        const int64_t b = doffs[indices_[i]], len = doffs[indices_[i] + 1] - b;
+        std::memcpy(dst + at, dbytes + b, len);
+        at += len;
+        o[i] = static_cast<int64_t>(at);
+      }
+      out->SetLength(out->length() + n);
     }
   }
 

@@ -459,10 +459,14 @@ void EncodePlain(const PhysicalValues& pv, Type phys, int64_t b, int64_t e, std:
 }
 
 // Min/max over the physical values in the column's sort order.
-void ComputeStatistics(const WriteNode& n, const PhysicalValues& pv, int64_t null_count,
+// With a dictionary, only its entries (`subset`) need looking at: they are every distinct value.
+void ComputeStatistics(const WriteNode& n, const PhysicalValues& pv,
+                       const std::vector<int64_t>* subset, int64_t null_count,
                        const WriterOptions& opt, Statistics* st) {
   st->null_count = null_count;
   if (pv.count == 0 || n.type->id() == TypeId::kNull) return;
+  const int64_t count = subset ? static_cast<int64_t>(subset->size()) : pv.count;
+  auto at = [&](int64_t k) { return subset ? (*subset)[k] : k; };
   auto set = [&](std::string mn, std::string mx, bool legacy) {
     st->min_value = mn;
     st->max_value = mx;
@@ -474,14 +478,15 @@ void ComputeStatistics(const WriteNode& n, const PhysicalValues& pv, int64_t nul
   switch (n.physical) {
     case Type::BOOLEAN: {
       bool any_true = false, any_false = false;
-      for (int64_t i = 0; i < pv.count; ++i) (pv.fixed[i] ? any_true : any_false) = true;
+      for (int64_t k = 0; k < count; ++k) (pv.fixed[at(k)] ? any_true : any_false) = true;
       set(std::string(1, any_false ? 0 : 1), std::string(1, any_true ? 1 : 0), true);
       return;
     }
     case Type::INT32:
     case Type::INT64: {
       int64_t imin = 0, imax = 0;
-      for (int64_t i = 0; i < pv.count; ++i) {
+      for (int64_t k = 0; k < count; ++k) {
+        const int64_t i = at(k);
         int64_t v;
         if (pv.width == 4) {
           int32_t x;
@@ -490,8 +495,8 @@ void ComputeStatistics(const WriteNode& n, const PhysicalValues& pv, int64_t nul
         } else {
           std::memcpy(&v, pv.fixed.data() + i * 8, 8);
         }
-        if (i == 0 || v < imin) imin = v;
-        if (i == 0 || v > imax) imax = v;
+        if (k == 0 || v < imin) imin = v;
+        if (k == 0 || v > imax) imax = v;
       }
       std::string mn(pv.width, '\0'), mx(pv.width, '\0');
       if (pv.width == 4) {
@@ -509,7 +514,8 @@ void ComputeStatistics(const WriteNode& n, const PhysicalValues& pv, int64_t nul
     case Type::DOUBLE: {
       bool any = false;
       double dmin = 0, dmax = 0;
-      for (int64_t i = 0; i < pv.count; ++i) {
+      for (int64_t k = 0; k < count; ++k) {
+        const int64_t i = at(k);
         double v;
         if (pv.width == 4) {
           float f;
@@ -546,8 +552,9 @@ void ComputeStatistics(const WriteNode& n, const PhysicalValues& pv, int64_t nul
         if (na != nb) return na;
         return a < b;
       };
-      int64_t imin = 0, imax = 0;
-      for (int64_t i = 1; i < pv.count; ++i) {
+      int64_t imin = at(0), imax = at(0);
+      for (int64_t k = 1; k < count; ++k) {
+        const int64_t i = at(k);
         if (less(pv.views[i], pv.views[imin])) imin = i;
         if (less(pv.views[imax], pv.views[i])) imax = i;
       }
@@ -555,8 +562,9 @@ void ComputeStatistics(const WriteNode& n, const PhysicalValues& pv, int64_t nul
       return;
     }
     case Type::BYTE_ARRAY: {
-      int64_t imin = 0, imax = 0;
-      for (int64_t i = 1; i < pv.count; ++i) {
+      int64_t imin = at(0), imax = at(0);
+      for (int64_t k = 1; k < count; ++k) {
+        const int64_t i = at(k);
         // std::string_view compares chars via char_traits<char>, which is unsigned-byte order.
         if (pv.views[i] < pv.views[imin]) imin = i;
         if (pv.views[imax] < pv.views[i]) imax = i;
@@ -712,7 +720,8 @@ EncodedChunk EncodeChunk(const WriteNode& n, const LeafBuffer& lb, const WriterO
                             : std::vector<Encoding>{Encoding::PLAIN, Encoding::RLE};
   if (opt.write_statistics) {
     Statistics st;
-    ComputeStatistics(n, pv, lb.num_entries - pv.count, opt, &st);
+    ComputeStatistics(n, pv, use_dict ? &dict_entries : nullptr, lb.num_entries - pv.count, opt,
+                      &st);
     meta.statistics = st;
   }
   return chunk;
@@ -752,7 +761,6 @@ ParquetWriter::ParquetWriter(storage::WritableFile* sink, columnar::Schema schem
   metadata_.created_by = options_.created_by;
   for (const auto& [k, v] : options_.key_value_metadata) metadata_.key_value_metadata.push_back({k, v});
   metadata_.column_orders.assign(next_leaf, ColumnOrder{});
-  pending_ = RecordBatch::MakeEmpty(schema_);
   sink_->Append("PAR1", 4);
 }
 
@@ -766,28 +774,34 @@ void ParquetWriter::Write(const RecordBatch& batch) {
   }
   int64_t begin = 0;
   while (begin < batch.num_rows()) {
-    int64_t room = options_.row_group_rows - pending_.num_rows();
+    int64_t room = options_.row_group_rows - pending_rows_;
     int64_t end = std::min(batch.num_rows(), begin + std::max<int64_t>(room, 1));
-    if (begin == 0 && end == batch.num_rows() && pending_.num_rows() == 0) {
-      pending_.Append(batch);
-    } else {
-      pending_.Append(batch.Slice(begin, end));
-    }
+    // Whole batches are kept by reference (columns are shared, never modified); only a
+    // batch split across row groups is copied.
+    pending_.push_back(begin == 0 && end == batch.num_rows() ? batch : batch.Slice(begin, end));
+    pending_rows_ += end - begin;
+    pending_bytes_ += pending_.back().ByteSize();
     begin = end;
-    if (pending_.num_rows() >= options_.row_group_rows ||
-        pending_.ByteSize() >= options_.row_group_bytes) {
+    if (pending_rows_ >= options_.row_group_rows || pending_bytes_ >= options_.row_group_bytes) {
       FlushRowGroup();
     }
   }
 }
 
 void ParquetWriter::FlushRowGroup() {
-  const int64_t rows = pending_.num_rows();
+  const int64_t rows = pending_rows_;
   if (rows == 0) return;
+  RecordBatch group = pending_.size() == 1 ? pending_[0] : RecordBatch::MakeEmpty(schema_);
+  if (pending_.size() > 1) {
+    for (const auto& b : pending_) group.Append(b);
+  }
+  pending_.clear();
+  pending_rows_ = 0;
+  pending_bytes_ = 0;
   std::vector<LeafBuffer> leaves(impl_->leaves.size());
   Shredder shredder(&leaves);
   for (size_t f = 0; f < impl_->fields.size(); ++f) {
-    shredder.ShredTopLevel(impl_->fields[f], pending_.column_ptr(f));
+    shredder.ShredTopLevel(impl_->fields[f], group.column_ptr(f));
   }
   std::vector<EncodedChunk> chunks(leaves.size());
   std::atomic<size_t> next{0};
@@ -831,7 +845,6 @@ void ParquetWriter::FlushRowGroup() {
   metadata_.row_groups.push_back(std::move(rg));
   metadata_.num_rows += rows;
   rows_written_ += rows;
-  pending_ = RecordBatch::MakeEmpty(schema_);
 }
 
 const FileMetaData& ParquetWriter::Close() {

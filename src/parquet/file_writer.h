@@ -67,7 +67,9 @@ class ParquetWriter {
   columnar::Schema schema_;
   WriterOptions options_;
   std::unique_ptr<Impl> impl_;
-  columnar::RecordBatch pending_;
+  std::vector<columnar::RecordBatch> pending_;  // rows of the next row group
+  int64_t pending_rows_ = 0;
+  int64_t pending_bytes_ = 0;
   FileMetaData metadata_;
   int64_t rows_written_ = 0;
   bool closed_ = false;

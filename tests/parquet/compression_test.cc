@@ -16,13 +16,15 @@
 namespace cpglake::parquet {
 namespace {
 
-const Codec kCodecs[] = {Codec::kUncompressed, Codec::kSnappy, Codec::kGzip, Codec::kBrotli,
+const Codec kCodecs[] = {Codec::kUncompressed, Codec::kSnappy, Codec::kGzip,  Codec::kBrotli,
                          Codec::kLz4,          Codec::kZstd,   Codec::kLz4Raw};
 
 const Codec kCompressingCodecs[] = {Codec::kSnappy, Codec::kGzip, Codec::kBrotli,
                                     Codec::kLz4,    Codec::kZstd, Codec::kLz4Raw};
 
-const uint8_t* U8(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
+const uint8_t* U8(const std::string& s) {
+  return reinterpret_cast<const uint8_t*>(s.data());
+}
 
 // Text-like data that compresses a few times over.
 std::string Compressible(std::mt19937_64& rng, size_t n) {
@@ -163,8 +165,7 @@ TEST_P(CodecTest, DecompressionBombIsCorrupt) {
   EXPECT_THROW(DecompressChecked(codec, compressed, 1 << 20), CorruptData);
   // A page header claiming more than kMaxPageSize is refused before anything is written.
   std::vector<uint8_t> small(16);
-  EXPECT_THROW(Decompress(codec, U8(compressed), compressed.size(), small.data(),
-                          kMaxPageSize + 1),
+  EXPECT_THROW(Decompress(codec, U8(compressed), compressed.size(), small.data(), kMaxPageSize + 1),
                CorruptData);
   EXPECT_THROW(CheckDecompressedSize(codec, U8(compressed), compressed.size(), kMaxPageSize + 1),
                CorruptData);
@@ -172,7 +173,8 @@ TEST_P(CodecTest, DecompressionBombIsCorrupt) {
 
 INSTANTIATE_TEST_SUITE_P(AllCodecs, CodecTest, ::testing::ValuesIn(kCodecs), CodecParamName);
 
-// ---- Names ---------------------------------------------------------------------------------------
+// ---- Names
+// ---------------------------------------------------------------------------------------
 
 TEST(CodecNameTest, NamesAndParsing) {
   EXPECT_EQ(CodecName(Codec::kLz4Raw), "LZ4_RAW");
@@ -211,7 +213,8 @@ TEST(CodecNameTest, LzoAndUnknownAreUnsupported) {
   EXPECT_THROW(Compress(static_cast<Codec>(-1), buf, 4, &out), Unsupported);
 }
 
-// ---- Levels ----------------------------------------------------------------------------------------
+// ---- Levels
+// ----------------------------------------------------------------------------------------
 
 TEST(CompressionLevelTest, ValidLevelsRoundTrip) {
   std::mt19937_64 rng(83);
@@ -312,9 +315,8 @@ TEST(Lz4Test, FallsBackToRawBlockAndFrame) {
     const std::string input = Compressible(rng, n);
     // A bare LZ4 block, as old parquet-cpp wrote for codec LZ4.
     std::string block(static_cast<size_t>(LZ4_compressBound(static_cast<int>(n))), '\0');
-    block.resize(static_cast<size_t>(LZ4_compress_default(input.data(), block.data(),
-                                                          static_cast<int>(n),
-                                                          static_cast<int>(block.size()))));
+    block.resize(static_cast<size_t>(LZ4_compress_default(
+        input.data(), block.data(), static_cast<int>(n), static_cast<int>(block.size()))));
     EXPECT_EQ(DecompressChecked(Codec::kLz4, block, n), input);
     // The same block is what LZ4_RAW is.
     EXPECT_EQ(DecompressChecked(Codec::kLz4Raw, block, n), input);
@@ -323,8 +325,7 @@ TEST(Lz4Test, FallsBackToRawBlockAndFrame) {
     frame.resize(LZ4F_compressFrame(frame.data(), frame.size(), input.data(), n, nullptr));
     EXPECT_EQ(DecompressChecked(Codec::kLz4, frame, n), input);
     EXPECT_THROW(DecompressChecked(Codec::kLz4, frame, n + 1), CorruptData);
-    EXPECT_THROW(DecompressChecked(Codec::kLz4, frame.substr(0, frame.size() - 1), n),
-                 CorruptData);
+    EXPECT_THROW(DecompressChecked(Codec::kLz4, frame.substr(0, frame.size() - 1), n), CorruptData);
   }
 }
 
@@ -350,8 +351,8 @@ TEST(DecompressionBombTest, ImplausibleRatiosAreRefusedBeforeDecoding) {
   std::mt19937_64 rng(107);
   const std::string input = Compressible(rng, 1000);
   std::vector<uint8_t> small(8);
-  for (const Codec codec : {Codec::kGzip, Codec::kLz4, Codec::kLz4Raw, Codec::kZstd,
-                            Codec::kSnappy, Codec::kUncompressed}) {
+  for (const Codec codec : {Codec::kGzip, Codec::kLz4, Codec::kLz4Raw, Codec::kZstd, Codec::kSnappy,
+                            Codec::kUncompressed}) {
     const std::string compressed = CompressString(codec, input);
     EXPECT_THROW(CheckDecompressedSize(codec, U8(compressed), compressed.size(), 900 << 20),
                  CorruptData)

@@ -16,9 +16,13 @@ namespace {
 
 constexpr int64_t kLengths[] = {0, 1, 7, 8, 9, 127, 128, 129, 1000, 100000};
 
-std::vector<uint8_t> Bytes(const std::string& s) { return {s.begin(), s.end()}; }
+std::vector<uint8_t> Bytes(const std::string& s) {
+  return {s.begin(), s.end()};
+}
 
-std::string Str(const std::vector<uint8_t>& v) { return {v.begin(), v.end()}; }
+std::string Str(const std::vector<uint8_t>& v) {
+  return {v.begin(), v.end()};
+}
 
 // An exactly sized heap copy, so that ASan sees any read past the end.
 std::vector<uint8_t> Exact(const std::string& s, size_t n) {
@@ -207,8 +211,8 @@ TYPED_TEST(DeltaBinaryPackedTest, TruncatedAtEveryOffset) {
 
 TYPED_TEST(DeltaBinaryPackedTest, BitWidthBeyondTheTypeIsCorrupt) {
   const int bits = sizeof(TypeParam) * 8;
-  std::vector<uint8_t> in = {0x80, 0x01, 0x04, 0x05, 0x02, 0x00,
-                             static_cast<uint8_t>(bits + 1), 0x00, 0x00, 0x00};
+  std::vector<uint8_t> in = {0x80, 0x01, 0x04, 0x05, 0x02, 0x00, static_cast<uint8_t>(bits + 1),
+                             0x00, 0x00, 0x00};
   in.resize(in.size() + 32 * (bits + 1) / 8, 0xff);
   DeltaBitPackDecoder<TypeParam> decoder(in.data(), in.size());
   std::vector<TypeParam> out(5);
@@ -240,18 +244,19 @@ TYPED_TEST(DeltaBinaryPackedTest, RandomBytesNeverCrash) {
   }
 }
 
-// ---- Hostile headers -----------------------------------------------------------------------------
+// ---- Hostile headers
+// -----------------------------------------------------------------------------
 
 TEST(DeltaBinaryPackedHostileTest, InvalidHeaders) {
   const std::vector<std::vector<uint8_t>> bad = {
-      {},                                                   // empty
-      {0x80, 0x01, 0x04},                                   // truncated
-      {0x00, 0x04, 0x05, 0x02},                             // block size 0
-      {0x64, 0x04, 0x05, 0x02},                             // block size 100
-      {0x80, 0x80, 0x80, 0x80, 0x10, 0x04, 0x05, 0x02},     // block size 2^32
-      {0x80, 0x01, 0x00, 0x05, 0x02},                       // no miniblocks
-      {0x80, 0x01, 0x03, 0x05, 0x02},                       // 128 / 3
-      {0x80, 0x01, 0x08, 0x05, 0x02},                       // 16 values per miniblock
+      {},                                                // empty
+      {0x80, 0x01, 0x04},                                // truncated
+      {0x00, 0x04, 0x05, 0x02},                          // block size 0
+      {0x64, 0x04, 0x05, 0x02},                          // block size 100
+      {0x80, 0x80, 0x80, 0x80, 0x10, 0x04, 0x05, 0x02},  // block size 2^32
+      {0x80, 0x01, 0x00, 0x05, 0x02},                    // no miniblocks
+      {0x80, 0x01, 0x03, 0x05, 0x02},                    // 128 / 3
+      {0x80, 0x01, 0x08, 0x05, 0x02},                    // 16 values per miniblock
       {0x80, 0x01, 0x04, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
       {0x80, 0x01, 0x04, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x02},
   };
@@ -264,8 +269,8 @@ TEST(DeltaBinaryPackedHostileTest, InvalidHeaders) {
 
 TEST(DeltaBinaryPackedHostileTest, LyingValueCount) {
   // 2^32 - 1 values declared, one block of zero-width miniblocks present.
-  std::vector<uint8_t> in = {0x80, 0x01, 0x04, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x02,
-                             0x00, 0x00, 0x00, 0x00, 0x00};
+  std::vector<uint8_t> in = {0x80, 0x01, 0x04, 0xff, 0xff, 0xff, 0xff,
+                             0x0f, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00};
   DeltaBitPackDecoder<int32_t> decoder(in.data(), in.size());
   EXPECT_EQ(decoder.total_values(), 0xffffffffLL);
   std::vector<int32_t> out(1000);
@@ -276,8 +281,8 @@ TEST(DeltaBinaryPackedHostileTest, LyingValueCount) {
 TEST(DeltaBinaryPackedHostileTest, ArbitraryWidthsOfUnusedMiniblocksAndPadding) {
   // The spec says readers must accept any bit width byte for unused miniblocks, and any bits
   // in the padding of the last miniblock.
-  std::vector<uint8_t> in = {0x80, 0x01, 0x04, 0x05, 0x02, 0x02, 0x01, 0xff, 0xee, 0xdd,
-                             0xf0, 0xff, 0xff, 0xff};
+  std::vector<uint8_t> in = {0x80, 0x01, 0x04, 0x05, 0x02, 0x02, 0x01,
+                             0xff, 0xee, 0xdd, 0xf0, 0xff, 0xff, 0xff};
   DeltaBitPackDecoder<int32_t> decoder(in.data(), in.size());
   std::vector<int32_t> out(5);
   ASSERT_EQ(decoder.GetBatch(out.data(), 5), 5);
@@ -289,8 +294,11 @@ TEST(DeltaBinaryPackedHostileTest, ArbitraryWidthsOfUnusedMiniblocksAndPadding) 
 TEST(DeltaBinaryPackedHostileTest, WrapsLikeTwosComplement) {
   // min delta and deltas that overflow int32 arithmetic must wrap, not trap.
   const std::vector<int32_t> values = {std::numeric_limits<int32_t>::min(),
-                                       std::numeric_limits<int32_t>::max(), -1, 0,
-                                       std::numeric_limits<int32_t>::min(), 1};
+                                       std::numeric_limits<int32_t>::max(),
+                                       -1,
+                                       0,
+                                       std::numeric_limits<int32_t>::min(),
+                                       1};
   const std::string encoded = EncodeInts(values);
   EXPECT_EQ(DecodeInts<int32_t>(Bytes(encoded), 6), values);
 }
@@ -303,8 +311,8 @@ TEST(DeltaLengthByteArrayTest, SpecExample) {
   std::string encoded;
   encoder.Finish(&encoded);
   // DeltaEncoding(5, 5, 6, 6): deltas 0, 1, 0 at min delta 0 need 1 bit.
-  std::vector<uint8_t> expected = {0x80, 0x01, 0x04, 0x04, 0x0A, 0x00, 0x01, 0x00,
-                                   0x00, 0x00, 0x02, 0x00, 0x00, 0x00};
+  std::vector<uint8_t> expected = {0x80, 0x01, 0x04, 0x04, 0x0A, 0x00, 0x01,
+                                   0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00};
   const std::string data = "HelloWorldFoobarABCDEF";
   expected.insert(expected.end(), data.begin(), data.end());
   EXPECT_EQ(Bytes(encoded), expected);
@@ -464,12 +472,12 @@ TEST(DeltaLengthByteArrayHostileTest, LyingLengths) {
     auto in = Exact(encoded, encoded.size());
     EXPECT_THROW(DeltaLengthByteArrayDecoder(in.data(), in.size(), 10), CorruptData);
   };
-  check(Lengths({-1}) + "abc");                           // negative
-  check(Lengths({2, -1, 2}) + "abcd");                    // negative in the middle
-  check(Lengths({5}) + "abc");                            // runs past the buffer
+  check(Lengths({-1}) + "abc");         // negative
+  check(Lengths({2, -1, 2}) + "abcd");  // negative in the middle
+  check(Lengths({5}) + "abc");          // runs past the buffer
   check(Lengths({std::numeric_limits<int32_t>::max(), std::numeric_limits<int32_t>::max()}) +
-        "x");                                            // sum overflows int32
-  check(Lengths(std::vector<int32_t>(11, 0)));            // more values than the page
+        "x");                                   // sum overflows int32
+  check(Lengths(std::vector<int32_t>(11, 0)));  // more values than the page
 }
 
 TEST(DeltaByteArrayHostileTest, BadPrefixes) {
@@ -481,11 +489,11 @@ TEST(DeltaByteArrayHostileTest, BadPrefixes) {
     auto in = Exact(encoded, encoded.size());
     EXPECT_THROW(DeltaByteArrayDecoder(in.data(), in.size(), 10), CorruptData);
   };
-  check({1}, {"a"});                // the first value has no previous value
-  check({0, 3}, {"ab", "c"});       // prefix longer than the previous value
-  check({0, -1}, {"ab", "c"});      // negative prefix
-  check({0, 1, 2}, {"ab", "c"});    // more prefixes than suffixes
-  check({0}, {"ab", "c"});          // fewer prefixes than suffixes
+  check({1}, {"a"});              // the first value has no previous value
+  check({0, 3}, {"ab", "c"});     // prefix longer than the previous value
+  check({0, -1}, {"ab", "c"});    // negative prefix
+  check({0, 1, 2}, {"ab", "c"});  // more prefixes than suffixes
+  check({0}, {"ab", "c"});        // fewer prefixes than suffixes
 }
 
 TEST(DeltaByteArrayHostileTest, ExpansionBombIsRefused) {

@@ -17,10 +17,14 @@ namespace {
 
 constexpr int64_t kLengths[] = {0, 1, 7, 8, 9, 127, 128, 129, 1000, 100000};
 
-std::vector<uint8_t> Bytes(const std::string& s) { return {s.begin(), s.end()}; }
+std::vector<uint8_t> Bytes(const std::string& s) {
+  return {s.begin(), s.end()};
+}
 
 // Copies into an exactly sized heap buffer so that ASan sees any read past the end.
-std::vector<uint8_t> Exact(const uint8_t* p, size_t n) { return {p, p + n}; }
+std::vector<uint8_t> Exact(const uint8_t* p, size_t n) {
+  return {p, p + n};
+}
 
 // Reference: value i of an LSB-first packing, bit by bit.
 uint64_t ReferenceUnpack(const std::vector<uint8_t>& in, int width, int64_t i) {
@@ -38,8 +42,8 @@ std::vector<uint32_t> MixedValues(std::mt19937_64& rng, int width, int64_t n) {
   std::vector<uint32_t> v;
   v.reserve(static_cast<size_t>(n));
   while (static_cast<int64_t>(v.size()) < n) {
-    const int64_t run = std::min<int64_t>(n - static_cast<int64_t>(v.size()),
-                                          static_cast<int64_t>(rng() % 40 + 1));
+    const int64_t run =
+        std::min<int64_t>(n - static_cast<int64_t>(v.size()), static_cast<int64_t>(rng() % 40 + 1));
     if (rng() % 2 == 0) {
       const auto value = static_cast<uint32_t>(rng() & mask);
       v.insert(v.end(), static_cast<size_t>(run), value);
@@ -201,7 +205,7 @@ TEST(RleBitPackedTest, LiteralRunsAreAtMost63Groups) {
   for (size_t i = 0; i < values.size(); ++i) values[i] = i % 2;
   const std::string encoded = Encode(values, 1);
   EXPECT_EQ(static_cast<uint8_t>(encoded[0]), 0x7F);  // 63 groups, bit-packed
-  EXPECT_EQ(encoded.size(), 1 + 63u + 1 + 62u);        // 504 values, then 496
+  EXPECT_EQ(encoded.size(), 1 + 63u + 1 + 62u);       // 504 values, then 496
 }
 
 TEST(RleBitPackedTest, RepeatsBecomeRuns) {
@@ -217,7 +221,7 @@ using LevelTypes = ::testing::Types<uint32_t, int16_t, uint8_t>;
 TYPED_TEST_SUITE(RleRoundTripTest, LevelTypes);
 
 TYPED_TEST(RleRoundTripTest, EveryWidthAndLength) {
-  constexpr int kMaxWidth = std::is_same_v<TypeParam, uint32_t> ? 32
+  constexpr int kMaxWidth = std::is_same_v<TypeParam, uint32_t>  ? 32
                             : std::is_same_v<TypeParam, int16_t> ? 16
                                                                  : 8;
   std::mt19937_64 rng(1234);
@@ -374,13 +378,13 @@ TEST(RleBitPackedHostileTest, MalformedRuns) {
     RleBitPackedDecoder decoder(exact.data(), exact.size(), width);
     EXPECT_THROW(decoder.GetBatch(out.data(), 64), CorruptData);
   };
-  expect_corrupt({0x80}, 3);                                // header ends inside its varint
-  expect_corrupt({0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, 3);  // header wider than 32 bits
-  expect_corrupt({0x04}, 3);                                // RLE run without its value
-  expect_corrupt({0x04, 0x01}, 12);                         // RLE value needs 2 bytes
-  expect_corrupt({0x04, 0x08}, 3);                          // RLE value 8 at width 3
-  expect_corrupt({0x04, 0xff, 0xff, 0xff, 0xff}, 31);       // 2^32-1 at width 31
-  expect_corrupt({0x03, 0x88, 0xC6}, 3);                    // bit-packed group cut short
+  expect_corrupt({0x80}, 3);                                 // header ends inside its varint
+  expect_corrupt({0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, 3);   // header wider than 32 bits
+  expect_corrupt({0x04}, 3);                                 // RLE run without its value
+  expect_corrupt({0x04, 0x01}, 12);                          // RLE value needs 2 bytes
+  expect_corrupt({0x04, 0x08}, 3);                           // RLE value 8 at width 3
+  expect_corrupt({0x04, 0xff, 0xff, 0xff, 0xff}, 31);        // 2^32-1 at width 31
+  expect_corrupt({0x03, 0x88, 0xC6}, 3);                     // bit-packed group cut short
   expect_corrupt({0xff, 0xff, 0xff, 0xff, 0x0f, 0x00}, 32);  // lying group count
 }
 
@@ -441,7 +445,8 @@ TEST(RleBitPackedHostileTest, RandomBytesNeverCrash) {
   }
 }
 
-// ---- Framing and booleans -------------------------------------------------------------------------
+// ---- Framing and booleans
+// -------------------------------------------------------------------------
 
 TEST(RleFramingTest, LengthPrefix) {
   std::vector<uint8_t> ok = {0x02, 0x00, 0x00, 0x00, 0xAA, 0xBB, 0xCC};
