@@ -17,5 +17,6 @@ struct GlobalOptions {
 };
 
 void RegisterParquetCommands(CLI::App& app, GlobalOptions& global, Action& action);
+void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action);
 
 }  // namespace cpglake::cli

@@ -34,12 +34,14 @@ int main(int argc, char** argv) {
 
   cpglake::cli::Action action;
   cpglake::cli::RegisterParquetCommands(app, global, action);
+  cpglake::cli::RegisterBuildCommand(app, global, action);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : 1;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::fprintf(stderr, "cpglake: usage error: %s (see 'cpglake --help')\n", e.what());
+    return 1;
   }
   try {
     return action ? action() : 0;

@@ -173,8 +173,7 @@ TEST_P(CodecTest, DecompressionBombIsCorrupt) {
 
 INSTANTIATE_TEST_SUITE_P(AllCodecs, CodecTest, ::testing::ValuesIn(kCodecs), CodecParamName);
 
-// ---- Names
-// ---------------------------------------------------------------------------------------
+// ---- Names -------------------------------------------------------------------------------------
 
 TEST(CodecNameTest, NamesAndParsing) {
   EXPECT_EQ(CodecName(Codec::kLz4Raw), "LZ4_RAW");
@@ -213,8 +212,7 @@ TEST(CodecNameTest, LzoAndUnknownAreUnsupported) {
   EXPECT_THROW(Compress(static_cast<Codec>(-1), buf, 4, &out), Unsupported);
 }
 
-// ---- Levels
-// ----------------------------------------------------------------------------------------
+// ---- Levels ------------------------------------------------------------------------------------
 
 TEST(CompressionLevelTest, ValidLevelsRoundTrip) {
   std::mt19937_64 rng(83);

@@ -48,7 +48,7 @@ std::vector<T> DecodeInts(const std::vector<uint8_t>& in, int64_t n, size_t* con
   return out;
 }
 
-// ---- Spec examples ---------------------------------------------------------------------------
+// ---- Spec examples -----------------------------------------------------------------------------
 //
 // Encodings.md's examples use a block size of 8 "to keep the examples short, but in real cases
 // it would be invalid". These are the same examples with the smallest valid layout (blocks of
@@ -91,7 +91,7 @@ TEST(DeltaBinaryPackedTest, SpecExampleWithBlockSize8IsRejected) {
   EXPECT_THROW(DeltaBitPackDecoder<int32_t>(literal.data(), literal.size()), CorruptData);
 }
 
-// ---- Round trips -----------------------------------------------------------------------------
+// ---- Round trips -------------------------------------------------------------------------------
 
 template <typename T>
 class DeltaBinaryPackedTest : public ::testing::Test {
@@ -244,8 +244,7 @@ TYPED_TEST(DeltaBinaryPackedTest, RandomBytesNeverCrash) {
   }
 }
 
-// ---- Hostile headers
-// -----------------------------------------------------------------------------
+// ---- Hostile headers ---------------------------------------------------------------------------
 
 TEST(DeltaBinaryPackedHostileTest, InvalidHeaders) {
   const std::vector<std::vector<uint8_t>> bad = {
@@ -303,7 +302,7 @@ TEST(DeltaBinaryPackedHostileTest, WrapsLikeTwosComplement) {
   EXPECT_EQ(DecodeInts<int32_t>(Bytes(encoded), 6), values);
 }
 
-// ---- Byte arrays -----------------------------------------------------------------------------
+// ---- Byte arrays -------------------------------------------------------------------------------
 
 TEST(DeltaLengthByteArrayTest, SpecExample) {
   DeltaLengthByteArrayEncoder encoder;

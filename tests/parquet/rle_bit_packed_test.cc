@@ -63,7 +63,7 @@ std::string Encode(const std::vector<uint32_t>& values, int width) {
   return out;
 }
 
-// ---- bit_util -------------------------------------------------------------------------------
+// ---- bit_util ----------------------------------------------------------------------------------
 
 TEST(BitUtilTest, ZigZagAndWidths) {
   for (int64_t v : {int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{63}, int64_t{-64},
@@ -112,7 +112,7 @@ TEST(BitUtilTest, Uleb128Bounds) {
   EXPECT_FALSE(bit_util::ReadUleb128_32(&p, over32.data() + 5, &v32));
 }
 
-// ---- UnpackBits / PackBits ----------------------------------------------------------------------
+// ---- UnpackBits / PackBits ---------------------------------------------------------------------
 
 template <typename T>
 class UnpackBitsTest : public ::testing::Test {};
@@ -354,7 +354,7 @@ TEST(RleBitPackedTest, ZeroLengthRunsAreSkipped) {
   EXPECT_EQ(out[1], 1u);
 }
 
-// ---- Hostile input ---------------------------------------------------------------------------
+// ---- Hostile input -----------------------------------------------------------------------------
 
 TEST(RleBitPackedHostileTest, BadBitWidths) {
   std::vector<uint8_t> in = {0x02, 0x01};
@@ -445,8 +445,7 @@ TEST(RleBitPackedHostileTest, RandomBytesNeverCrash) {
   }
 }
 
-// ---- Framing and booleans
-// -------------------------------------------------------------------------
+// ---- Framing and booleans ----------------------------------------------------------------------
 
 TEST(RleFramingTest, LengthPrefix) {
   std::vector<uint8_t> ok = {0x02, 0x00, 0x00, 0x00, 0xAA, 0xBB, 0xCC};
@@ -478,7 +477,7 @@ TEST(RleFramingTest, BooleansRoundTrip) {
   }
 }
 
-// ---- Deprecated BIT_PACKED ----------------------------------------------------------------------
+// ---- Deprecated BIT_PACKED ---------------------------------------------------------------------
 
 // Encodings.md: 0..7 at width 3 -> 00000101 00111001 01110111.
 TEST(LegacyBitPackedTest, SpecExample) {

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# End-to-end checks of the cpglake command: help, exit codes, one-line errors, outputs.
+# Usage: cli_test.sh CPGLAKE_BINARY TESTDATA_DIR
+set -u
+bin="$1"
+data="$2/parquet-testing/data"
+pass=0
+fail=0
+check() {  # check NAME EXPECTED_EXIT COMMAND...
+  local name="$1" want="$2"
+  shift 2
+  local out err rc
+  out=$("$@" 2>/tmp/cli_test_err.$$); rc=$?
+  err=$(cat /tmp/cli_test_err.$$)
+  if [ "$rc" -ne "$want" ]; then
+    echo "FAIL $name: exit $rc, expected $want; stderr: $err"; fail=$((fail + 1)); return 1
+  fi
+  if [ "$want" -ne 0 ] && [ "$(printf '%s' "$err" | grep -c .)" -ne 1 ]; then
+    echo "FAIL $name: expected one error line, got: $err"; fail=$((fail + 1)); return 1
+  fi
+  pass=$((pass + 1)); LAST_OUT="$out"; return 0
+}
+expect_out() {  # expect_out NAME PATTERN
+  if printf '%s' "$LAST_OUT" | grep -q -- "$2"; then pass=$((pass + 1)); else
+    echo "FAIL $1: output lacks '$2'"; fail=$((fail + 1)); fi
+}
+
+check help 0 "$bin" --help && expect_out help "Exit codes"
+for sub in "parquet --help" "parquet schema --help" "parquet meta --help" "parquet cat --help" "build --help"; do
+  # shellcheck disable=SC2086
+  check "help $sub" 0 "$bin" $sub && expect_out "help $sub" "Usage"
+done
+check no-args 1 "$bin"
+check cat 0 "$bin" parquet cat "$data/alltypes_plain.parquet" --limit 2 --format csv
+expect_out cat-header "id,bool_col"
+[ "$(printf '%s\n' "$LAST_OUT" | wc -l)" -eq 3 ] && pass=$((pass + 1)) || { echo "FAIL cat: want 3 lines"; fail=$((fail + 1)); }
+check cat-jsonl 0 "$bin" parquet cat "$data/nested_maps.snappy.parquet" --format jsonl --columns a
+expect_out cat-jsonl '{"a":'
+check cat-columns-bad 2 "$bin" parquet cat "$data/alltypes_plain.parquet" --columns nope
+check format-bad 2 "$bin" parquet cat "$data/alltypes_plain.parquet" --format xml
+check meta-json 0 "$bin" --json parquet meta "$data/alltypes_plain.parquet"
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["num_rows"]==8' \
+  && pass=$((pass + 1)) || { echo "FAIL meta-json: not valid JSON"; fail=$((fail + 1)); }
+check schema 0 "$bin" parquet schema "$data/nested_lists.snappy.parquet"
+expect_out schema "array<array<array<string>>>"
+check missing 4 "$bin" parquet meta /nonexistent/file.parquet
+check corrupt 5 "$bin" parquet cat "$data/../bad_data/PARQUET-1481.parquet"
+check encrypted 6 "$bin" parquet meta "$data/encrypt_columns_and_footer.parquet.encrypted"
+check directory 2 "$bin" parquet meta "$data"
+check build-not-yet 6 "$bin" build "$data"
+rm -f /tmp/cli_test_err.$$
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
