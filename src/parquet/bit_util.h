@@ -160,7 +160,7 @@ inline void AppendLE32(std::string* out, uint32_t v) {
   out->append(reinterpret_cast<const char*>(buf), 4);
 }
 
-// ---- Bit-unpacking kernels ------------------------------------------------------------------
+// ---- Bit-unpacking kernels ---------------------------------------------------------------------
 //
 // LSB-first packed values (RLE hybrid, DELTA_BINARY_PACKED) are unpacked 32 at a time: 32 values
 // of W bits are exactly 4*W bytes, so every chunk starts on a byte boundary. With W a template

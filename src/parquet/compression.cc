@@ -65,7 +65,7 @@ uint8_t* NonNull(uint8_t* p) {
   return p != nullptr ? p : &dummy;
 }
 
-// ---- Per-thread contexts --------------------------------------------------------------------
+// ---- Per-thread contexts -----------------------------------------------------------------------
 
 ZSTD_CCtx* ThreadZstdCCtx() {
   thread_local std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> ctx(ZSTD_createCCtx(),
@@ -161,7 +161,7 @@ void* ThreadLz4State() {
   return state.data();
 }
 
-// ---- Decompression ----------------------------------------------------------------------------
+// ---- Decompression -----------------------------------------------------------------------------
 
 void DecompressSnappy(const uint8_t* in, size_t in_size, uint8_t* out, size_t out_size) {
   // CheckDecompressedSize has matched the length preamble against out_size, and snappy never
@@ -304,7 +304,7 @@ void DecompressLz4Raw(const uint8_t* in, size_t in_size, uint8_t* out, size_t ou
     FailSize(Codec::kLz4Raw, static_cast<size_t>(n), out_size);
 }
 
-// ---- Compression ----------------------------------------------------------------------------
+// ---- Compression -------------------------------------------------------------------------------
 
 // Appends up to `bound` bytes written by `compress(dst)`, which returns the bytes it wrote.
 template <typename F>

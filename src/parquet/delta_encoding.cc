@@ -100,7 +100,7 @@ constexpr auto kMiniblockTable =
 
 }  // namespace
 
-// ---- DeltaBitPackDecoder ---------------------------------------------------------------------
+// ---- DeltaBitPackDecoder -----------------------------------------------------------------------
 
 template <typename T>
 DeltaBitPackDecoder<T>::DeltaBitPackDecoder(const uint8_t* data, size_t size)
@@ -202,7 +202,7 @@ int64_t DeltaBitPackDecoder<T>::GetBatch(T* out, int64_t n) {
   return n;
 }
 
-// ---- DeltaBitPackEncoder ---------------------------------------------------------------------
+// ---- DeltaBitPackEncoder -----------------------------------------------------------------------
 
 template <typename T>
 DeltaBitPackEncoder<T>::DeltaBitPackEncoder(int block_size, int miniblocks_per_block)
@@ -261,7 +261,7 @@ template class DeltaBitPackDecoder<int64_t>;
 template class DeltaBitPackEncoder<int32_t>;
 template class DeltaBitPackEncoder<int64_t>;
 
-// ---- DELTA_LENGTH_BYTE_ARRAY -----------------------------------------------------------------
+// ---- DELTA_LENGTH_BYTE_ARRAY -------------------------------------------------------------------
 
 namespace {
 
@@ -334,7 +334,7 @@ void DeltaLengthByteArrayEncoder::Finish(std::string* out) {
   data_.clear();
 }
 
-// ---- DELTA_BYTE_ARRAY ------------------------------------------------------------------------
+// ---- DELTA_BYTE_ARRAY --------------------------------------------------------------------------
 
 namespace {
 

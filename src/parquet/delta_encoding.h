@@ -35,7 +35,7 @@ namespace cpglake::parquet {
 // previous one as its prefix); a stream that would expand to more than this is refused.
 constexpr int64_t kMaxDeltaByteArrayExpandedBytes = int64_t{1} << 30;
 
-// ---- DELTA_BINARY_PACKED -------------------------------------------------------------------
+// ---- DELTA_BINARY_PACKED -----------------------------------------------------------------------
 
 // T is int32_t or int64_t.
 template <typename T>
@@ -129,7 +129,7 @@ extern template class DeltaBitPackDecoder<int64_t>;
 extern template class DeltaBitPackEncoder<int32_t>;
 extern template class DeltaBitPackEncoder<int64_t>;
 
-// ---- DELTA_LENGTH_BYTE_ARRAY ---------------------------------------------------------------
+// ---- DELTA_LENGTH_BYTE_ARRAY -------------------------------------------------------------------
 
 class DeltaLengthByteArrayDecoder {
  public:
@@ -169,7 +169,7 @@ class DeltaLengthByteArrayEncoder {
   std::string data_;
 };
 
-// ---- DELTA_BYTE_ARRAY ----------------------------------------------------------------------
+// ---- DELTA_BYTE_ARRAY --------------------------------------------------------------------------
 
 class DeltaByteArrayDecoder {
  public:

@@ -16,8 +16,7 @@ namespace {
 using bit_util::BytesForBits;
 using bit_util::LowMask;
 
-// ---- Unpacking
-// ------------------------------------------------------------------------------------
+// ---- Unpacking ---------------------------------------------------------------------------------
 //
 // The 32-value kernels live in bit_util.h (DELTA_BINARY_PACKED fuses them with its prefix sum);
 // here they are dispatched once per call on the bit width.
@@ -71,7 +70,7 @@ void UnpackBitsImpl(const uint8_t* in, size_t in_size, int bit_width, int64_t co
   kUnpackTable<T>[bit_width](in, in_size, count, out);
 }
 
-// ---- Packing ------------------------------------------------------------------------------------
+// ---- Packing -----------------------------------------------------------------------------------
 
 template <typename T>
 void PackBitsImpl(const T* values, int64_t count, int bit_width, std::string* out) {
@@ -123,7 +122,7 @@ void PackBits(const uint64_t* values, int64_t count, int bit_width, std::string*
   PackBitsImpl(values, count, bit_width, out);
 }
 
-// ---- RleBitPackedDecoder ------------------------------------------------------------------------
+// ---- RleBitPackedDecoder -----------------------------------------------------------------------
 
 RleBitPackedDecoder::RleBitPackedDecoder(const uint8_t* data, size_t size, int bit_width)
     : pos_(data), end_(data + size), bit_width_(bit_width), value_bytes_((bit_width + 7) / 8) {
@@ -265,7 +264,7 @@ int64_t RleBitPackedDecoder::GetIndices(uint32_t* out, int64_t n, uint32_t num_d
   return GetBatchImpl<uint32_t, true>(out, n, num_dictionary_values);
 }
 
-// ---- RleBitPackedEncoder ------------------------------------------------------------------------
+// ---- RleBitPackedEncoder -----------------------------------------------------------------------
 
 RleBitPackedEncoder::RleBitPackedEncoder(int bit_width) : bit_width_(bit_width) {
   if (bit_width < 0 || bit_width > 32) {
@@ -347,8 +346,7 @@ void RleBitPackedEncoder::Reset() {
   literal_len_ = 0;
 }
 
-// ---- Framing helpers
-// ------------------------------------------------------------------------------
+// ---- Framing helpers ---------------------------------------------------------------------------
 
 std::span<const uint8_t> ReadLengthPrefixedRle(const uint8_t* data, size_t size) {
   if (size < 4) throw CorruptData("RLE/bit-packed: missing 4-byte length prefix");
@@ -377,8 +375,7 @@ void EncodeRleBooleans(const uint8_t* values, int64_t num_values, std::string* o
   encoder.FinishWithLengthPrefix(out);
 }
 
-// ---- Deprecated BIT_PACKED
-// ------------------------------------------------------------------------
+// ---- Deprecated BIT_PACKED ---------------------------------------------------------------------
 
 size_t DecodeLegacyBitPacked(const uint8_t* data, size_t size, int bit_width, int64_t num_values,
                              int16_t* out) {

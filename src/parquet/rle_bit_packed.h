@@ -27,7 +27,7 @@
 
 namespace cpglake::parquet {
 
-// ---- LSB-first bit packing (shared with DELTA_BINARY_PACKED) ------------------------------
+// ---- LSB-first bit packing (shared with DELTA_BINARY_PACKED) -----------------------------------
 
 // Unpacks `count` values of `bit_width` bits, packed LSB-first starting at `in`, into `out`.
 // `in_size` is the number of readable bytes at `in`; it must be at least
@@ -45,7 +45,7 @@ void UnpackBits(const uint8_t* in, size_t in_size, int bit_width, int64_t count,
 void PackBits(const uint32_t* values, int64_t count, int bit_width, std::string* out);
 void PackBits(const uint64_t* values, int64_t count, int bit_width, std::string* out);
 
-// ---- RLE / bit-packing hybrid --------------------------------------------------------------
+// ---- RLE / bit-packing hybrid ------------------------------------------------------------------
 
 // Streaming decoder over one buffer of encoded runs (without any length prefix).
 //
@@ -156,7 +156,7 @@ class RleBitPackedEncoder {
   uint32_t literal_[kMaxLiteralValues];
 };
 
-// ---- Framing helpers ------------------------------------------------------------------------
+// ---- Framing helpers ---------------------------------------------------------------------------
 
 // Reads the "<4-byte little-endian length><bytes>" framing of v1 data-page levels and of
 // RLE-encoded booleans. Returns the framed bytes; the framing occupies 4 + result.size() bytes
@@ -171,7 +171,7 @@ size_t DecodeRleBooleans(const uint8_t* data, size_t size, int64_t num_values, u
 // The encoder for the above: appends the 4-byte length and the runs. Values must be 0 or 1.
 void EncodeRleBooleans(const uint8_t* values, int64_t num_values, std::string* out);
 
-// ---- Deprecated BIT_PACKED (encoding 4) -----------------------------------------------------
+// ---- Deprecated BIT_PACKED (encoding 4) --------------------------------------------------------
 
 // Decodes `num_values` values of `bit_width` (0..16) bits packed MSB-first, back to back.
 // Returns the bytes consumed, BytesForBits(num_values * bit_width). CorruptData if `size` is
