@@ -99,7 +99,9 @@ int main(int argc, char** argv) {
   }
   if (!read_only.empty()) {
     auto t0 = std::chrono::steady_clock::now();
-    auto reader = parquet::ParquetFileReader::OpenPath(read_only);
+    parquet::ParquetReadOptions ro;
+    ro.threads = threads;
+    auto reader = parquet::ParquetFileReader::OpenPath(read_only, ro);
     int64_t n = 0;
     for (int g = 0; g < reader->num_row_groups(); ++g) n += reader->ReadRowGroup(g).num_rows();
     std::printf("{\"read_file\":\"%s\",\"rows\":%lld,\"read_s\":%.3f,\"peak_rss_mb\":%ld}\n",
@@ -128,7 +130,9 @@ int main(int argc, char** argv) {
   batches.clear();
   batches.shrink_to_fit();
   auto t1 = std::chrono::steady_clock::now();
-  auto reader = parquet::ParquetFileReader::OpenPath(out);
+  parquet::ParquetReadOptions ro;
+  ro.threads = threads;
+  auto reader = parquet::ParquetFileReader::OpenPath(out, ro);
   int64_t n = 0;
   for (int g = 0; g < reader->num_row_groups(); ++g) n += reader->ReadRowGroup(g).num_rows();
   double read_s = Seconds(t1);

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
                "cpglake"};
   app.footer(kExitCodes);
   app.require_subcommand(1);
+  app.fallthrough();  // global flags (--json, --quiet) may follow the subcommand
   cpglake::cli::GlobalOptions global;
   app.add_flag("--json", global.json, "Machine-readable JSON output where the command has it");
   app.add_flag("-q,--quiet", global.quiet, "No progress or summary output");

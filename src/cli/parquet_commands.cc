@@ -232,6 +232,7 @@ int RunCat(const std::string& path, const std::string& columns, int64_t limit,
 void RegisterParquetCommands(CLI::App& app, GlobalOptions& global, Action& action) {
   auto* pq = app.add_subcommand("parquet", "Inspect Parquet files (debugging tools)");
   pq->require_subcommand(1);
+  pq->fallthrough();
 
   static std::string path, columns, format = "table";
   static int64_t limit = -1;

@@ -94,14 +94,32 @@ class Assembler {
       return l.values;
     }
     Bitmap valid;
-    valid.Reserve(l.num_entries);
     int64_t slots = 0, present = 0;
-    for (int64_t i = 0; i < l.num_entries; ++i) {
-      if (!flat && !StartsSlot(n, l, max_def, i)) continue;
-      bool v = DefAt(l, i, max_def) == max_def;
-      valid.Append(v);
-      present += v;
-      ++slots;
+    if (flat) {
+      // One slot per entry: count first; build the bitmap only when something is null.
+      const int16_t* def = l.def.data();
+      for (int64_t i = 0; i < l.num_entries; ++i) present += def[i] == max_def;
+      slots = l.num_entries;
+      if (present == slots) {
+        if (present != l.values->length()) {
+          throw CorruptData("column '" + n.name + "' has " + std::to_string(l.values->length()) +
+                            " values but its levels define " + std::to_string(present));
+        }
+        return l.values;
+      }
+      valid.Resize(slots, false);
+      for (int64_t i = 0; i < slots; ++i) {
+        if (def[i] == max_def) valid.Set(i, true);
+      }
+    } else {
+      valid.Reserve(l.num_entries);
+      for (int64_t i = 0; i < l.num_entries; ++i) {
+        if (!StartsSlot(n, l, max_def, i)) continue;
+        bool v = DefAt(l, i, max_def) == max_def;
+        valid.Append(v);
+        present += v;
+        ++slots;
+      }
     }
     if (present != l.values->length()) {
       throw CorruptData("column '" + n.name + "' has " + std::to_string(l.values->length()) +

@@ -1,5 +1,6 @@
 #include "parquet/column_reader.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/error.h"
@@ -485,6 +486,20 @@ LeafData ReadColumnChunk(const ReadNode& leaf, const ColumnMetaData& meta,
                          const ColumnReadLimits& limits) {
   LeafData out;
   out.values = Column::Make(leaf.type);
+  // Size the buffers once from the chunk metadata (bounded: a lying header costs at most
+  // the reservation, which is capped).
+  {
+    const int64_t n = std::min<int64_t>(meta.num_values, int64_t{1} << 26);
+    if (leaf.max_def > 0) out.def.reserve(n);
+    if (leaf.max_rep > 0) out.rep.reserve(n);
+    if (leaf.type->byte_width() > 0) {
+      out.values->data_buffer().reserve(n * leaf.type->byte_width());
+    } else if (leaf.conversion == LeafConversion::kBytes) {
+      out.values->offsets_buffer().reserve(n + 1);
+      out.values->data_buffer().reserve(
+          std::min<int64_t>(meta.total_uncompressed_size, int64_t{1} << 30));
+    }
+  }
   PageDecoder decoder(leaf);
   const Codec codec = static_cast<Codec>(meta.codec);
   std::vector<uint8_t> page_buf;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/parallel.h"
 #include "parquet/assembler.h"
 
 namespace cpglake::parquet {
@@ -181,10 +182,14 @@ RecordBatch ParquetFileReader::ReadRowGroup(int rg, const std::vector<int>& fiel
   }
   const int64_t rows = metadata_.row_groups[rg].num_rows;
   std::vector<columnar::Field> out_fields;
-  std::vector<columnar::ColumnPtr> cols;
+  std::vector<columnar::ColumnPtr> cols(idx.size());
   std::vector<LeafData> leaves(schema_->num_leaves());
-  for (int f : idx) {
-    const ReadNode& node = schema_->fields().at(f);
+  // The same field twice shares leaf slots: decode sequentially then.
+  std::vector<int> sorted = idx;
+  std::sort(sorted.begin(), sorted.end());
+  const bool distinct = std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
+  ParallelFor(idx.size(), distinct ? options_.threads : 1, [&](size_t k) {
+    const ReadNode& node = schema_->fields().at(idx[k]);
     try {
       for (int l = node.first_leaf; l >= 0 && l < node.first_leaf + node.num_leaves; ++l) {
         leaves[l] = ReadLeaf(rg, *leaf_nodes_[l]);
@@ -197,15 +202,15 @@ RecordBatch ParquetFileReader::ReadRowGroup(int rg, const std::vector<int>& fiel
       for (int l = node.first_leaf; l >= 0 && l < node.first_leaf + node.num_leaves; ++l) {
         leaves[l] = LeafData();
       }
-      out_fields.push_back(schema().field(f));
-      cols.push_back(std::move(col));
+      cols[k] = std::move(col);
     } catch (const CorruptData& e) {
       throw CorruptData(name() + ": row group " + std::to_string(rg) + ", column '" +
                         node.name + "': " + e.what());
     } catch (const Unsupported& e) {
       throw Unsupported(name() + ": column '" + node.name + "': " + e.what());
     }
-  }
+  });
+  for (int f : idx) out_fields.push_back(schema().field(f));
   RecordBatch b(columnar::Schema(std::move(out_fields)), std::move(cols));
   b.set_num_rows(rows);
   return b;

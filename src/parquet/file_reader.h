@@ -26,6 +26,7 @@ namespace cpglake::parquet {
 struct ParquetReadOptions {
   int64_t max_footer_bytes = int64_t{256} << 20;
   ColumnReadLimits limits;
+  int threads = 1;  // columns of a row group decoded in parallel
 };
 
 // Min/max/null count of one column chunk, decoded to the column's type. Absent values

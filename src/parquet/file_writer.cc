@@ -2,13 +2,11 @@
 
 #include <xxhash.h>
 
-#include <atomic>
-#include <mutex>
 #include <cmath>
 #include <cstring>
-#include <thread>
 
 #include "common/error.h"
+#include "common/parallel.h"
 #include "parquet/bit_util.h"
 #include "parquet/rle_bit_packed.h"
 #include "parquet/statistics.h"
@@ -455,7 +453,31 @@ void EncodePlain(const PhysicalValues& pv, Type phys, int64_t b, int64_t e, std:
                 static_cast<size_t>(e - b) * pv.width);
     return;
   }
+  if (phys == Type::BYTE_ARRAY) {
+    size_t total = 0;
+    for (int64_t i = b; i < e; ++i) total += 4 + pv.views[i].size();
+    size_t at = out->size();
+    out->resize(at + total);
+    char* dst = out->data();
+    for (int64_t i = b; i < e; ++i) {
+      uint32_t len = static_cast<uint32_t>(pv.views[i].size());
+      std::memcpy(dst + at, &len, 4);
+      std::memcpy(dst + at + 4, pv.views[i].data(), len);
+      at += 4 + len;
+    }
+    return;
+  }
   for (int64_t i = b; i < e; ++i) AppendPlainValue(pv, phys, i, out);
+}
+
+// Unsigned-byte order of two byte strings, deciding on an 8-byte big-endian prefix first.
+inline bool BytesLess(std::string_view a, std::string_view b) {
+  if (a.size() >= 8 && b.size() >= 8) {
+    uint64_t pa = bit_util::LoadBE64(reinterpret_cast<const uint8_t*>(a.data()));
+    uint64_t pb = bit_util::LoadBE64(reinterpret_cast<const uint8_t*>(b.data()));
+    if (pa != pb) return pa < pb;
+  }
+  return a < b;
 }
 
 // Min/max over the physical values in the column's sort order.
@@ -566,8 +588,8 @@ void ComputeStatistics(const WriteNode& n, const PhysicalValues& pv,
       for (int64_t k = 1; k < count; ++k) {
         const int64_t i = at(k);
         // std::string_view compares chars via char_traits<char>, which is unsigned-byte order.
-        if (pv.views[i] < pv.views[imin]) imin = i;
-        if (pv.views[imax] < pv.views[i]) imax = i;
+        if (BytesLess(pv.views[i], pv.views[imin])) imin = i;
+        if (BytesLess(pv.views[imax], pv.views[i])) imax = i;
       }
       const bool utf8 = n.type->id() == TypeId::kString;
       std::string mn(pv.views[imin]), mx(pv.views[imax]);
@@ -658,6 +680,11 @@ EncodedChunk EncodeChunk(const WriteNode& n, const LeafBuffer& lb, const WriterO
   if (opt.dictionary && n.physical != Type::BOOLEAN && pv.count > 0) {
     DictionaryBuilder db(pv, opt.dictionary_page_bytes);
     use_dict = db.Build(&indices);
+    // A dictionary pays off only when values repeat enough. For numbers, near-unique values
+    // (offsets, ids) compress far better PLAIN than as wide dictionary indices.
+    const int64_t distinct = static_cast<int64_t>(db.entries().size());
+    const bool numeric = n.physical != Type::BYTE_ARRAY && n.physical != Type::FIXED_LEN_BYTE_ARRAY;
+    if (use_dict && distinct * (numeric ? 32 : 2) > pv.count && distinct > 16) use_dict = false;
     if (use_dict) dict_entries = db.entries();
   }
   std::string raw, scratch;
@@ -776,11 +803,11 @@ void ParquetWriter::Write(const RecordBatch& batch) {
   while (begin < batch.num_rows()) {
     int64_t room = options_.row_group_rows - pending_rows_;
     int64_t end = std::min(batch.num_rows(), begin + std::max<int64_t>(room, 1));
-    // Whole batches are kept by reference (columns are shared, never modified); only a
-    // batch split across row groups is copied.
-    pending_.push_back(begin == 0 && end == batch.num_rows() ? batch : batch.Slice(begin, end));
+    // Batches are kept by reference (their columns are shared and never modified); rows
+    // are copied once, at flush, only when a row group spans several batches.
+    pending_.push_back({batch, begin, end});
     pending_rows_ += end - begin;
-    pending_bytes_ += pending_.back().ByteSize();
+    pending_bytes_ += batch.num_rows() ? batch.ByteSize() * (end - begin) / batch.num_rows() : 0;
     begin = end;
     if (pending_rows_ >= options_.row_group_rows || pending_bytes_ >= options_.row_group_bytes) {
       FlushRowGroup();
@@ -791,9 +818,17 @@ void ParquetWriter::Write(const RecordBatch& batch) {
 void ParquetWriter::FlushRowGroup() {
   const int64_t rows = pending_rows_;
   if (rows == 0) return;
-  RecordBatch group = pending_.size() == 1 ? pending_[0] : RecordBatch::MakeEmpty(schema_);
-  if (pending_.size() > 1) {
-    for (const auto& b : pending_) group.Append(b);
+  RecordBatch group;
+  if (pending_.size() == 1 && pending_[0].begin == 0 &&
+      pending_[0].end == pending_[0].batch.num_rows()) {
+    group = pending_[0].batch;
+  } else {
+    group = RecordBatch::MakeEmpty(schema_);
+    for (size_t c = 0; c < schema_.num_fields(); ++c) {
+      for (const auto& p : pending_) {
+        group.mutable_column(c).AppendRange(p.batch.column(c), p.begin, p.end);
+      }
+    }
   }
   pending_.clear();
   pending_rows_ = 0;
@@ -804,25 +839,9 @@ void ParquetWriter::FlushRowGroup() {
     shredder.ShredTopLevel(impl_->fields[f], group.column_ptr(f));
   }
   std::vector<EncodedChunk> chunks(leaves.size());
-  std::atomic<size_t> next{0};
-  std::exception_ptr error;
-  std::mutex error_mu;
-  auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < leaves.size();) {
-      try {
-        chunks[i] = EncodeChunk(*impl_->leaves[i], leaves[i], options_);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mu);
-        if (!error) error = std::current_exception();
-      }
-    }
-  };
-  int threads = std::max(1, std::min<int>(options_.threads, static_cast<int>(leaves.size())));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
+  ParallelFor(leaves.size(), options_.threads, [&](size_t i) {
+    chunks[i] = EncodeChunk(*impl_->leaves[i], leaves[i], options_);
+  });
 
   RowGroup rg;
   rg.num_rows = rows;

@@ -28,7 +28,7 @@ namespace cpglake::parquet {
 struct WriterOptions {
   Codec codec = Codec::kZstd;
   int compression_level = 0;  // 0: the codec's default
-  int64_t row_group_rows = 1 << 20;
+  int64_t row_group_rows = 1000000;
   int64_t row_group_bytes = int64_t{128} << 20;  // in-memory size of the buffered rows
   int64_t page_bytes = 1 << 20;                  // target uncompressed data page size
   bool dictionary = true;
@@ -67,7 +67,11 @@ class ParquetWriter {
   columnar::Schema schema_;
   WriterOptions options_;
   std::unique_ptr<Impl> impl_;
-  std::vector<columnar::RecordBatch> pending_;  // rows of the next row group
+  struct PendingRows {
+    columnar::RecordBatch batch;
+    int64_t begin, end;
+  };
+  std::vector<PendingRows> pending_;  // rows of the next row group
   int64_t pending_rows_ = 0;
   int64_t pending_bytes_ = 0;
   FileMetaData metadata_;
