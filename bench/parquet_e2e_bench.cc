@@ -45,14 +45,16 @@ Schema NodesSchema() {
 
 // Rows like a real graph: sorted by path, spans increasing within a file.
 RecordBatch MakeBatch(int64_t first, int64_t n, std::mt19937_64& rng) {
-  static const char* kKinds[] = {"CST_REF", "CST_CALLSITE", "CST_CALL_ARG", "PY_USE_SITE",
-                                 "PY_DEF_SITE", "CST_ATTRIBUTE_ACCESS", "PY_BINDING",
-                                 "CST_FUNCTION_DEF", "CST_PARAM", "PY_SCOPE", "CST_CLASS_DEF",
-                                 "CST_IMPORT_ALIAS", "CST_IMPORT", "CST_DOCSTRING",
-                                 "CST_DECORATOR", "TYPE_EXPR", "CST_LAMBDA", "PY_MODULE",
-                                 "PY_FILE", "TS_ERROR"};
-  static const char* kNames[] = {"self", "x", "len", "append", "get", "path", "os", "name",
-                                 "value", "result", "__init__", "data", "i", "key", "join"};
+  static const char* kKinds[] = {"CST_REF",     "CST_CALLSITE",     "CST_CALL_ARG",
+                                 "PY_USE_SITE", "PY_DEF_SITE",      "CST_ATTRIBUTE_ACCESS",
+                                 "PY_BINDING",  "CST_FUNCTION_DEF", "CST_PARAM",
+                                 "PY_SCOPE",    "CST_CLASS_DEF",    "CST_IMPORT_ALIAS",
+                                 "CST_IMPORT",  "CST_DOCSTRING",    "CST_DECORATOR",
+                                 "TYPE_EXPR",   "CST_LAMBDA",       "PY_MODULE",
+                                 "PY_FILE",     "TS_ERROR"};
+  static const char* kNames[] = {"self",     "x",    "len",  "append", "get",
+                                 "path",     "os",   "name", "value",  "result",
+                                 "__init__", "data", "i",    "key",    "join"};
   RecordBatch b = RecordBatch::MakeEmpty(NodesSchema());
   char hex[33];
   static const char* kHex = "0123456789abcdef";
@@ -88,12 +90,17 @@ int main(int argc, char** argv) {
   int threads = 1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--rows" && i + 1 < argc) rows = std::atoll(argv[++i]);
-    else if (a == "--out" && i + 1 < argc) out = argv[++i];
-    else if (a == "--read" && i + 1 < argc) read_only = argv[++i];
-    else if (a == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
+    if (a == "--rows" && i + 1 < argc)
+      rows = std::atoll(argv[++i]);
+    else if (a == "--out" && i + 1 < argc)
+      out = argv[++i];
+    else if (a == "--read" && i + 1 < argc)
+      read_only = argv[++i];
+    else if (a == "--threads" && i + 1 < argc)
+      threads = std::atoi(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: parquet_e2e_bench [--rows N] [--out FILE] [--read FILE] [--threads N]\n");
+      std::fprintf(
+          stderr, "usage: parquet_e2e_bench [--rows N] [--out FILE] [--read FILE] [--threads N]\n");
       return 2;
     }
   }

@@ -14,8 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.limits.max_page_bytes = 64 << 20;  // keep allocations fuzzer-sized
   try {
     auto reader = parquet::ParquetFileReader::Open(
-        storage::MakeBufferFile(std::string(reinterpret_cast<const char*>(data), size)),
-        options);
+        storage::MakeBufferFile(std::string(reinterpret_cast<const char*>(data), size)), options);
     for (int g = 0; g < reader->num_row_groups(); ++g) {
       reader->ReadRowGroup(g);
       for (size_t f = 0; f < reader->schema().num_fields(); ++f) {

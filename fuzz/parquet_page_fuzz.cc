@@ -11,9 +11,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace cpglake;
   using namespace cpglake::parquet;
   if (size < 2) return 0;
-  static const Type kTypes[] = {Type::BOOLEAN, Type::INT32, Type::INT64, Type::INT96,
-                                Type::FLOAT,   Type::DOUBLE, Type::BYTE_ARRAY,
-                                Type::FIXED_LEN_BYTE_ARRAY};
+  static const Type kTypes[] = {
+      Type::BOOLEAN, Type::INT32,  Type::INT64,      Type::INT96,
+      Type::FLOAT,   Type::DOUBLE, Type::BYTE_ARRAY, Type::FIXED_LEN_BYTE_ARRAY};
   SchemaElement root;
   root.name = "schema";
   root.num_children = 1;

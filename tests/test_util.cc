@@ -10,7 +10,9 @@
 
 namespace cpglake::testing {
 
-std::filesystem::path SourceDir() { return CPGLAKE_SOURCE_DIR; }
+std::filesystem::path SourceDir() {
+  return CPGLAKE_SOURCE_DIR;
+}
 
 std::filesystem::path TestDataDir() {
   if (const char* env = std::getenv("CPGLAKE_TESTDATA")) return env;
@@ -68,8 +70,8 @@ std::string ShellQuote(const std::string& s) {
 }
 
 CommandResult RunOracle(const std::string& args) {
-  return RunCommand("node " + ShellQuote((SourceDir() / "tools/oracle/duckdb.mjs").string()) +
-                    " " + args);
+  return RunCommand("node " + ShellQuote((SourceDir() / "tools/oracle/duckdb.mjs").string()) + " " +
+                    args);
 }
 
 std::vector<std::string> SplitLines(const std::string& text) {

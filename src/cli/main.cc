@@ -48,8 +48,8 @@ int main(int argc, char** argv) {
     return action ? action() : 0;
   } catch (const cpglake::Error& e) {
     std::fflush(stdout);
-    std::fprintf(stderr, "cpglake: %s: %s\n", std::string(cpglake::CategoryName(e.category())).c_str(),
-                 e.what());
+    std::fprintf(stderr, "cpglake: %s: %s\n",
+                 std::string(cpglake::CategoryName(e.category())).c_str(), e.what());
     return cpglake::ExitCodeFor(e.category());
   } catch (const std::exception& e) {
     std::fflush(stdout);

@@ -16,7 +16,9 @@ RowFormat ParseRowFormat(const std::string& s) {
   throw InvalidInput("unknown format '" + s + "': use table, csv or jsonl");
 }
 
-bool IsTerminal(std::FILE* f) { return ::isatty(::fileno(f)) == 1; }
+bool IsTerminal(std::FILE* f) {
+  return ::isatty(::fileno(f)) == 1;
+}
 
 namespace {
 
@@ -80,7 +82,8 @@ void RowPrinter::Print(const columnar::RecordBatch& batch, int64_t begin, int64_
         line.clear();
         for (size_t c = 0; c < batch.num_columns(); ++c) {
           if (c) line.push_back(',');
-          if (!batch.column(c).IsNull(r)) line += CsvQuote(columnar::FormatCell(batch.column(c), r));
+          if (!batch.column(c).IsNull(r))
+            line += CsvQuote(columnar::FormatCell(batch.column(c), r));
         }
         line.push_back('\n');
         std::fwrite(line.data(), 1, line.size(), out_);

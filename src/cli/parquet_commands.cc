@@ -23,28 +23,42 @@ std::string LogicalTypeText(const parquet::SchemaElement& e) {
                                                     : "NANOS";
     };
     switch (lt.kind) {
-      case K::STRING: return "STRING";
-      case K::MAP: return "MAP";
-      case K::LIST: return "LIST";
-      case K::ENUM: return "ENUM";
+      case K::STRING:
+        return "STRING";
+      case K::MAP:
+        return "MAP";
+      case K::LIST:
+        return "LIST";
+      case K::ENUM:
+        return "ENUM";
       case K::DECIMAL:
         return "DECIMAL(" + std::to_string(lt.precision) + "," + std::to_string(lt.scale) + ")";
-      case K::DATE: return "DATE";
+      case K::DATE:
+        return "DATE";
       case K::TIME:
         return std::string("TIME(") + unit() + (lt.is_adjusted_to_utc ? ",UTC)" : ")");
       case K::TIMESTAMP:
         return std::string("TIMESTAMP(") + unit() + (lt.is_adjusted_to_utc ? ",UTC)" : ")");
       case K::INTEGER:
         return std::string(lt.is_signed ? "INT(" : "UINT(") + std::to_string(lt.bit_width) + ")";
-      case K::UNKNOWN: return "NULL";
-      case K::JSON: return "JSON";
-      case K::BSON: return "BSON";
-      case K::UUID: return "UUID";
-      case K::FLOAT16: return "FLOAT16";
-      case K::VARIANT: return "VARIANT";
-      case K::GEOMETRY: return "GEOMETRY";
-      case K::GEOGRAPHY: return "GEOGRAPHY";
-      case K::UNRECOGNIZED: return "UNRECOGNIZED";
+      case K::UNKNOWN:
+        return "NULL";
+      case K::JSON:
+        return "JSON";
+      case K::BSON:
+        return "BSON";
+      case K::UUID:
+        return "UUID";
+      case K::FLOAT16:
+        return "FLOAT16";
+      case K::VARIANT:
+        return "VARIANT";
+      case K::GEOMETRY:
+        return "GEOMETRY";
+      case K::GEOGRAPHY:
+        return "GEOGRAPHY";
+      case K::UNRECOGNIZED:
+        return "UNRECOGNIZED";
     }
   }
   if (e.converted_type) return std::string(parquet::ConvertedTypeName(*e.converted_type));
@@ -54,9 +68,12 @@ std::string LogicalTypeText(const parquet::SchemaElement& e) {
 std::string RepetitionText(const parquet::SchemaElement& e) {
   if (!e.repetition_type) return "";
   switch (*e.repetition_type) {
-    case parquet::FieldRepetitionType::REQUIRED: return "required";
-    case parquet::FieldRepetitionType::OPTIONAL: return "optional";
-    case parquet::FieldRepetitionType::REPEATED: return "repeated";
+    case parquet::FieldRepetitionType::REQUIRED:
+      return "required";
+    case parquet::FieldRepetitionType::OPTIONAL:
+      return "optional";
+    case parquet::FieldRepetitionType::REPEATED:
+      return "repeated";
   }
   return "";
 }
@@ -92,7 +109,9 @@ int RunSchema(const std::string& path, const GlobalOptions& g) {
   std::vector<int> remaining;
   for (const auto& e : md.schema) {
     std::string indent(remaining.size() * 2, ' ');
-    std::string line = indent + RepetitionText(e) + (e.type ? " " + std::string(parquet::TypeName(*e.type)) : " group") + " " + e.name;
+    std::string line = indent + RepetitionText(e) +
+                       (e.type ? " " + std::string(parquet::TypeName(*e.type)) : " group") + " " +
+                       e.name;
     if (e.type_length && e.type && *e.type == parquet::Type::FIXED_LEN_BYTE_ARRAY) {
       line += " (" + std::to_string(*e.type_length) + " bytes)";
     }
@@ -125,7 +144,8 @@ int RunMeta(const std::string& path, const GlobalOptions& g) {
   auto& rgs = j["row_groups"] = ordered_json::array();
   for (size_t g = 0; g < md.row_groups.size(); ++g) {
     const auto& rg = md.row_groups[g];
-    ordered_json r{{"index", g}, {"num_rows", rg.num_rows}, {"total_byte_size", rg.total_byte_size}};
+    ordered_json r{
+        {"index", g}, {"num_rows", rg.num_rows}, {"total_byte_size", rg.total_byte_size}};
     auto& cols = r["columns"] = ordered_json::array();
     for (size_t c = 0; c < rg.columns.size(); ++c) {
       const auto& m = *rg.columns[c].meta_data;
@@ -175,15 +195,17 @@ int RunMeta(const std::string& path, const GlobalOptions& g) {
     for (const auto& c : r["columns"]) {
       std::string encs;
       for (const auto& e : c["encodings"]) encs += (encs.empty() ? "" : ",") + e.get<std::string>();
-      std::printf("  %-30s %-20s %-8s %10lld -> %10lld bytes  [%s]", c["path"].get<std::string>().c_str(),
-                  c["physical_type"].get<std::string>().c_str(), c["codec"].get<std::string>().c_str(),
-                  c["uncompressed_bytes"].get<long long>(), c["compressed_bytes"].get<long long>(),
-                  encs.c_str());
+      std::printf("  %-30s %-20s %-8s %10lld -> %10lld bytes  [%s]",
+                  c["path"].get<std::string>().c_str(),
+                  c["physical_type"].get<std::string>().c_str(),
+                  c["codec"].get<std::string>().c_str(), c["uncompressed_bytes"].get<long long>(),
+                  c["compressed_bytes"].get<long long>(), encs.c_str());
       if (c.contains("statistics")) {
         const auto& st = c["statistics"];
         if (st.contains("min")) std::printf(" min=%s", st["min"].get<std::string>().c_str());
         if (st.contains("max")) std::printf(" max=%s", st["max"].get<std::string>().c_str());
-        if (st.contains("null_count")) std::printf(" nulls=%lld", st["null_count"].get<long long>());
+        if (st.contains("null_count"))
+          std::printf(" nulls=%lld", st["null_count"].get<long long>());
       }
       std::printf("\n");
     }

@@ -11,12 +11,15 @@ Column::Column(TypePtr type) : type_(std::move(type)) {
     case TypeId::kStruct:
       for (const auto& f : type_->fields()) children_.push_back(Make(f.type));
       break;
-    case TypeId::kList: children_.push_back(Make(type_->element().type)); break;
+    case TypeId::kList:
+      children_.push_back(Make(type_->element().type));
+      break;
     case TypeId::kMap:
       children_.push_back(Make(type_->key().type));
       children_.push_back(Make(type_->value().type));
       break;
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -69,7 +72,9 @@ void Column::CloseList() {
   MarkValid();
 }
 
-void Column::AppendFrom(const Column& other, int64_t i) { AppendRange(other, i, i + 1); }
+void Column::AppendFrom(const Column& other, int64_t i) {
+  AppendRange(other, i, i + 1);
+}
 
 void Column::AppendRange(const Column& other, int64_t begin, int64_t end) {
   if (end <= begin) return;

@@ -17,10 +17,10 @@ bool Field::Equals(const Field& other, bool check_metadata) const {
   return type->Equals(*other.type, check_metadata);
 }
 
-#define CPGLAKE_SIMPLE_TYPE(Fn, Id)                              \
-  TypePtr DataType::Fn() {                                       \
-    static const TypePtr t(new DataType(TypeId::Id));            \
-    return t;                                                    \
+#define CPGLAKE_SIMPLE_TYPE(Fn, Id)                   \
+  TypePtr DataType::Fn() {                            \
+    static const TypePtr t(new DataType(TypeId::Id)); \
+    return t;                                         \
   }
 CPGLAKE_SIMPLE_TYPE(Null, kNull)
 CPGLAKE_SIMPLE_TYPE(Boolean, kBoolean)
@@ -76,45 +76,69 @@ TypePtr DataType::Map(Field key, Field value) {
 }
 
 TypePtr DataType::Map(TypePtr key, TypePtr value, bool value_contains_null) {
-  return Map(Field("key", std::move(key), false), Field("value", std::move(value), value_contains_null));
+  return Map(Field("key", std::move(key), false),
+             Field("value", std::move(value), value_contains_null));
 }
 
 int DataType::byte_width() const {
   switch (id_) {
     case TypeId::kBoolean:
-    case TypeId::kInt8: return 1;
-    case TypeId::kInt16: return 2;
+    case TypeId::kInt8:
+      return 1;
+    case TypeId::kInt16:
+      return 2;
     case TypeId::kInt32:
     case TypeId::kFloat32:
-    case TypeId::kDate: return 4;
+    case TypeId::kDate:
+      return 4;
     case TypeId::kInt64:
     case TypeId::kFloat64:
     case TypeId::kTimestamp:
-    case TypeId::kTimestampNtz: return 8;
-    case TypeId::kDecimal: return 16;
-    default: return 0;
+    case TypeId::kTimestampNtz:
+      return 8;
+    case TypeId::kDecimal:
+      return 16;
+    default:
+      return 0;
   }
 }
 
 std::string_view TypeIdName(TypeId id) {
   switch (id) {
-    case TypeId::kNull: return "void";
-    case TypeId::kBoolean: return "boolean";
-    case TypeId::kInt8: return "byte";
-    case TypeId::kInt16: return "short";
-    case TypeId::kInt32: return "integer";
-    case TypeId::kInt64: return "long";
-    case TypeId::kFloat32: return "float";
-    case TypeId::kFloat64: return "double";
-    case TypeId::kDecimal: return "decimal";
-    case TypeId::kString: return "string";
-    case TypeId::kBinary: return "binary";
-    case TypeId::kDate: return "date";
-    case TypeId::kTimestamp: return "timestamp";
-    case TypeId::kTimestampNtz: return "timestamp_ntz";
-    case TypeId::kStruct: return "struct";
-    case TypeId::kList: return "array";
-    case TypeId::kMap: return "map";
+    case TypeId::kNull:
+      return "void";
+    case TypeId::kBoolean:
+      return "boolean";
+    case TypeId::kInt8:
+      return "byte";
+    case TypeId::kInt16:
+      return "short";
+    case TypeId::kInt32:
+      return "integer";
+    case TypeId::kInt64:
+      return "long";
+    case TypeId::kFloat32:
+      return "float";
+    case TypeId::kFloat64:
+      return "double";
+    case TypeId::kDecimal:
+      return "decimal";
+    case TypeId::kString:
+      return "string";
+    case TypeId::kBinary:
+      return "binary";
+    case TypeId::kDate:
+      return "date";
+    case TypeId::kTimestamp:
+      return "timestamp";
+    case TypeId::kTimestampNtz:
+      return "timestamp_ntz";
+    case TypeId::kStruct:
+      return "struct";
+    case TypeId::kList:
+      return "array";
+    case TypeId::kMap:
+      return "map";
   }
   return "unknown";
 }
@@ -132,10 +156,12 @@ std::string DataType::ToString() const {
       }
       return s + ">";
     }
-    case TypeId::kList: return "array<" + fields_[0].type->ToString() + ">";
+    case TypeId::kList:
+      return "array<" + fields_[0].type->ToString() + ">";
     case TypeId::kMap:
       return "map<" + fields_[0].type->ToString() + "," + fields_[1].type->ToString() + ">";
-    default: return std::string(TypeIdName(id_));
+    default:
+      return std::string(TypeIdName(id_));
   }
 }
 

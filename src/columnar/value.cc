@@ -95,20 +95,29 @@ Value GetValue(const Column& c, int64_t i) {
   const TypePtr& t = c.type();
   if (c.IsNull(i) || t->id() == TypeId::kNull) return Value::Null(t);
   switch (t->id()) {
-    case TypeId::kBoolean: return Value::Boolean(c.GetBool(i));
-    case TypeId::kInt8: return Value::Integer(t, c.Get<int8_t>(i));
-    case TypeId::kInt16: return Value::Integer(t, c.Get<int16_t>(i));
+    case TypeId::kBoolean:
+      return Value::Boolean(c.GetBool(i));
+    case TypeId::kInt8:
+      return Value::Integer(t, c.Get<int8_t>(i));
+    case TypeId::kInt16:
+      return Value::Integer(t, c.Get<int16_t>(i));
     case TypeId::kInt32:
-    case TypeId::kDate: return Value::Integer(t, c.Get<int32_t>(i));
+    case TypeId::kDate:
+      return Value::Integer(t, c.Get<int32_t>(i));
     case TypeId::kInt64:
     case TypeId::kTimestamp:
-    case TypeId::kTimestampNtz: return Value::Integer(t, c.Get<int64_t>(i));
-    case TypeId::kFloat32: return Value::Float32(c.Get<float>(i));
-    case TypeId::kFloat64: return Value::Float64(c.Get<double>(i));
+    case TypeId::kTimestampNtz:
+      return Value::Integer(t, c.Get<int64_t>(i));
+    case TypeId::kFloat32:
+      return Value::Float32(c.Get<float>(i));
+    case TypeId::kFloat64:
+      return Value::Float64(c.Get<double>(i));
     case TypeId::kDecimal:
       return Value::Decimal(c.Get<__int128>(i), t->precision(), t->scale());
-    case TypeId::kString: return Value::String(std::string(c.GetString(i)));
-    case TypeId::kBinary: return Value::Binary(std::string(c.GetString(i)));
+    case TypeId::kString:
+      return Value::String(std::string(c.GetString(i)));
+    case TypeId::kBinary:
+      return Value::Binary(std::string(c.GetString(i)));
     case TypeId::kStruct: {
       std::vector<Value> ch;
       for (size_t k = 0; k < c.num_children(); ++k) ch.push_back(GetValue(c.child(k), i));
@@ -122,7 +131,8 @@ Value GetValue(const Column& c, int64_t i) {
       }
       return Value::Nested(t, std::move(ch));
     }
-    case TypeId::kNull: break;
+    case TypeId::kNull:
+      break;
   }
   return Value::Null(t);
 }
@@ -159,15 +169,24 @@ void AppendValue(Column& c, const Value& v) {
     return;
   }
   switch (id) {
-    case TypeId::kNull: CannotAppend(c, v);
+    case TypeId::kNull:
+      CannotAppend(c, v);
     case TypeId::kBoolean:
       if (v.type_id() != TypeId::kBoolean) CannotAppend(c, v);
       c.AppendBool(v.as_bool());
       return;
-    case TypeId::kInt8: AppendInteger<int8_t>(c, v); return;
-    case TypeId::kInt16: AppendInteger<int16_t>(c, v); return;
-    case TypeId::kInt32: AppendInteger<int32_t>(c, v); return;
-    case TypeId::kInt64: AppendInteger<int64_t>(c, v); return;
+    case TypeId::kInt8:
+      AppendInteger<int8_t>(c, v);
+      return;
+    case TypeId::kInt16:
+      AppendInteger<int16_t>(c, v);
+      return;
+    case TypeId::kInt32:
+      AppendInteger<int32_t>(c, v);
+      return;
+    case TypeId::kInt64:
+      AppendInteger<int64_t>(c, v);
+      return;
     case TypeId::kDate:
       if (v.type_id() != TypeId::kDate) CannotAppend(c, v);
       c.Append<int32_t>(static_cast<int32_t>(v.as_int()));
@@ -222,7 +241,8 @@ void AppendValue(Column& c, const Value& v) {
       if (v.type_id() != TypeId::kStruct || v.children().size() != c.num_children()) {
         CannotAppend(c, v);
       }
-      for (size_t k = 0; k < c.num_children(); ++k) AppendValue(c.mutable_child(k), v.children()[k]);
+      for (size_t k = 0; k < c.num_children(); ++k)
+        AppendValue(c.mutable_child(k), v.children()[k]);
       c.CloseStruct();
       return;
     }
@@ -258,7 +278,9 @@ int CompareBytes(std::string_view a, std::string_view b) {
   return Cmp(a.size(), b.size());
 }
 
-bool IsFloat(TypeId id) { return id == TypeId::kFloat32 || id == TypeId::kFloat64; }
+bool IsFloat(TypeId id) {
+  return id == TypeId::kFloat32 || id == TypeId::kFloat64;
+}
 
 }  // namespace
 
@@ -282,7 +304,8 @@ int CompareValues(const Value& a, const Value& b) {
   }
   switch (ta) {
     case TypeId::kString:
-    case TypeId::kBinary: return CompareBytes(a.as_string(), b.as_string());
+    case TypeId::kBinary:
+      return CompareBytes(a.as_string(), b.as_string());
     case TypeId::kStruct:
     case TypeId::kList:
     case TypeId::kMap: {
@@ -294,7 +317,8 @@ int CompareValues(const Value& a, const Value& b) {
       }
       return Cmp(ca.size(), cb.size());
     }
-    default: return Cmp(a.as_decimal(), b.as_decimal());
+    default:
+      return Cmp(a.as_decimal(), b.as_decimal());
   }
 }
 
@@ -304,20 +328,30 @@ int CompareRows(const Column& a, int64_t i, const Column& b, int64_t j) {
   TypeId id = a.type_id();
   if (id == b.type_id()) {
     switch (id) {
-      case TypeId::kBoolean: return Cmp(a.GetBool(i), b.GetBool(j));
-      case TypeId::kInt8: return Cmp(a.Get<int8_t>(i), b.Get<int8_t>(j));
-      case TypeId::kInt16: return Cmp(a.Get<int16_t>(i), b.Get<int16_t>(j));
+      case TypeId::kBoolean:
+        return Cmp(a.GetBool(i), b.GetBool(j));
+      case TypeId::kInt8:
+        return Cmp(a.Get<int8_t>(i), b.Get<int8_t>(j));
+      case TypeId::kInt16:
+        return Cmp(a.Get<int16_t>(i), b.Get<int16_t>(j));
       case TypeId::kInt32:
-      case TypeId::kDate: return Cmp(a.Get<int32_t>(i), b.Get<int32_t>(j));
+      case TypeId::kDate:
+        return Cmp(a.Get<int32_t>(i), b.Get<int32_t>(j));
       case TypeId::kInt64:
       case TypeId::kTimestamp:
-      case TypeId::kTimestampNtz: return Cmp(a.Get<int64_t>(i), b.Get<int64_t>(j));
-      case TypeId::kFloat32: return CompareDoubles(a.Get<float>(i), b.Get<float>(j));
-      case TypeId::kFloat64: return CompareDoubles(a.Get<double>(i), b.Get<double>(j));
+      case TypeId::kTimestampNtz:
+        return Cmp(a.Get<int64_t>(i), b.Get<int64_t>(j));
+      case TypeId::kFloat32:
+        return CompareDoubles(a.Get<float>(i), b.Get<float>(j));
+      case TypeId::kFloat64:
+        return CompareDoubles(a.Get<double>(i), b.Get<double>(j));
       case TypeId::kString:
-      case TypeId::kBinary: return CompareBytes(a.GetString(i), b.GetString(j));
-      case TypeId::kNull: return 0;
-      default: break;
+      case TypeId::kBinary:
+        return CompareBytes(a.GetString(i), b.GetString(j));
+      case TypeId::kNull:
+        return 0;
+      default:
+        break;
     }
   }
   return CompareValues(GetValue(a, i), GetValue(b, j));
@@ -343,8 +377,8 @@ uint64_t HashRow(const Column& c, int64_t i, uint64_t seed) {
     case TypeId::kFloat32:
     case TypeId::kFloat64: {
       double d = c.type_id() == TypeId::kFloat32 ? c.Get<float>(i) : c.Get<double>(i);
-      if (d == 0) d = 0;                          // -0.0 hashes as 0.0
-      if (std::isnan(d)) d = std::nan("");        // one NaN
+      if (d == 0) d = 0;                    // -0.0 hashes as 0.0
+      if (std::isnan(d)) d = std::nan("");  // one NaN
       return XXH3_64bits_withSeed(&d, sizeof d, seed);
     }
     case TypeId::kDecimal: {
@@ -369,7 +403,8 @@ uint64_t HashRow(const Column& c, int64_t i, uint64_t seed) {
       }
       return h;
     }
-    case TypeId::kNull: break;
+    case TypeId::kNull:
+      break;
   }
   return seed;
 }

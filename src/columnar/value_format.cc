@@ -12,13 +12,27 @@ void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
   for (unsigned char ch : s) {
     switch (ch) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
       default:
         if (ch < 0x20) {
           out->append("\\u00");
@@ -57,8 +71,7 @@ void AppendJsNumber(double d, std::string* out) {
     if (sci[i] != '.') digits.push_back(sci[i]);
   }
   int exp10 = 0;
-  std::from_chars(sci.data() + e_pos + 1 + (sci[e_pos + 1] == '+'), sci.data() + sci.size(),
-                  exp10);
+  std::from_chars(sci.data() + e_pos + 1 + (sci[e_pos + 1] == '+'), sci.data() + sci.size(), exp10);
   int k = static_cast<int>(digits.size());
   int n = exp10 + 1;  // value = 0.digits * 10^n
   if (neg) out->push_back('-');
@@ -88,7 +101,8 @@ void AppendJsNumber(double d, std::string* out) {
 std::string FormatInt128(__int128 v) {
   if (v == 0) return "0";
   bool neg = v < 0;
-  unsigned __int128 u = neg ? -static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
+  unsigned __int128 u =
+      neg ? -static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
   std::string s;
   while (u) {
     s.push_back(static_cast<char>('0' + static_cast<int>(u % 10)));
@@ -185,13 +199,27 @@ void AppendJsonValue(const Column& c, int64_t row, JsonStyle style, std::string*
     return;
   }
   switch (c.type_id()) {
-    case TypeId::kBoolean: out->append(c.GetBool(row) ? "true" : "false"); return;
-    case TypeId::kInt8: out->append(std::to_string(c.Get<int8_t>(row))); return;
-    case TypeId::kInt16: out->append(std::to_string(c.Get<int16_t>(row))); return;
-    case TypeId::kInt32: out->append(std::to_string(c.Get<int32_t>(row))); return;
-    case TypeId::kInt64: out->append(std::to_string(c.Get<int64_t>(row))); return;
-    case TypeId::kFloat32: AppendJsNumber(c.Get<float>(row), out); return;
-    case TypeId::kFloat64: AppendJsNumber(c.Get<double>(row), out); return;
+    case TypeId::kBoolean:
+      out->append(c.GetBool(row) ? "true" : "false");
+      return;
+    case TypeId::kInt8:
+      out->append(std::to_string(c.Get<int8_t>(row)));
+      return;
+    case TypeId::kInt16:
+      out->append(std::to_string(c.Get<int16_t>(row)));
+      return;
+    case TypeId::kInt32:
+      out->append(std::to_string(c.Get<int32_t>(row)));
+      return;
+    case TypeId::kInt64:
+      out->append(std::to_string(c.Get<int64_t>(row)));
+      return;
+    case TypeId::kFloat32:
+      AppendJsNumber(c.Get<float>(row), out);
+      return;
+    case TypeId::kFloat64:
+      AppendJsNumber(c.Get<double>(row), out);
+      return;
     case TypeId::kDecimal: {
       std::string d = FormatDecimal(c.Get<__int128>(row), c.type()->scale());
       if (canon) {
@@ -201,7 +229,9 @@ void AppendJsonValue(const Column& c, int64_t row, JsonStyle style, std::string*
       }
       return;
     }
-    case TypeId::kString: AppendJsonString(c.GetString(row), out); return;
+    case TypeId::kString:
+      AppendJsonString(c.GetString(row), out);
+      return;
     case TypeId::kBinary:
       out->append(canon ? "\"hex:" : "\"");
       AppendHex(c.GetString(row), out);
@@ -219,8 +249,7 @@ void AppendJsonValue(const Column& c, int64_t row, JsonStyle style, std::string*
       if (canon) {
         out->append("\"ts:" + std::to_string(c.Get<int64_t>(row)) + "\"");
       } else {
-        out->append("\"" +
-                    FormatTimestamp(c.Get<int64_t>(row), c.type_id() == TypeId::kTimestamp) +
+        out->append("\"" + FormatTimestamp(c.Get<int64_t>(row), c.type_id() == TypeId::kTimestamp) +
                     "\"");
       }
       return;
@@ -258,7 +287,8 @@ void AppendJsonValue(const Column& c, int64_t row, JsonStyle style, std::string*
       out->push_back(']');
       return;
     }
-    case TypeId::kNull: return;
+    case TypeId::kNull:
+      return;
   }
 }
 
@@ -276,17 +306,19 @@ void AppendJsonRow(const RecordBatch& b, int64_t row, JsonStyle style, std::stri
 std::string FormatCell(const Column& c, int64_t row) {
   if (c.type_id() == TypeId::kNull || c.IsNull(row)) return "NULL";
   switch (c.type_id()) {
-    case TypeId::kString: return std::string(c.GetString(row));
-    case TypeId::kDecimal: return FormatDecimal(c.Get<__int128>(row), c.type()->scale());
-    case TypeId::kDate: return FormatDate(c.Get<int32_t>(row));
+    case TypeId::kString:
+      return std::string(c.GetString(row));
+    case TypeId::kDecimal:
+      return FormatDecimal(c.Get<__int128>(row), c.type()->scale());
+    case TypeId::kDate:
+      return FormatDate(c.Get<int32_t>(row));
     case TypeId::kTimestamp:
     case TypeId::kTimestampNtz:
       return FormatTimestamp(c.Get<int64_t>(row), c.type_id() == TypeId::kTimestamp);
     case TypeId::kFloat32:
     case TypeId::kFloat64: {
       std::string s;
-      AppendJsNumber(c.type_id() == TypeId::kFloat32 ? c.Get<float>(row) : c.Get<double>(row),
-                     &s);
+      AppendJsNumber(c.type_id() == TypeId::kFloat32 ? c.Get<float>(row) : c.Get<double>(row), &s);
       if (s.front() == '"') s = s.substr(1, s.size() - 2);
       return s;
     }

@@ -37,10 +37,10 @@ class Error : public std::runtime_error {
   ErrorCategory category_;
 };
 
-#define CPGLAKE_DEFINE_ERROR(Name, Cat)                                   \
-  class Name : public Error {                                              \
-   public:                                                                 \
-    explicit Name(const std::string& message) : Error(Cat, message) {}     \
+#define CPGLAKE_DEFINE_ERROR(Name, Cat)                                \
+  class Name : public Error {                                          \
+   public:                                                             \
+    explicit Name(const std::string& message) : Error(Cat, message) {} \
   };
 
 CPGLAKE_DEFINE_ERROR(InvalidInput, ErrorCategory::kInvalidInput)

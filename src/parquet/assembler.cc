@@ -13,7 +13,9 @@ using columnar::TypeId;
 
 namespace {
 
-inline int16_t RepAt(const LeafData& l, int64_t i) { return l.rep.empty() ? 0 : l.rep[i]; }
+inline int16_t RepAt(const LeafData& l, int64_t i) {
+  return l.rep.empty() ? 0 : l.rep[i];
+}
 inline int16_t DefAt(const LeafData& l, int64_t i, int16_t max_def) {
   return l.def.empty() ? max_def : l.def[i];
 }
@@ -65,10 +67,13 @@ class Assembler {
     }
     LeafData& l = leaves_[n.first_leaf];
     switch (n.kind) {
-      case ReadNode::Kind::kLeaf: return BuildLeaf(n, l);
-      case ReadNode::Kind::kStruct: return BuildStruct(n, l);
+      case ReadNode::Kind::kLeaf:
+        return BuildLeaf(n, l);
+      case ReadNode::Kind::kStruct:
+        return BuildStruct(n, l);
       case ReadNode::Kind::kList:
-      case ReadNode::Kind::kMap: return BuildList(n, l);
+      case ReadNode::Kind::kMap:
+        return BuildList(n, l);
     }
     return nullptr;
   }

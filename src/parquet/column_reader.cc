@@ -19,14 +19,20 @@ namespace {
 
 int PhysicalWidth(const ReadNode& leaf) {
   switch (leaf.physical) {
-    case Type::BOOLEAN: return 1;  // after unpacking: one byte per value
+    case Type::BOOLEAN:
+      return 1;  // after unpacking: one byte per value
     case Type::INT32:
-    case Type::FLOAT: return 4;
+    case Type::FLOAT:
+      return 4;
     case Type::INT64:
-    case Type::DOUBLE: return 8;
-    case Type::INT96: return 12;
-    case Type::FIXED_LEN_BYTE_ARRAY: return leaf.type_length;
-    case Type::BYTE_ARRAY: return 0;
+    case Type::DOUBLE:
+      return 8;
+    case Type::INT96:
+      return 12;
+    case Type::FIXED_LEN_BYTE_ARRAY:
+      return leaf.type_length;
+    case Type::BYTE_ARRAY:
+      return 0;
   }
   return 0;
 }
@@ -153,17 +159,22 @@ void AppendPlainFixed(const ReadNode& leaf, const uint8_t* src, int64_t n, Colum
       out->SetLength(out->length() + n);
       return;
     }
-    case LeafConversion::kInt32ToInt8: return AppendCast<int32_t, int8_t>(src, n, out);
-    case LeafConversion::kInt32ToInt16: return AppendCast<int32_t, int16_t>(src, n, out);
+    case LeafConversion::kInt32ToInt8:
+      return AppendCast<int32_t, int8_t>(src, n, out);
+    case LeafConversion::kInt32ToInt16:
+      return AppendCast<int32_t, int16_t>(src, n, out);
     case LeafConversion::kUInt8ToInt16:
       return AppendMapped<uint32_t>(src, n, out, [](uint32_t v) { return int16_t(uint8_t(v)); });
     case LeafConversion::kUInt16ToInt32:
-      return AppendMapped<uint32_t>(src, n, out,
-                                    [](uint32_t v) { return int32_t(uint16_t(v)); });
-    case LeafConversion::kUInt32ToInt64: return AppendCast<uint32_t, int64_t>(src, n, out);
-    case LeafConversion::kInt32ToDecimal: return AppendCast<int32_t, __int128>(src, n, out);
-    case LeafConversion::kInt64ToDecimal: return AppendCast<int64_t, __int128>(src, n, out);
-    case LeafConversion::kUInt64ToDecimal: return AppendCast<uint64_t, __int128>(src, n, out);
+      return AppendMapped<uint32_t>(src, n, out, [](uint32_t v) { return int32_t(uint16_t(v)); });
+    case LeafConversion::kUInt32ToInt64:
+      return AppendCast<uint32_t, int64_t>(src, n, out);
+    case LeafConversion::kInt32ToDecimal:
+      return AppendCast<int32_t, __int128>(src, n, out);
+    case LeafConversion::kInt64ToDecimal:
+      return AppendCast<int64_t, __int128>(src, n, out);
+    case LeafConversion::kUInt64ToDecimal:
+      return AppendCast<uint64_t, __int128>(src, n, out);
     case LeafConversion::kMillisToMicros:
       if (is32) {
         return AppendMapped<int32_t>(src, n, out, [](int32_t v) { return int64_t{v} * 1000; });
@@ -187,15 +198,16 @@ void AppendPlainFixed(const ReadNode& leaf, const uint8_t* src, int64_t n, Colum
         std::memcpy(&nanos, src + i * 12, 8);
         std::memcpy(&julian, src + i * 12 + 8, 4);
         constexpr int64_t kJulianEpoch = 2440588;
-        uint64_t us = static_cast<uint64_t>(static_cast<int64_t>(julian) - kJulianEpoch) *
-                          86400000000ULL +
-                      static_cast<uint64_t>(nanos / 1000);
+        uint64_t us =
+            static_cast<uint64_t>(static_cast<int64_t>(julian) - kJulianEpoch) * 86400000000ULL +
+            static_cast<uint64_t>(nanos / 1000);
         dst[i] = static_cast<int64_t>(us);
       }
       out->SetLength(out->length() + n);
       return;
     }
-    default: break;
+    default:
+      break;
   }
   throw InternalError("unexpected conversion for a fixed-width column");
 }
@@ -219,9 +231,13 @@ class PageDecoder {
   // Appends `n` non-null values encoded with `enc` in [data, data+size).
   void Decode(Encoding enc, const uint8_t* data, size_t size, int64_t n, Column* out) {
     switch (enc) {
-      case Encoding::PLAIN: DecodePlain(data, size, n, out); return;
+      case Encoding::PLAIN:
+        DecodePlain(data, size, n, out);
+        return;
       case Encoding::PLAIN_DICTIONARY:
-      case Encoding::RLE_DICTIONARY: DecodeDictionary(data, size, n, out); return;
+      case Encoding::RLE_DICTIONARY:
+        DecodeDictionary(data, size, n, out);
+        return;
       case Encoding::RLE:
         if (leaf_.physical != Type::BOOLEAN) break;
         {
@@ -230,9 +246,13 @@ class PageDecoder {
           AppendBooleans(tmp.data(), n, out);
         }
         return;
-      case Encoding::DELTA_BINARY_PACKED: DecodeDeltaBinary(data, size, n, out); return;
+      case Encoding::DELTA_BINARY_PACKED:
+        DecodeDeltaBinary(data, size, n, out);
+        return;
       case Encoding::DELTA_LENGTH_BYTE_ARRAY:
-      case Encoding::DELTA_BYTE_ARRAY: DecodeDeltaBytes(enc, data, size, n, out); return;
+      case Encoding::DELTA_BYTE_ARRAY:
+        DecodeDeltaBytes(enc, data, size, n, out);
+        return;
       case Encoding::BYTE_STREAM_SPLIT: {
         if (width_ <= 0 || leaf_.physical == Type::INT96 || leaf_.physical == Type::BOOLEAN) break;
         if (size < static_cast<size_t>(n) * width_) {
@@ -244,7 +264,8 @@ class PageDecoder {
         AppendPlainFixed(leaf_, tmp.data(), n, out);
         return;
       }
-      default: break;
+      default:
+        break;
     }
     throw Unsupported("encoding " + std::string(EncodingName(enc)) + " for " +
                       std::string(TypeName(leaf_.physical)) + " column '" + leaf_.name + "'");
@@ -277,8 +298,7 @@ class PageDecoder {
         pos += 4;
         if (len > size - pos) {
           throw CorruptData("PLAIN byte array value of " + std::to_string(len) +
-                            " bytes runs past the page (" + std::to_string(size - pos) +
-                            " left)");
+                            " bytes runs past the page (" + std::to_string(size - pos) + " left)");
         }
         pos += len;
         total += len;
@@ -310,8 +330,7 @@ class PageDecoder {
         pos += 4;
         if (len > size - pos) {
           throw CorruptData("PLAIN byte array value of " + std::to_string(len) +
-                            " bytes runs past the page (" + std::to_string(size - pos) +
-                            " left)");
+                            " bytes runs past the page (" + std::to_string(size - pos) + " left)");
         }
         AppendBytesValue(leaf_, data + pos, len, out);
         pos += len;
@@ -444,8 +463,8 @@ class PageDecoder {
 };
 
 // Decodes `n` levels with max value `max_level` from an RLE run stream.
-void DecodeLevels(const uint8_t* data, size_t size, int16_t max_level, int64_t n,
-                  int16_t* out, const char* what) {
+void DecodeLevels(const uint8_t* data, size_t size, int16_t max_level, int64_t n, int16_t* out,
+                  const char* what) {
   RleBitPackedDecoder dec(data, size, bit_util::BitWidth(static_cast<uint64_t>(max_level)));
   int64_t got = dec.GetBatch(out, n);
   if (got != n) {
@@ -461,11 +480,11 @@ void DecodeLevels(const uint8_t* data, size_t size, int16_t max_level, int64_t n
 }
 
 // Levels of a v1 page: RLE with a 4-byte length, or the legacy BIT_PACKED encoding.
-size_t DecodeV1Levels(Encoding enc, const uint8_t* data, size_t size, int16_t max_level,
-                      int64_t n, int16_t* out, const char* what) {
+size_t DecodeV1Levels(Encoding enc, const uint8_t* data, size_t size, int16_t max_level, int64_t n,
+                      int16_t* out, const char* what) {
   if (enc == Encoding::BIT_PACKED) {
-    size_t used = DecodeLegacyBitPacked(data, size, bit_util::BitWidth(static_cast<uint64_t>(max_level)),
-                                        n, out);
+    size_t used = DecodeLegacyBitPacked(
+        data, size, bit_util::BitWidth(static_cast<uint64_t>(max_level)), n, out);
     for (int64_t i = 0; i < n; ++i) {
       if (out[i] > max_level) throw CorruptData(std::string(what) + " level out of range");
     }
@@ -481,9 +500,8 @@ size_t DecodeV1Levels(Encoding enc, const uint8_t* data, size_t size, int16_t ma
 
 }  // namespace
 
-LeafData ReadColumnChunk(const ReadNode& leaf, const ColumnMetaData& meta,
-                         const uint8_t* chunk, size_t chunk_size,
-                         const ColumnReadLimits& limits) {
+LeafData ReadColumnChunk(const ReadNode& leaf, const ColumnMetaData& meta, const uint8_t* chunk,
+                         size_t chunk_size, const ColumnReadLimits& limits) {
   LeafData out;
   out.values = Column::Make(leaf.type);
   // Size the buffers once from the chunk metadata (bounded: a lying header costs at most
@@ -512,8 +530,8 @@ LeafData ReadColumnChunk(const ReadNode& leaf, const ColumnMetaData& meta,
     size_t header_size = 0;
     PageHeader ph = DecodePageHeader(chunk + pos, chunk_size - pos, &header_size);
     pos += header_size;
-    const std::string where = "page " + std::to_string(page_no++) + " of column '" +
-                              leaf.name + "'";
+    const std::string where =
+        "page " + std::to_string(page_no++) + " of column '" + leaf.name + "'";
     if (ph.compressed_page_size < 0 || ph.uncompressed_page_size < 0 ||
         ph.compressed_page_size > limits.max_page_bytes ||
         ph.uncompressed_page_size > limits.max_page_bytes) {
@@ -566,8 +584,8 @@ LeafData ReadColumnChunk(const ReadNode& leaf, const ColumnMetaData& meta,
           int64_t present = n;
           if (leaf.max_def > 0) {
             out.def.resize(base + n);
-            off += DecodeV1Levels(dh.definition_level_encoding, p + off, size - off,
-                                  leaf.max_def, n, out.def.data() + base, "definition");
+            off += DecodeV1Levels(dh.definition_level_encoding, p + off, size - off, leaf.max_def,
+                                  n, out.def.data() + base, "definition");
             present = 0;
             for (int64_t i = 0; i < n; ++i) present += out.def[base + i] == leaf.max_def;
           }
@@ -612,7 +630,8 @@ LeafData ReadColumnChunk(const ReadNode& leaf, const ColumnMetaData& meta,
           values_seen += n;
           break;
         }
-        default: break;  // index pages and unknown page types are skipped
+        default:
+          break;  // index pages and unknown page types are skipped
       }
     } catch (const CorruptData& e) {
       throw CorruptData(where + ": " + e.what());

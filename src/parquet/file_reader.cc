@@ -100,7 +100,8 @@ void ParquetFileReader::ReadFooter() {
       if (cc.has_crypto_metadata || cc.has_encrypted_column_metadata) {
         throw Unsupported("encrypted Parquet is not supported");
       }
-      if (!cc.meta_data) throw CorruptData(where + " column " + std::to_string(c) + " has no metadata");
+      if (!cc.meta_data)
+        throw CorruptData(where + " column " + std::to_string(c) + " has no metadata");
       const auto& md = *cc.meta_data;
       if (md.type != *schema_->leaf_element(static_cast<int>(c)).type) {
         throw CorruptData(where + " column '" + schema_->leaf_path(static_cast<int>(c)) +
@@ -108,8 +109,8 @@ void ParquetFileReader::ReadFooter() {
                           " but the schema says " +
                           std::string(TypeName(*schema_->leaf_element(static_cast<int>(c)).type)));
       }
-      if (md.total_compressed_size < 0 || md.data_page_offset < 0 ||
-          md.data_page_offset > size || md.total_compressed_size > size) {
+      if (md.total_compressed_size < 0 || md.data_page_offset < 0 || md.data_page_offset > size ||
+          md.total_compressed_size > size) {
         throw CorruptData(where + " column '" + schema_->leaf_path(static_cast<int>(c)) +
                           "' has chunk offsets outside the file");
       }
@@ -204,8 +205,8 @@ RecordBatch ParquetFileReader::ReadRowGroup(int rg, const std::vector<int>& fiel
       }
       cols[k] = std::move(col);
     } catch (const CorruptData& e) {
-      throw CorruptData(name() + ": row group " + std::to_string(rg) + ", column '" +
-                        node.name + "': " + e.what());
+      throw CorruptData(name() + ": row group " + std::to_string(rg) + ", column '" + node.name +
+                        "': " + e.what());
     } catch (const Unsupported& e) {
       throw Unsupported(name() + ": column '" + node.name + "': " + e.what());
     }

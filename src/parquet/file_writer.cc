@@ -71,7 +71,9 @@ WriteNode BuildNode(const columnar::Field& f, int16_t def, int16_t rep,
       n.optional = true;
       n.def_level = def + 1;
       break;
-    case TypeId::kBoolean: leaf(Type::BOOLEAN); break;
+    case TypeId::kBoolean:
+      leaf(Type::BOOLEAN);
+      break;
     case TypeId::kInt8:
       leaf(Type::INT32);
       e.logical_type = LogicalType::Integer(8, true);
@@ -82,10 +84,18 @@ WriteNode BuildNode(const columnar::Field& f, int16_t def, int16_t rep,
       e.logical_type = LogicalType::Integer(16, true);
       e.converted_type = ConvertedType::INT_16;
       break;
-    case TypeId::kInt32: leaf(Type::INT32); break;
-    case TypeId::kInt64: leaf(Type::INT64); break;
-    case TypeId::kFloat32: leaf(Type::FLOAT); break;
-    case TypeId::kFloat64: leaf(Type::DOUBLE); break;
+    case TypeId::kInt32:
+      leaf(Type::INT32);
+      break;
+    case TypeId::kInt64:
+      leaf(Type::INT64);
+      break;
+    case TypeId::kFloat32:
+      leaf(Type::FLOAT);
+      break;
+    case TypeId::kFloat64:
+      leaf(Type::DOUBLE);
+      break;
     case TypeId::kDecimal:
       if (t.precision() <= 9) {
         leaf(Type::INT32);
@@ -106,7 +116,9 @@ WriteNode BuildNode(const columnar::Field& f, int16_t def, int16_t rep,
       e.logical_type = LogicalType::Of(LogicalType::Kind::STRING);
       e.converted_type = ConvertedType::UTF8;
       break;
-    case TypeId::kBinary: leaf(Type::BYTE_ARRAY); break;
+    case TypeId::kBinary:
+      leaf(Type::BYTE_ARRAY);
+      break;
     case TypeId::kDate:
       leaf(Type::INT32);
       e.logical_type = LogicalType::Of(LogicalType::Kind::DATE);
@@ -269,10 +281,10 @@ class Shredder {
 // Physical values of a leaf, gathered from its column (nulls skipped).
 struct PhysicalValues {
   int64_t count = 0;
-  int width = 0;                       // fixed-width types: bytes per value
-  std::vector<uint8_t> fixed;          // count * width bytes (booleans: one byte each)
+  int width = 0;                        // fixed-width types: bytes per value
+  std::vector<uint8_t> fixed;           // count * width bytes (booleans: one byte each)
   std::vector<std::string_view> views;  // byte arrays
-  std::string storage;                 // backing bytes for converted byte arrays
+  std::string storage;                  // backing bytes for converted byte arrays
 };
 
 void GatherPhysical(const WriteNode& n, const Column& col, PhysicalValues* pv) {
@@ -319,11 +331,12 @@ void GatherPhysical(const WriteNode& n, const Column& col, PhysicalValues* pv) {
       }
       return;
     }
-    default: break;
+    default:
+      break;
   }
   const TypeId id = col.type_id();
   const int src_w = col.type()->byte_width();
-  pv->width = n.physical == Type::BOOLEAN ? 1
+  pv->width = n.physical == Type::BOOLEAN                                ? 1
               : (n.physical == Type::INT32 || n.physical == Type::FLOAT) ? 4
                                                                          : 8;
   pv->fixed.resize(static_cast<size_t>(present) * pv->width);
@@ -344,10 +357,18 @@ void GatherPhysical(const WriteNode& n, const Column& col, PhysicalValues* pv) {
   for_each([&](int64_t i) {
     int64_t v;
     switch (id) {
-      case TypeId::kInt8: v = col.Get<int8_t>(i); break;
-      case TypeId::kInt16: v = col.Get<int16_t>(i); break;
-      case TypeId::kDecimal: v = static_cast<int64_t>(col.Get<__int128>(i)); break;
-      default: v = col.Get<int32_t>(i); break;
+      case TypeId::kInt8:
+        v = col.Get<int8_t>(i);
+        break;
+      case TypeId::kInt16:
+        v = col.Get<int16_t>(i);
+        break;
+      case TypeId::kDecimal:
+        v = static_cast<int64_t>(col.Get<__int128>(i));
+        break;
+      default:
+        v = col.Get<int32_t>(i);
+        break;
     }
     if (pv->width == 4) {
       int32_t x = static_cast<int32_t>(v);
@@ -608,7 +629,8 @@ void ComputeStatistics(const WriteNode& n, const PhysicalValues& pv,
       set(mn, mx, false);
       return;
     }
-    case Type::INT96: return;
+    case Type::INT96:
+      return;
   }
 }
 
@@ -712,7 +734,8 @@ EncodedChunk EncodeChunk(const WriteNode& n, const LeafBuffer& lb, const WriterO
   }
   const int64_t per_page =
       std::max<int64_t>(1, static_cast<int64_t>(opt.page_bytes / std::max(value_bytes, 0.125)));
-  const int dict_bits = use_dict ? bit_util::BitWidth(dict_entries.empty() ? 0 : dict_entries.size() - 1) : 0;
+  const int dict_bits =
+      use_dict ? bit_util::BitWidth(dict_entries.empty() ? 0 : dict_entries.size() - 1) : 0;
 
   int64_t entry = 0, value = 0;
   while (entry < lb.num_entries || (lb.num_entries == 0 && entry == 0)) {
@@ -743,8 +766,9 @@ EncodedChunk EncodeChunk(const WriteNode& n, const LeafBuffer& lb, const WriterO
     entry = end;
     if (lb.num_entries == 0) break;
   }
-  meta.encodings = use_dict ? std::vector<Encoding>{Encoding::PLAIN, Encoding::RLE, Encoding::RLE_DICTIONARY}
-                            : std::vector<Encoding>{Encoding::PLAIN, Encoding::RLE};
+  meta.encodings =
+      use_dict ? std::vector<Encoding>{Encoding::PLAIN, Encoding::RLE, Encoding::RLE_DICTIONARY}
+               : std::vector<Encoding>{Encoding::PLAIN, Encoding::RLE};
   if (opt.write_statistics) {
     Statistics st;
     ComputeStatistics(n, pv, use_dict ? &dict_entries : nullptr, lb.num_entries - pv.count, opt,
@@ -771,7 +795,9 @@ struct ParquetWriter::Impl {
 
 ParquetWriter::ParquetWriter(storage::WritableFile* sink, columnar::Schema schema,
                              WriterOptions options)
-    : sink_(sink), schema_(std::move(schema)), options_(std::move(options)),
+    : sink_(sink),
+      schema_(std::move(schema)),
+      options_(std::move(options)),
       impl_(std::make_unique<Impl>()) {
   if (schema_.num_fields() == 0) throw InvalidInput("cannot write a Parquet file without columns");
   SchemaElement root;
@@ -786,7 +812,8 @@ ParquetWriter::ParquetWriter(storage::WritableFile* sink, columnar::Schema schem
   for (const auto& f : impl_->fields) CollectLeaves(f, &impl_->leaves);
   metadata_.version = 1;
   metadata_.created_by = options_.created_by;
-  for (const auto& [k, v] : options_.key_value_metadata) metadata_.key_value_metadata.push_back({k, v});
+  for (const auto& [k, v] : options_.key_value_metadata)
+    metadata_.key_value_metadata.push_back({k, v});
   metadata_.column_orders.assign(next_leaf, ColumnOrder{});
   sink_->Append("PAR1", 4);
 }
@@ -839,9 +866,8 @@ void ParquetWriter::FlushRowGroup() {
     shredder.ShredTopLevel(impl_->fields[f], group.column_ptr(f));
   }
   std::vector<EncodedChunk> chunks(leaves.size());
-  ParallelFor(leaves.size(), options_.threads, [&](size_t i) {
-    chunks[i] = EncodeChunk(*impl_->leaves[i], leaves[i], options_);
-  });
+  ParallelFor(leaves.size(), options_.threads,
+              [&](size_t i) { chunks[i] = EncodeChunk(*impl_->leaves[i], leaves[i], options_); });
 
   RowGroup rg;
   rg.num_rows = rows;

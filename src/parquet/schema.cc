@@ -33,9 +33,9 @@ TreeNode BuildTree(const std::vector<SchemaElement>& elements, size_t* pos, int 
   }
   int count = n.e->num_children.value_or(0);
   if (count > static_cast<int>(elements.size() - *pos)) {
-    throw CorruptData("parquet schema element '" + n.e->name + "' claims " +
-                      std::to_string(count) + " children but only " +
-                      std::to_string(elements.size() - *pos) + " elements remain");
+    throw CorruptData("parquet schema element '" + n.e->name + "' claims " + std::to_string(count) +
+                      " children but only " + std::to_string(elements.size() - *pos) +
+                      " elements remain");
   }
   for (int i = 0; i < count; ++i) n.children.push_back(BuildTree(elements, pos, depth + 1));
   if (count == 0 && depth > 0 && !n.e->type) {
@@ -86,7 +86,9 @@ void MapLeaf(const SchemaElement& e, ReadNode* n) {
     n->conversion = c;
   };
   switch (phys) {
-    case Type::BOOLEAN: set(DataType::Boolean(), LeafConversion::kIdentity); return;
+    case Type::BOOLEAN:
+      set(DataType::Boolean(), LeafConversion::kIdentity);
+      return;
     case Type::INT32: {
       if (decimal) return set(DecimalType(e, &scale), LeafConversion::kInt32ToDecimal);
       if (HasLogical(e, K::DATE) || HasConverted(e, ConvertedType::DATE)) {
@@ -102,12 +104,23 @@ void MapLeaf(const SchemaElement& e, ReadNode* n) {
         is_signed = lt->is_signed;
       } else if (e.converted_type) {
         switch (*e.converted_type) {
-          case ConvertedType::INT_8: bits = 8; break;
-          case ConvertedType::INT_16: bits = 16; break;
-          case ConvertedType::UINT_8: bits = 8, is_signed = false; break;
-          case ConvertedType::UINT_16: bits = 16, is_signed = false; break;
-          case ConvertedType::UINT_32: is_signed = false; break;
-          default: break;
+          case ConvertedType::INT_8:
+            bits = 8;
+            break;
+          case ConvertedType::INT_16:
+            bits = 16;
+            break;
+          case ConvertedType::UINT_8:
+            bits = 8, is_signed = false;
+            break;
+          case ConvertedType::UINT_16:
+            bits = 16, is_signed = false;
+            break;
+          case ConvertedType::UINT_32:
+            is_signed = false;
+            break;
+          default:
+            break;
         }
       }
       if (is_signed && bits == 8) return set(DataType::Int8(), LeafConversion::kInt32ToInt8);
@@ -132,7 +145,8 @@ void MapLeaf(const SchemaElement& e, ReadNode* n) {
         return set(DataType::Timestamp(), LeafConversion::kIdentity);
       }
       if (lt && lt->kind == K::TIME) {
-        if (lt->unit == TimeUnit::NANOS) return set(DataType::Int64(), LeafConversion::kNanosToMicros);
+        if (lt->unit == TimeUnit::NANOS)
+          return set(DataType::Int64(), LeafConversion::kNanosToMicros);
         return set(DataType::Int64(), LeafConversion::kIdentity);
       }
       bool is_unsigned = (lt && lt->kind == K::INTEGER && !lt->is_signed) ||
@@ -140,9 +154,15 @@ void MapLeaf(const SchemaElement& e, ReadNode* n) {
       if (is_unsigned) return set(DataType::Decimal(20, 0), LeafConversion::kUInt64ToDecimal);
       return set(DataType::Int64(), LeafConversion::kIdentity);
     }
-    case Type::INT96: set(DataType::Timestamp(), LeafConversion::kInt96ToMicros); return;
-    case Type::FLOAT: set(DataType::Float32(), LeafConversion::kIdentity); return;
-    case Type::DOUBLE: set(DataType::Float64(), LeafConversion::kIdentity); return;
+    case Type::INT96:
+      set(DataType::Timestamp(), LeafConversion::kInt96ToMicros);
+      return;
+    case Type::FLOAT:
+      set(DataType::Float32(), LeafConversion::kIdentity);
+      return;
+    case Type::DOUBLE:
+      set(DataType::Float64(), LeafConversion::kIdentity);
+      return;
     case Type::BYTE_ARRAY:
       if (decimal) return set(DecimalType(e, &scale), LeafConversion::kBytesToDecimal);
       if (HasLogical(e, K::STRING) || HasLogical(e, K::ENUM) || HasLogical(e, K::JSON) ||
@@ -220,8 +240,7 @@ struct Builder {
       return n;
     }
     const SchemaElement& e = *t.e;
-    bool is_list =
-        HasLogical(e, LogicalType::Kind::LIST) || HasConverted(e, ConvertedType::LIST);
+    bool is_list = HasLogical(e, LogicalType::Kind::LIST) || HasConverted(e, ConvertedType::LIST);
     bool is_map = HasLogical(e, LogicalType::Kind::MAP) || HasConverted(e, ConvertedType::MAP) ||
                   HasConverted(e, ConvertedType::MAP_KEY_VALUE);
     if ((is_list || is_map) && t.children.size() == 1 &&

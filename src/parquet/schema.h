@@ -23,10 +23,10 @@ namespace cpglake::parquet {
 
 // How a leaf's physical values become columnar values.
 enum class LeafConversion : uint8_t {
-  kIdentity,        // same bytes (boolean, int32, int64, float, double, date, µs timestamps)
+  kIdentity,  // same bytes (boolean, int32, int64, float, double, date, µs timestamps)
   kInt32ToInt8,
   kInt32ToInt16,
-  kUInt32ToInt64,   // also UINT_8/UINT_16 widened into int16/int32 via kInt32To*
+  kUInt32ToInt64,  // also UINT_8/UINT_16 widened into int16/int32 via kInt32To*
   kUInt8ToInt16,
   kUInt16ToInt32,
   kInt32ToDecimal,
@@ -38,7 +38,7 @@ enum class LeafConversion : uint8_t {
   kBytesToDecimal,  // big-endian two's complement, BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY
   kUuidToString,
   kFloat16ToFloat,
-  kBytes,           // string or binary as is
+  kBytes,  // string or binary as is
 };
 
 // One node of the tree the reader assembles. Levels follow the Dremel rules: `def_level`

@@ -23,7 +23,8 @@ void CheckRange(const std::string& name, int64_t size, int64_t offset, int64_t n
 
 class LocalFile : public RandomAccessFile {
  public:
-  LocalFile(int fd, int64_t size, std::string name) : fd_(fd), size_(size), name_(std::move(name)) {}
+  LocalFile(int fd, int64_t size, std::string name)
+      : fd_(fd), size_(size), name_(std::move(name)) {}
   ~LocalFile() override { ::close(fd_); }
   int64_t Size() const override { return size_; }
   const std::string& name() const override { return name_; }
@@ -50,7 +51,8 @@ class LocalFile : public RandomAccessFile {
 
 class BufferFile : public RandomAccessFile {
  public:
-  BufferFile(std::string bytes, std::string name) : bytes_(std::move(bytes)), name_(std::move(name)) {}
+  BufferFile(std::string bytes, std::string name)
+      : bytes_(std::move(bytes)), name_(std::move(name)) {}
   int64_t Size() const override { return static_cast<int64_t>(bytes_.size()); }
   const std::string& name() const override { return name_; }
   void ReadAt(int64_t offset, int64_t n, uint8_t* out) const override {

@@ -13,11 +13,10 @@ namespace cpglake::columnar {
 namespace {
 
 TEST(TypesTest, DeltaStyleNames) {
-  auto t = DataType::Struct({Field("a", DataType::Int64(), false),
-                             Field("b", DataType::List(DataType::String())),
-                             Field("m", DataType::Map(DataType::String(), DataType::Decimal(10, 2)))});
-  EXPECT_EQ(t->ToString(),
-            "struct<a:long not null,b:array<string>,m:map<string,decimal(10,2)>>");
+  auto t = DataType::Struct(
+      {Field("a", DataType::Int64(), false), Field("b", DataType::List(DataType::String())),
+       Field("m", DataType::Map(DataType::String(), DataType::Decimal(10, 2)))});
+  EXPECT_EQ(t->ToString(), "struct<a:long not null,b:array<string>,m:map<string,decimal(10,2)>>");
   EXPECT_THROW(DataType::Decimal(39, 0), InvalidInput);
   EXPECT_THROW(DataType::Decimal(5, 6), InvalidInput);
   EXPECT_TRUE(t->Equals(*DataType::Struct(t->fields())));

@@ -192,7 +192,8 @@ TEST(ParquetCorpusTest, ExpectCsvFilesMatch) {
     std::string name = entry.path().filename().string();
     const std::string suffix = "_expect.csv";
     if (name.size() < suffix.size() || name.substr(name.size() - suffix.size()) != suffix) continue;
-    auto pq = entry.path().parent_path() / (name.substr(0, name.size() - suffix.size()) + ".parquet");
+    auto pq =
+        entry.path().parent_path() / (name.substr(0, name.size() - suffix.size()) + ".parquet");
     SCOPED_TRACE(pq.string());
     auto batch = ParquetFileReader::OpenPath(pq.string())->ReadAll();
     auto lines = SplitLines(testing::ReadFileBytes(entry.path()));
@@ -208,7 +209,8 @@ TEST(ParquetCorpusTest, ExpectCsvFilesMatch) {
           EXPECT_TRUE(col.IsNull(r - 1)) << "row " << r << " col " << *header[c];
         } else {
           ASSERT_FALSE(col.IsNull(r - 1)) << "row " << r << " col " << *header[c];
-          EXPECT_EQ(columnar::FormatCell(col, r - 1), *cells[c]) << "row " << r << " col " << *header[c];
+          EXPECT_EQ(columnar::FormatCell(col, r - 1), *cells[c])
+              << "row " << r << " col " << *header[c];
         }
       }
     }

@@ -101,8 +101,9 @@ TEST(CorruptFileTest, DecompressionBombIsRefusedBeforeAllocating) {
   std::string bytes = sink.Release();
   const auto& cm = *md.row_groups[0].columns[0].meta_data;
   size_t header_size = 0;
-  PageHeader ph = DecodePageHeader(reinterpret_cast<const uint8_t*>(bytes.data()) + cm.data_page_offset,
-                                   bytes.size() - cm.data_page_offset, &header_size);
+  PageHeader ph =
+      DecodePageHeader(reinterpret_cast<const uint8_t*>(bytes.data()) + cm.data_page_offset,
+                       bytes.size() - cm.data_page_offset, &header_size);
   ph.uncompressed_page_size = 0x7fffffff;
   std::string header;
   EncodePageHeader(ph, &header);

@@ -10,32 +10,46 @@ using columnar::TypePtr;
 TypePtr RandomType(std::mt19937_64& rng, int depth, const RandomOptions& opt) {
   int kinds = (opt.allow_nested && depth < opt.max_depth) ? 17 : 14;
   switch (rng() % kinds) {
-    case 0: return DataType::Boolean();
-    case 1: return DataType::Int8();
-    case 2: return DataType::Int16();
-    case 3: return DataType::Int32();
-    case 4: return DataType::Int64();
-    case 5: return DataType::Float32();
-    case 6: return DataType::Float64();
+    case 0:
+      return DataType::Boolean();
+    case 1:
+      return DataType::Int8();
+    case 2:
+      return DataType::Int16();
+    case 3:
+      return DataType::Int32();
+    case 4:
+      return DataType::Int64();
+    case 5:
+      return DataType::Float32();
+    case 6:
+      return DataType::Float64();
     case 7: {
       int p = 1 + static_cast<int>(rng() % 38);
       return DataType::Decimal(p, static_cast<int>(rng() % (p + 1)));
     }
     case 8:
-    case 9: return DataType::String();
-    case 10: return DataType::Binary();
-    case 11: return DataType::Date();
-    case 12: return DataType::Timestamp();
-    case 13: return DataType::TimestampNtz();
+    case 9:
+      return DataType::String();
+    case 10:
+      return DataType::Binary();
+    case 11:
+      return DataType::Date();
+    case 12:
+      return DataType::Timestamp();
+    case 13:
+      return DataType::TimestampNtz();
     case 14: {
       std::vector<Field> fields;
       int n = 1 + static_cast<int>(rng() % 3);
       for (int i = 0; i < n; ++i) {
-        fields.emplace_back("f" + std::to_string(i), RandomType(rng, depth + 1, opt), rng() % 3 != 0);
+        fields.emplace_back("f" + std::to_string(i), RandomType(rng, depth + 1, opt),
+                            rng() % 3 != 0);
       }
       return DataType::Struct(std::move(fields));
     }
-    case 15: return DataType::List(RandomType(rng, depth + 1, opt), rng() % 3 != 0);
+    case 15:
+      return DataType::List(RandomType(rng, depth + 1, opt), rng() % 3 != 0);
     default: {
       // Map keys: primitive, non-null.
       TypePtr key = rng() % 2 ? DataType::String() : DataType::Int32();
@@ -71,9 +85,12 @@ std::string RandomBytes(std::mt19937_64& rng, bool text) {
 
 int64_t RandomInt(std::mt19937_64& rng, int64_t lo, int64_t hi) {
   switch (rng() % 6) {
-    case 0: return lo;
-    case 1: return hi;
-    case 2: return 0;
+    case 0:
+      return lo;
+    case 1:
+      return hi;
+    case 2:
+      return 0;
     default: {
       uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
       uint64_t r = span == UINT64_MAX ? rng() : rng() % (span + 1);
@@ -92,16 +109,24 @@ void AppendRandomValue(std::mt19937_64& rng, columnar::Column& c, bool nullable,
   }
   const auto& t = *c.type();
   switch (t.id()) {
-    case TypeId::kNull: c.AppendNull(); return;
-    case TypeId::kBoolean: c.AppendBool(rng() % 2); return;
-    case TypeId::kInt8: c.Append<int8_t>(static_cast<int8_t>(RandomInt(rng, -128, 127))); return;
+    case TypeId::kNull:
+      c.AppendNull();
+      return;
+    case TypeId::kBoolean:
+      c.AppendBool(rng() % 2);
+      return;
+    case TypeId::kInt8:
+      c.Append<int8_t>(static_cast<int8_t>(RandomInt(rng, -128, 127)));
+      return;
     case TypeId::kInt16:
       c.Append<int16_t>(static_cast<int16_t>(RandomInt(rng, -32768, 32767)));
       return;
     case TypeId::kInt32:
       c.Append<int32_t>(static_cast<int32_t>(RandomInt(rng, INT32_MIN, INT32_MAX)));
       return;
-    case TypeId::kInt64: c.Append<int64_t>(RandomInt(rng, INT64_MIN, INT64_MAX)); return;
+    case TypeId::kInt64:
+      c.Append<int64_t>(RandomInt(rng, INT64_MIN, INT64_MAX));
+      return;
     case TypeId::kFloat32: {
       static const float kSpecial[] = {0.0f, -0.0f, 1.5f, -1e30f, 3.4e38f, 1e-40f};
       float v = rng() % 4 == 0 ? kSpecial[rng() % 6]
@@ -126,8 +151,12 @@ void AppendRandomValue(std::mt19937_64& rng, columnar::Column& c, bool nullable,
       c.Append<__int128>(v);
       return;
     }
-    case TypeId::kString: c.AppendString(RandomBytes(rng, true)); return;
-    case TypeId::kBinary: c.AppendString(RandomBytes(rng, false)); return;
+    case TypeId::kString:
+      c.AppendString(RandomBytes(rng, true));
+      return;
+    case TypeId::kBinary:
+      c.AppendString(RandomBytes(rng, false));
+      return;
     case TypeId::kDate:
       c.Append<int32_t>(static_cast<int32_t>(RandomInt(rng, -719162, 2932896)));  // 0001..9999
       return;
@@ -143,7 +172,8 @@ void AppendRandomValue(std::mt19937_64& rng, columnar::Column& c, bool nullable,
       return;
     case TypeId::kList: {
       int n = static_cast<int>(rng() % (opt.max_list_length + 1));
-      for (int i = 0; i < n; ++i) AppendRandomValue(rng, c.mutable_child(0), t.element().nullable, opt);
+      for (int i = 0; i < n; ++i)
+        AppendRandomValue(rng, c.mutable_child(0), t.element().nullable, opt);
       c.CloseList();
       return;
     }

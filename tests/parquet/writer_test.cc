@@ -91,7 +91,8 @@ TEST_P(WriterRoundTrip, RandomSchemaAndDataSurviveOurReader) {
   Schema schema = testing::RandomSchema(rng, 1 + static_cast<int>(rng() % 6), opt);
   SCOPED_TRACE(schema.ToString());
   std::vector<RecordBatch> batches;
-  for (int i = 0; i < 3; ++i) batches.push_back(testing::RandomBatch(rng, schema, rng() % 300, opt));
+  for (int i = 0; i < 3; ++i)
+    batches.push_back(testing::RandomBatch(rng, schema, rng() % 300, opt));
   WriterOptions wo;
   // Tiny row groups and pages so every boundary is crossed.
   wo.row_group_rows = 1 + static_cast<int64_t>(rng() % 200);
@@ -99,7 +100,7 @@ TEST_P(WriterRoundTrip, RandomSchemaAndDataSurviveOurReader) {
   wo.dictionary = rng() % 2;
   wo.dictionary_page_bytes = 100 + static_cast<int64_t>(rng() % 3000);
   static const Codec kCodecs[] = {Codec::kUncompressed, Codec::kSnappy, Codec::kGzip,
-                                  Codec::kLz4Raw, Codec::kZstd, Codec::kBrotli};
+                                  Codec::kLz4Raw,       Codec::kZstd,   Codec::kBrotli};
   wo.codec = kCodecs[rng() % 6];
   std::string bytes = WriteToMemory(schema, batches, wo);
   RecordBatch back = ReadFromMemory(bytes);
@@ -229,7 +230,8 @@ Schema MixedSchema() {
       Field("ts", DataType::Timestamp()),
       Field("ts_ntz", DataType::TimestampNtz()),
       Field("tags", DataType::List(DataType::String())),
-      Field("point", DataType::Struct({Field("x", DataType::Float64()), Field("y", DataType::Int32())})),
+      Field("point",
+            DataType::Struct({Field("x", DataType::Float64()), Field("y", DataType::Int32())})),
       Field("props", DataType::Map(DataType::String(), DataType::Int64())),
   });
 }
@@ -274,7 +276,8 @@ TEST_P(WeReadDuckDbFiles, EveryTypeEqualsDuckDbsOwnRead) {
   TempDir dir;
   std::string path = (dir.path() / "duck.parquet").string();
   const std::string query =
-      "SELECT i::BIGINT AS id, (i % 2 = 0) AS b, (i % 100)::TINYINT AS t, (i % 4000 * 7)::SMALLINT AS s,"
+      "SELECT i::BIGINT AS id, (i % 2 = 0) AS b, (i % 100)::TINYINT AS t, (i % 4000 * 7)::SMALLINT "
+      "AS s,"
       " (i * 31)::INTEGER AS n, (i % 256)::UTINYINT AS ut, (i * 3)::UINTEGER AS ui,"
       " (i / 7.0)::FLOAT AS f, (i / 3.0)::DOUBLE AS d,"
       " (i * 1.25)::DECIMAL(9,2) AS d9, (i * 1.000001)::DECIMAL(18,6) AS d18,"
@@ -290,9 +293,9 @@ TEST_P(WeReadDuckDbFiles, EveryTypeEqualsDuckDbsOwnRead) {
       " MAP {'k' || (i % 4)::VARCHAR: i} AS mp,"
       " CASE WHEN i % 7 = 0 THEN NULL ELSE [[i], [], NULL] END AS nested"
       " FROM range(5000) r(i)";
-  auto w = RunOracle("sql " + ShellQuote("COPY (" + query + ") TO '" + path +
-                                         "' (FORMAT parquet, COMPRESSION " + GetParam() +
-                                         ", ROW_GROUP_SIZE 1000)"));
+  auto w =
+      RunOracle("sql " + ShellQuote("COPY (" + query + ") TO '" + path + "' (FORMAT parquet, " +
+                                    GetParam() + ", ROW_GROUP_SIZE 1000)"));
   ASSERT_EQ(w.exit_code, 0);
   auto reader = ParquetFileReader::OpenPath(path);
   auto ours = CanonicalRows(reader->ReadAll());
@@ -303,9 +306,14 @@ TEST_P(WeReadDuckDbFiles, EveryTypeEqualsDuckDbsOwnRead) {
   for (size_t i = 0; i < ours.size(); ++i) ASSERT_EQ(ours[i], theirs[i]) << "row " << i;
 }
 
-INSTANTIATE_TEST_SUITE_P(Codecs, WeReadDuckDbFiles,
-                         ::testing::Values("zstd", "snappy", "gzip", "lz4_raw", "brotli",
-                                           "uncompressed"));
+// The parameter is the COPY option list after FORMAT: codecs, and DuckDB's v2 writer
+// (data pages v2, DELTA_BINARY_PACKED / DELTA_LENGTH_BYTE_ARRAY / BYTE_STREAM_SPLIT).
+INSTANTIATE_TEST_SUITE_P(Options, WeReadDuckDbFiles,
+                         ::testing::Values("COMPRESSION zstd", "COMPRESSION snappy",
+                                           "COMPRESSION gzip", "COMPRESSION lz4_raw",
+                                           "COMPRESSION brotli", "COMPRESSION uncompressed",
+                                           "COMPRESSION zstd, PARQUET_VERSION V2",
+                                           "COMPRESSION snappy, PARQUET_VERSION V2"));
 
 }  // namespace
 }  // namespace cpglake::parquet
