@@ -46,7 +46,10 @@ void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
 }
 
-void AppendJsNumber(double d, std::string* out) {
+namespace {
+
+template <typename T>
+void AppendShortestNumber(T d, std::string* out) {
   if (std::isnan(d)) {
     out->append("\"NaN\"");
     return;
@@ -62,6 +65,7 @@ void AppendJsNumber(double d, std::string* out) {
   // Shortest round-trip digits and decimal exponent, then ECMAScript's layout rules.
   char buf[64];
   auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  // Shortest digits that round-trip in T (float: 0.1f prints 0.1).
   std::string_view sci(buf, res.ptr - buf);
   bool neg = sci[0] == '-';
   if (neg) sci.remove_prefix(1);
@@ -97,6 +101,11 @@ void AppendJsNumber(double d, std::string* out) {
     out->append(std::to_string(std::abs(n - 1)));
   }
 }
+
+}  // namespace
+
+void AppendJsNumber(double d, std::string* out) { AppendShortestNumber(d, out); }
+void AppendJsNumber(float f, std::string* out) { AppendShortestNumber(f, out); }
 
 std::string FormatInt128(__int128 v) {
   if (v == 0) return "0";
@@ -215,7 +224,11 @@ void AppendJsonValue(const Column& c, int64_t row, JsonStyle style, std::string*
       out->append(std::to_string(c.Get<int64_t>(row)));
       return;
     case TypeId::kFloat32:
-      AppendJsNumber(c.Get<float>(row), out);
+      if (canon) {  // the oracle widens FLOAT to a double first
+        AppendJsNumber(static_cast<double>(c.Get<float>(row)), out);
+      } else {
+        AppendJsNumber(c.Get<float>(row), out);
+      }
       return;
     case TypeId::kFloat64:
       AppendJsNumber(c.Get<double>(row), out);
@@ -318,7 +331,11 @@ std::string FormatCell(const Column& c, int64_t row) {
     case TypeId::kFloat32:
     case TypeId::kFloat64: {
       std::string s;
-      AppendJsNumber(c.type_id() == TypeId::kFloat32 ? c.Get<float>(row) : c.Get<double>(row), &s);
+      if (c.type_id() == TypeId::kFloat32) {
+        AppendJsNumber(c.Get<float>(row), &s);
+      } else {
+        AppendJsNumber(c.Get<double>(row), &s);
+      }
       if (s.front() == '"') s = s.substr(1, s.size() - 2);
       return s;
     }

@@ -32,8 +32,10 @@ void AppendJsonRow(const RecordBatch& b, int64_t row, JsonStyle style, std::stri
 std::string FormatCell(const Column& c, int64_t row);
 
 void AppendJsonString(std::string_view s, std::string* out);
-// JavaScript Number.prototype.toString of `d` (shortest round-trip digits).
+// JavaScript Number.prototype.toString of `d` (shortest round-trip digits). The float
+// overload uses the shortest digits that round-trip as a float (0.1f → "0.1").
 void AppendJsNumber(double d, std::string* out);
+void AppendJsNumber(float f, std::string* out);
 std::string FormatDecimal(__int128 unscaled, int scale);
 std::string FormatInt128(__int128 v);
 // "YYYY-MM-DD" (proleptic Gregorian, years outside 0..9999 signed).

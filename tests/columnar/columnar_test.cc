@@ -77,7 +77,10 @@ TEST(FormatTest, JavaScriptNumbers) {
   EXPECT_EQ(js(0.000001), "0.000001");
   EXPECT_EQ(js(123.456), "123.456");
   EXPECT_EQ(js(-1.5e-10), "-1.5e-10");
-  EXPECT_EQ(js(static_cast<float>(0.1)), "0.10000000149011612");
+  EXPECT_EQ(js(static_cast<double>(0.1f)), "0.10000000149011612");
+  std::string f;
+  AppendJsNumber(0.1f, &f);
+  EXPECT_EQ(f, "0.1");
   EXPECT_EQ(js(std::nan("")), "\"NaN\"");
   EXPECT_EQ(js(-INFINITY), "\"-Infinity\"");
   EXPECT_EQ(js(std::numeric_limits<double>::max()), "1.7976931348623157e+308");
