@@ -17,6 +17,7 @@ struct GlobalOptions {
 };
 
 void RegisterParquetCommands(CLI::App& app, GlobalOptions& global, Action& action);
+void RegisterDeltaCommands(CLI::App& app, GlobalOptions& global, Action& action);
 void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action);
 
 }  // namespace cpglake::cli

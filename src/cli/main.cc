@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
 
   cpglake::cli::Action action;
   cpglake::cli::RegisterParquetCommands(app, global, action);
+  cpglake::cli::RegisterDeltaCommands(app, global, action);
   cpglake::cli::RegisterBuildCommand(app, global, action);
 
   try {

@@ -23,6 +23,22 @@ Column::Column(TypePtr type) : type_(std::move(type)) {
   }
 }
 
+ColumnPtr Column::Retyped(TypePtr type) const {
+  if (type->id() != type_->id() || type->fields().size() != type_->fields().size() ||
+      type->precision() != type_->precision() || type->scale() != type_->scale()) {
+    throw InvalidInput("cannot view a " + type_->ToString() + " column as " + type->ToString());
+  }
+  auto out = std::make_shared<Column>(type);
+  out->length_ = length_;
+  out->validity_ = validity_;
+  out->data_ = data_;
+  out->offsets_ = offsets_;
+  for (size_t i = 0; i < children_.size(); ++i) {
+    out->children_[i] = children_[i]->Retyped(type->fields()[i].type);
+  }
+  return out;
+}
+
 void Column::SetChild(size_t i, ColumnPtr child) {
   CPGLAKE_CHECK(i < children_.size() && child->type()->Equals(*children_[i]->type()),
                 "SetChild with a different type");

@@ -62,6 +62,9 @@ class Column {
   const Column& child(size_t i) const { return *children_[i]; }
   Column& mutable_child(size_t i) { return *children_[i]; }
   const ColumnPtr& child_ptr(size_t i) const { return children_[i]; }
+  // A copy of this column under another type of the same layout (names and nullability
+  // may differ: column mapping, file vs table schema). InvalidInput if layouts differ.
+  ColumnPtr Retyped(TypePtr type) const;
   // Replaces child i (same type) — used by readers that assemble children separately.
   void SetChild(size_t i, ColumnPtr child);
 

@@ -1,0 +1,354 @@
+#include "delta/scan.h"
+
+#include <algorithm>
+#include <set>
+
+#include "common/error.h"
+#include "common/parallel.h"
+#include "delta/deletion_vector.h"
+#include "delta/schema_json.h"
+#include "delta/stats.h"
+#include "expr/evaluator.h"
+#include "expr/pruning.h"
+#include "parquet/file_reader.h"
+
+namespace cpglake::delta {
+
+using columnar::Column;
+using columnar::ColumnPtr;
+using columnar::DataType;
+using columnar::RecordBatch;
+using columnar::TypeId;
+using columnar::TypePtr;
+
+namespace {
+
+bool IsWidening(TypeId from, TypeId to) {
+  auto rank = [](TypeId t) {
+    switch (t) {
+      case TypeId::kInt8:
+        return 1;
+      case TypeId::kInt16:
+        return 2;
+      case TypeId::kInt32:
+        return 3;
+      case TypeId::kInt64:
+        return 4;
+      default:
+        return 0;
+    }
+  };
+  if (rank(from) && rank(to)) return rank(from) < rank(to);
+  if (from == TypeId::kFloat32 && to == TypeId::kFloat64) return true;
+  if (rank(from) && to == TypeId::kFloat64) return true;
+  if (rank(from) && to == TypeId::kDecimal) return true;
+  if (from == TypeId::kDate && to == TypeId::kTimestampNtz) return true;
+  return false;
+}
+
+// Casts a column whose (file) type differs from the target only by widening, struct field
+// order/missing fields or names/nullability.
+ColumnPtr Cast(const ColumnPtr& col, const TypePtr& target) {
+  const TypePtr& from = col->type();
+  if (from->Equals(*target)) return col;
+  const TypeId f = from->id(), t = target->id();
+  const int64_t n = col->length();
+  if (t == TypeId::kNull) {
+    auto out = Column::Make(target);
+    out->AppendNulls(n);
+    return out;
+  }
+  if (f == t && t == TypeId::kStruct) {
+    auto out = Column::Make(target);
+    const auto& tf = target->fields();
+    const auto& ff = from->fields();
+    for (size_t i = 0; i < tf.size(); ++i) {
+      size_t j = 0;
+      while (j < ff.size() && ff[j].name != tf[i].name) ++j;
+      ColumnPtr child;
+      if (j == ff.size()) {
+        child = Column::Make(tf[i].type);
+        child->AppendNulls(n);
+      } else {
+        child = Cast(col->child_ptr(j), tf[i].type);
+      }
+      out->SetChild(i, std::move(child));
+    }
+    if (col->has_validity()) out->validity_buffer() = col->validity();
+    out->SetLength(n);
+    return out;
+  }
+  if (f == t && (t == TypeId::kList || t == TypeId::kMap)) {
+    auto out = Column::Make(target);
+    out->offsets_buffer() = col->offsets();
+    for (size_t i = 0; i < col->num_children(); ++i) {
+      out->SetChild(i, Cast(col->child_ptr(i), target->fields()[i].type));
+    }
+    if (col->has_validity()) out->validity_buffer() = col->validity();
+    out->SetLength(n);
+    return out;
+  }
+  if (f == t && t != TypeId::kDecimal) return col->Retyped(target);
+  if (f == TypeId::kDecimal && t == TypeId::kDecimal && target->scale() >= from->scale()) {
+    auto out = Column::Make(target);
+    __int128 mul = 1;
+    for (int s = from->scale(); s < target->scale(); ++s) mul *= 10;
+    for (int64_t i = 0; i < n; ++i) {
+      if (col->IsNull(i)) {
+        out->AppendNull();
+      } else {
+        out->Append<__int128>(col->Get<__int128>(i) * mul);
+      }
+    }
+    return out;
+  }
+  if (IsWidening(f, t)) {
+    auto out = Column::Make(target);
+    for (int64_t i = 0; i < n; ++i) {
+      if (col->IsNull(i)) {
+        out->AppendNull();
+        continue;
+      }
+      columnar::Value v = columnar::GetValue(*col, i);
+      if (f == TypeId::kDate) {
+        out->Append<int64_t>(v.as_int() * 86400000000LL);
+      } else {
+        columnar::AppendValue(*out, v);
+      }
+    }
+    return out;
+  }
+  throw Unsupported("cannot read a " + from->ToString() + " column as the table type " +
+                    target->ToString());
+}
+
+// A column of `n` copies of a partition value.
+ColumnPtr ConstantColumn(const columnar::Value& v, const TypePtr& type, int64_t n) {
+  auto out = Column::Make(type);
+  out->Reserve(n);
+  for (int64_t i = 0; i < n; ++i) columnar::AppendValue(*out, v);
+  return out;
+}
+
+std::string DecodedPath(const std::string& path) {
+  try {
+    return storage::UriDecode(path);
+  } catch (const Error&) {
+    throw CorruptData("add.path '" + path + "' is not a valid URI path");
+  }
+}
+
+}  // namespace
+
+ColumnPtr CastToTableType(const ColumnPtr& column, const TypePtr& target) {
+  return Cast(column, target);
+}
+
+Scan ScanBuilder::Build() const {
+  Scan scan;
+  scan.snapshot_ = snapshot_;
+  scan.predicate_ = predicate_;
+  scan.threads_ = threads_;
+  const auto& schema = snapshot_->schema();
+  std::vector<columnar::Field> out_fields;
+  if (columns_) {
+    for (const auto& name : *columns_) {
+      int i = schema.FieldIndex(name);
+      if (i < 0) {
+        std::string have;
+        for (const auto& f : schema.fields()) have += (have.empty() ? "" : ", ") + f.name;
+        throw InvalidInput("no column '" + name + "' in the table (columns: " + have + ")");
+      }
+      scan.output_fields_.push_back(i);
+      out_fields.push_back(schema.field(i));
+    }
+  } else {
+    for (size_t i = 0; i < schema.num_fields(); ++i) {
+      scan.output_fields_.push_back(static_cast<int>(i));
+      out_fields.push_back(schema.field(i));
+    }
+  }
+  scan.output_schema_ = columnar::Schema(std::move(out_fields));
+  scan.predicate_schema_ = schema;
+
+  // File skipping: partition values, then statistics.
+  const auto& config = snapshot_->config();
+  const columnar::Schema physical = ToPhysicalSchema(schema, config.column_mapping_mode());
+  std::set<std::string> partition_cols(config.partition_columns().begin(),
+                                       config.partition_columns().end());
+  scan.metrics_.files_total = static_cast<int64_t>(snapshot_->files().size());
+  for (const auto& file : snapshot_->files()) {
+    if (predicate_) {
+      auto stats = ParseFileStatistics(file.stats, physical);
+      const int64_t num_records = stats && stats->num_records ? *stats->num_records : -1;
+      std::map<std::string, expr::ColumnStats> by_logical;
+      for (size_t i = 0; i < schema.num_fields(); ++i) {
+        const auto& f = schema.field(i);
+        expr::ColumnStats cs;
+        cs.num_records = num_records >= 0 ? std::optional<int64_t>(num_records) : std::nullopt;
+        if (partition_cols.count(f.name)) {
+          auto it = file.partition_values.find(PhysicalName(physical.field(i)));
+          if (it == file.partition_values.end()) it = file.partition_values.find(f.name);
+          std::optional<std::string> text =
+              it == file.partition_values.end() ? std::nullopt : it->second;
+          auto v = ParsePartitionValue(text, f.type);
+          if (v.is_null()) {
+            cs.null_count = num_records >= 0 ? num_records : 1;
+          } else {
+            cs.min = v;
+            cs.max = v;
+            cs.null_count = 0;
+          }
+        } else if (stats) {
+          auto it = stats->columns.find(physical.field(i).name);
+          if (it != stats->columns.end()) {
+            cs.min = it->second.min;
+            cs.max = it->second.max;
+            cs.null_count = it->second.null_count;
+            // Without tight bounds (DVs), minima/maxima still bound the live rows.
+          }
+        }
+        by_logical.emplace(f.name, std::move(cs));
+      }
+      // Partition values alone first (to report why a file was skipped), then with stats.
+      auto lookup_in = [&](bool partitions_only) {
+        return
+            [&, partitions_only](const std::vector<std::string>& path) -> const expr::ColumnStats* {
+              if (path.size() != 1) return nullptr;
+              if (partitions_only && !partition_cols.count(path[0])) return nullptr;
+              auto it = by_logical.find(path[0]);
+              return it == by_logical.end() ? nullptr : &it->second;
+            };
+      };
+      if (!partition_cols.empty() &&
+          expr::CanSkip(*predicate_, lookup_in(true), num_records) == expr::PruneResult::kNone) {
+        ++scan.metrics_.files_skipped_by_partition;
+        continue;
+      }
+      if (expr::CanSkip(*predicate_, lookup_in(false), num_records) == expr::PruneResult::kNone) {
+        ++scan.metrics_.files_skipped_by_stats;
+        continue;
+      }
+    }
+    scan.files_.push_back(&file);
+  }
+  return scan;
+}
+
+void Scan::Execute(const std::function<void(const RecordBatch&)>& sink) {
+  for (const AddFile* f : files_) ReadFile(*f, sink);
+}
+
+RecordBatch Scan::ReadAll() {
+  RecordBatch all = RecordBatch::MakeEmpty(output_schema_);
+  Execute([&](const RecordBatch& b) { all.Append(b); });
+  return all;
+}
+
+void Scan::ReadFile(const AddFile& file, const std::function<void(const RecordBatch&)>& sink) {
+  const auto& config = snapshot_->config();
+  const auto& schema = snapshot_->schema();
+  const columnar::Schema physical = ToPhysicalSchema(schema, config.column_mapping_mode());
+  auto& store = *snapshot_->store();
+  const std::string path = DecodedPath(file.path);
+  std::shared_ptr<storage::RandomAccessFile> data;
+  if (path.find("://") != std::string::npos || (!path.empty() && path[0] == '/')) {
+    // Absolute path: open the directory holding it.
+    auto slash = path.rfind('/');
+    auto other = storage::OpenObjectStore(path.substr(0, slash));
+    data = other->OpenForRead(path.substr(slash + 1));
+  } else {
+    if (path.find("..") != std::string::npos && !storage::ResolveRelative(path)) {
+      throw CorruptData("add.path '" + file.path + "' escapes the table directory");
+    }
+    data = store.OpenForRead(path);
+  }
+  auto reader = parquet::ParquetFileReader::Open(data);
+  std::optional<DeletionVector> dv;
+  if (file.deletion_vector) dv = LoadDeletionVector(*file.deletion_vector, store);
+
+  // Which table columns to produce: outputs, plus all when a predicate must be evaluated.
+  std::vector<int> needed = output_fields_;
+  if (predicate_) {
+    needed.clear();
+    for (size_t i = 0; i < schema.num_fields(); ++i) needed.push_back(static_cast<int>(i));
+  }
+  std::set<std::string> partition_cols(config.partition_columns().begin(),
+                                       config.partition_columns().end());
+  // Map table fields to file fields by physical name.
+  std::vector<int> file_field(needed.size(), -1);
+  std::vector<int> read_fields;
+  for (size_t k = 0; k < needed.size(); ++k) {
+    const auto& f = schema.field(needed[k]);
+    if (partition_cols.count(f.name)) continue;
+    int idx = reader->file_schema().FieldIndex(physical.field(needed[k]).name);
+    file_field[k] = idx;
+    if (idx >= 0) read_fields.push_back(idx);
+  }
+  std::sort(read_fields.begin(), read_fields.end());
+  read_fields.erase(std::unique(read_fields.begin(), read_fields.end()), read_fields.end());
+  ++metrics_.files_read;
+  int64_t first_row = 0;
+  for (int g = 0; g < reader->num_row_groups(); ++g) {
+    const int64_t rows = reader->metadata().row_groups[g].num_rows;
+    RecordBatch raw = read_fields.empty() ? RecordBatch() : reader->ReadRowGroup(g, read_fields);
+    ++metrics_.row_groups_read;
+    metrics_.rows_read += rows;
+    std::vector<columnar::Field> fields;
+    std::vector<ColumnPtr> cols;
+    for (size_t k = 0; k < needed.size(); ++k) {
+      const auto& f = schema.field(needed[k]);
+      ColumnPtr col;
+      if (partition_cols.count(f.name)) {
+        auto it = file.partition_values.find(physical.field(needed[k]).name);
+        if (it == file.partition_values.end()) it = file.partition_values.find(f.name);
+        std::optional<std::string> text =
+            it == file.partition_values.end() ? std::nullopt : it->second;
+        col = ConstantColumn(ParsePartitionValue(text, f.type), f.type, rows);
+      } else if (file_field[k] < 0) {
+        col = Column::Make(f.type);  // column added after this file was written
+        col->AppendNulls(rows);
+      } else {
+        const std::string& fname = reader->schema().field(file_field[k]).name;
+        const Column* src = raw.ColumnByName(fname);
+        CPGLAKE_CHECK(src != nullptr, "projected column missing");
+        ColumnPtr c = raw.column_ptr(raw.schema().FieldIndex(fname));
+        // Physical (file) names → physical table type → logical type.
+        col = Cast(c, physical.field(needed[k]).type);
+        if (!col->type()->Equals(*f.type)) col = col->Retyped(f.type);
+      }
+      fields.push_back(f);
+      cols.push_back(std::move(col));
+    }
+    RecordBatch batch(columnar::Schema(fields), std::move(cols));
+    batch.set_num_rows(rows);
+    columnar::Bitmap keep(rows, true);
+    bool filtered = false;
+    if (dv) {
+      ApplyDeletionVector(*dv, first_row, rows, &keep);
+      filtered = true;
+    }
+    const int64_t after_dv = filtered ? keep.CountSet() : rows;
+    metrics_.rows_deleted_by_dv += rows - after_dv;
+    if (predicate_) {
+      columnar::Bitmap match = expr::EvaluateFilter(*predicate_, batch);
+      for (int64_t i = 0; i < rows; ++i) {
+        if (keep.Get(i) && !match.Get(i)) keep.Set(i, false);
+      }
+      filtered = true;
+    }
+    first_row += rows;
+    RecordBatch out = filtered ? batch.Filter(keep) : batch;
+    metrics_.rows_filtered += after_dv - out.num_rows();
+    // Project to the requested outputs.
+    if (predicate_) {
+      std::vector<std::string> names;
+      for (int i : output_fields_) names.push_back(schema.field(i).name);
+      out = out.Project(names);
+    }
+    metrics_.rows_returned += out.num_rows();
+    if (out.num_rows() > 0 || g == 0) sink(out);
+  }
+}
+
+}  // namespace cpglake::delta
