@@ -252,16 +252,21 @@ void Scan::ReadFile(const AddFile& file, const std::function<void(const RecordBa
   auto& store = *snapshot_->store();
   const std::string path = DecodedPath(file.path);
   std::shared_ptr<storage::RandomAccessFile> data;
-  if (path.find("://") != std::string::npos || (!path.empty() && path[0] == '/')) {
-    // Absolute path: open the directory holding it.
+  if (file.path.rfind("file:", 0) == 0) {
+    // An absolute URI: the store decodes it (decoding here too would double-decode %25).
+    auto slash = file.path.rfind('/');
+    auto other = storage::OpenObjectStore(file.path.substr(0, slash));
+    data = other->OpenForRead(storage::UriDecode(file.path.substr(slash + 1)));
+  } else if (path.find("://") != std::string::npos) {
+    throw Unsupported("data file on another file system: " + file.path);
+  } else if (!path.empty() && path[0] == '/') {
     auto slash = path.rfind('/');
-    auto other = storage::OpenObjectStore(path.substr(0, slash));
+    auto other = storage::OpenObjectStore(path.substr(0, std::max<size_t>(slash, 1)));
     data = other->OpenForRead(path.substr(slash + 1));
   } else {
-    if (path.find("..") != std::string::npos && !storage::ResolveRelative(path)) {
-      throw CorruptData("add.path '" + file.path + "' escapes the table directory");
-    }
-    data = store.OpenForRead(path);
+    auto resolved = storage::ResolveRelative(path);
+    if (!resolved) throw CorruptData("add.path '" + file.path + "' escapes the table directory");
+    data = store.OpenForRead(*resolved);
   }
   auto reader = parquet::ParquetFileReader::Open(data);
   std::optional<DeletionVector> dv;

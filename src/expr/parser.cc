@@ -398,7 +398,7 @@ class Parser {
     if (IsWord(Peek(), "IN")) {
       Next();
       if (Peek().kind != Tok::kLParen) Expected("'(' after IN", Peek());
-      Token open = Next();
+      Next();
       if (Peek().kind == Tok::kRParen) Fail("IN list is empty", Peek().pos);
       std::vector<ExprPtr> list;
       while (true) {
@@ -411,7 +411,6 @@ class Parser {
         Next();
         break;
       }
-      (void)open;
       return Checked(
           negated ? NotIn(std::move(left), std::move(list)) : In(std::move(left), std::move(list)),
           pos);
@@ -549,7 +548,6 @@ class Parser {
     ExprPtr operand = ParseOr();
     if (!IsWord(Peek(), "AS")) Expected("AS in CAST", Peek());
     Next();
-    size_t type_pos = Peek().pos;
     TypePtr type = ParseType();
     if (Peek().kind != Tok::kRParen) Expected("')' to close CAST", Peek());
     Next();
@@ -562,7 +560,6 @@ class Parser {
       if (!c) Fail("cannot cast " + FormatLiteral(v) + " to " + SqlTypeName(*type), kw.pos);
       return Lit(std::move(*c));
     }
-    (void)type_pos;
     return Checked(Cast(std::move(operand), std::move(type)), kw.pos);
   }
 
