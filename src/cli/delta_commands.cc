@@ -8,6 +8,7 @@
 #include "delta/scan.h"
 #include "delta/schema_json.h"
 #include "delta/snapshot.h"
+#include "delta/table_changes.h"
 #include "expr/parser.h"
 
 namespace cpglake::cli {
@@ -180,6 +181,33 @@ int RunScan(const TableArgs& a, const std::string& columns, const std::string& w
   return 0;
 }
 
+int RunChanges(const std::string& path, const std::string& from, const std::string& to,
+               const std::string& format) {
+  RowFormat fmt = ParseRowFormat(format);
+  auto store = storage::OpenObjectStore(path);
+  auto is_version = [](const std::string& s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+  };
+  std::optional<delta::TableChanges> changes;
+  if (is_version(from) && (to.empty() || is_version(to))) {
+    changes.emplace(store, std::stoll(from),
+                    to.empty() ? std::nullopt : std::optional<int64_t>(std::stoll(to)));
+  } else {
+    changes.emplace(delta::TableChanges::FromTimestamps(
+        store, delta::ParseTimestampMs(from),
+        to.empty() ? std::nullopt : std::optional<int64_t>(delta::ParseTimestampMs(to))));
+  }
+  RowPrinter printer(fmt, stdout);
+  bool any = false;
+  changes->Execute([&](const columnar::RecordBatch& b) {
+    printer.Print(b);
+    any = true;
+  });
+  if (!any) printer.Print(columnar::RecordBatch::MakeEmpty(changes->schema()));
+  printer.Finish();
+  return 0;
+}
+
 }  // namespace
 
 void RegisterDeltaCommands(CLI::App& app, GlobalOptions& global, Action& action) {
@@ -201,6 +229,15 @@ void RegisterDeltaCommands(CLI::App& app, GlobalOptions& global, Action& action)
   history->add_option("PATH", args.path, "Delta table directory")->required();
   history->add_option("--limit", history_limit, "Show at most N commits");
   history->callback([&] { action = [&] { return RunHistory(args.path, history_limit, global); }; });
+
+  static std::string from, to;
+  auto* changes = d->add_subcommand(
+      "changes", "Row-level changes (change data feed) between versions or timestamps");
+  changes->add_option("PATH", args.path, "Delta table directory")->required();
+  changes->add_option("--from", from, "First version (or timestamp) to include")->required();
+  changes->add_option("--to", to, "Last version (or timestamp) to include (default: latest)");
+  changes->add_option("--format", format, "table, csv or jsonl")->capture_default_str();
+  changes->callback([&] { action = [&] { return RunChanges(args.path, from, to, format); }; });
 
   auto* scan = d->add_subcommand("scan", "Print the rows of a table (optionally filtered)");
   AddTableOptions(scan, args);

@@ -8,6 +8,7 @@
 #include "delta/deletion_vector.h"
 #include "delta/schema_json.h"
 #include "delta/stats.h"
+#include "expr/binder.h"
 #include "expr/evaluator.h"
 #include "expr/pruning.h"
 #include "parquet/file_reader.h"
@@ -147,7 +148,10 @@ ColumnPtr CastToTableType(const ColumnPtr& column, const TypePtr& target) {
 Scan ScanBuilder::Build() const {
   Scan scan;
   scan.snapshot_ = snapshot_;
-  scan.predicate_ = predicate_;
+  // Bind once: names resolved (case-insensitively when unique), types checked, so that
+  // pruning and row filtering see the same typed tree.
+  if (predicate_) scan.predicate_ = expr::BindPredicate(*predicate_, snapshot_->schema());
+  const expr::ExprPtr& predicate = scan.predicate_;
   scan.threads_ = threads_;
   const auto& schema = snapshot_->schema();
   std::vector<columnar::Field> out_fields;
@@ -178,7 +182,7 @@ Scan ScanBuilder::Build() const {
                                        config.partition_columns().end());
   scan.metrics_.files_total = static_cast<int64_t>(snapshot_->files().size());
   for (const auto& file : snapshot_->files()) {
-    if (predicate_) {
+    if (predicate) {
       auto stats = ParseFileStatistics(file.stats, physical);
       const int64_t num_records = stats && stats->num_records ? *stats->num_records : -1;
       std::map<std::string, expr::ColumnStats> by_logical;
@@ -221,11 +225,12 @@ Scan ScanBuilder::Build() const {
             };
       };
       if (!partition_cols.empty() &&
-          expr::CanSkip(*predicate_, lookup_in(true), num_records) == expr::PruneResult::kNone) {
+          expr::CanSkip(*predicate, lookup_in(true), num_records, expr::PruneOptions::Exact()) ==
+              expr::PruneResult::kNone) {
         ++scan.metrics_.files_skipped_by_partition;
         continue;
       }
-      if (expr::CanSkip(*predicate_, lookup_in(false), num_records) == expr::PruneResult::kNone) {
+      if (expr::CanSkip(*predicate, lookup_in(false), num_records) == expr::PruneResult::kNone) {
         ++scan.metrics_.files_skipped_by_stats;
         continue;
       }
@@ -245,39 +250,31 @@ RecordBatch Scan::ReadAll() {
   return all;
 }
 
-void Scan::ReadFile(const AddFile& file, const std::function<void(const RecordBatch&)>& sink) {
-  const auto& config = snapshot_->config();
-  const auto& schema = snapshot_->schema();
+void ReadTableFile(const TableConfiguration& config, storage::ObjectStore& store,
+                   const std::string& raw_path, const PartitionValues& partition_values,
+                   const std::vector<int>& needed, const std::vector<std::string>& extra_columns,
+                   const std::function<void(const RecordBatch&, int64_t)>& sink) {
+  const auto& schema = config.schema();
   const columnar::Schema physical = ToPhysicalSchema(schema, config.column_mapping_mode());
-  auto& store = *snapshot_->store();
-  const std::string path = DecodedPath(file.path);
+  const std::string path = DecodedPath(raw_path);
   std::shared_ptr<storage::RandomAccessFile> data;
-  if (file.path.rfind("file:", 0) == 0) {
+  if (raw_path.rfind("file:", 0) == 0) {
     // An absolute URI: the store decodes it (decoding here too would double-decode %25).
-    auto slash = file.path.rfind('/');
-    auto other = storage::OpenObjectStore(file.path.substr(0, slash));
-    data = other->OpenForRead(storage::UriDecode(file.path.substr(slash + 1)));
+    auto slash = raw_path.rfind('/');
+    auto other = storage::OpenObjectStore(raw_path.substr(0, slash));
+    data = other->OpenForRead(storage::UriDecode(raw_path.substr(slash + 1)));
   } else if (path.find("://") != std::string::npos) {
-    throw Unsupported("data file on another file system: " + file.path);
+    throw Unsupported("data file on another file system: " + raw_path);
   } else if (!path.empty() && path[0] == '/') {
     auto slash = path.rfind('/');
     auto other = storage::OpenObjectStore(path.substr(0, std::max<size_t>(slash, 1)));
     data = other->OpenForRead(path.substr(slash + 1));
   } else {
     auto resolved = storage::ResolveRelative(path);
-    if (!resolved) throw CorruptData("add.path '" + file.path + "' escapes the table directory");
+    if (!resolved) throw CorruptData("path '" + raw_path + "' escapes the table directory");
     data = store.OpenForRead(*resolved);
   }
   auto reader = parquet::ParquetFileReader::Open(data);
-  std::optional<DeletionVector> dv;
-  if (file.deletion_vector) dv = LoadDeletionVector(*file.deletion_vector, store);
-
-  // Which table columns to produce: outputs, plus all when a predicate must be evaluated.
-  std::vector<int> needed = output_fields_;
-  if (predicate_) {
-    needed.clear();
-    for (size_t i = 0; i < schema.num_fields(); ++i) needed.push_back(static_cast<int>(i));
-  }
   std::set<std::string> partition_cols(config.partition_columns().begin(),
                                        config.partition_columns().end());
   // Map table fields to file fields by physical name.
@@ -290,33 +287,34 @@ void Scan::ReadFile(const AddFile& file, const std::function<void(const RecordBa
     file_field[k] = idx;
     if (idx >= 0) read_fields.push_back(idx);
   }
+  std::vector<int> extra_field;
+  for (const auto& name : extra_columns) {
+    int idx = reader->file_schema().FieldIndex(name);
+    if (idx < 0) throw CorruptData(raw_path + " has no column '" + name + "'");
+    extra_field.push_back(idx);
+    read_fields.push_back(idx);
+  }
   std::sort(read_fields.begin(), read_fields.end());
   read_fields.erase(std::unique(read_fields.begin(), read_fields.end()), read_fields.end());
-  ++metrics_.files_read;
   int64_t first_row = 0;
   for (int g = 0; g < reader->num_row_groups(); ++g) {
     const int64_t rows = reader->metadata().row_groups[g].num_rows;
     RecordBatch raw = read_fields.empty() ? RecordBatch() : reader->ReadRowGroup(g, read_fields);
-    ++metrics_.row_groups_read;
-    metrics_.rows_read += rows;
     std::vector<columnar::Field> fields;
     std::vector<ColumnPtr> cols;
     for (size_t k = 0; k < needed.size(); ++k) {
       const auto& f = schema.field(needed[k]);
       ColumnPtr col;
       if (partition_cols.count(f.name)) {
-        auto it = file.partition_values.find(physical.field(needed[k]).name);
-        if (it == file.partition_values.end()) it = file.partition_values.find(f.name);
-        std::optional<std::string> text =
-            it == file.partition_values.end() ? std::nullopt : it->second;
+        auto it = partition_values.find(physical.field(needed[k]).name);
+        if (it == partition_values.end()) it = partition_values.find(f.name);
+        std::optional<std::string> text = it == partition_values.end() ? std::nullopt : it->second;
         col = ConstantColumn(ParsePartitionValue(text, f.type), f.type, rows);
       } else if (file_field[k] < 0) {
         col = Column::Make(f.type);  // column added after this file was written
         col->AppendNulls(rows);
       } else {
         const std::string& fname = reader->schema().field(file_field[k]).name;
-        const Column* src = raw.ColumnByName(fname);
-        CPGLAKE_CHECK(src != nullptr, "projected column missing");
         ColumnPtr c = raw.column_ptr(raw.schema().FieldIndex(fname));
         // Physical (file) names → physical table type → logical type.
         col = Cast(c, physical.field(needed[k]).type);
@@ -325,35 +323,63 @@ void Scan::ReadFile(const AddFile& file, const std::function<void(const RecordBa
       fields.push_back(f);
       cols.push_back(std::move(col));
     }
+    for (int idx : extra_field) {
+      const std::string& fname = reader->schema().field(idx).name;
+      fields.push_back(reader->schema().field(idx));
+      cols.push_back(raw.column_ptr(raw.schema().FieldIndex(fname)));
+    }
     RecordBatch batch(columnar::Schema(fields), std::move(cols));
     batch.set_num_rows(rows);
-    columnar::Bitmap keep(rows, true);
-    bool filtered = false;
-    if (dv) {
-      ApplyDeletionVector(*dv, first_row, rows, &keep);
-      filtered = true;
-    }
-    const int64_t after_dv = filtered ? keep.CountSet() : rows;
-    metrics_.rows_deleted_by_dv += rows - after_dv;
-    if (predicate_) {
-      columnar::Bitmap match = expr::EvaluateFilter(*predicate_, batch);
-      for (int64_t i = 0; i < rows; ++i) {
-        if (keep.Get(i) && !match.Get(i)) keep.Set(i, false);
-      }
-      filtered = true;
-    }
+    sink(batch, first_row);
     first_row += rows;
-    RecordBatch out = filtered ? batch.Filter(keep) : batch;
-    metrics_.rows_filtered += after_dv - out.num_rows();
-    // Project to the requested outputs.
-    if (predicate_) {
-      std::vector<std::string> names;
-      for (int i : output_fields_) names.push_back(schema.field(i).name);
-      out = out.Project(names);
-    }
-    metrics_.rows_returned += out.num_rows();
-    if (out.num_rows() > 0 || g == 0) sink(out);
   }
+}
+
+void Scan::ReadFile(const AddFile& file, const std::function<void(const RecordBatch&)>& sink) {
+  const auto& config = snapshot_->config();
+  const auto& schema = snapshot_->schema();
+  auto& store = *snapshot_->store();
+  std::optional<DeletionVector> dv;
+  if (file.deletion_vector) dv = LoadDeletionVector(*file.deletion_vector, store);
+  // Which table columns to produce: outputs, plus all when a predicate must be evaluated.
+  std::vector<int> needed = output_fields_;
+  if (predicate_) {
+    needed.clear();
+    for (size_t i = 0; i < schema.num_fields(); ++i) needed.push_back(static_cast<int>(i));
+  }
+  ++metrics_.files_read;
+  bool first = true;
+  ReadTableFile(config, store, file.path, file.partition_values, needed, {},
+                [&](const RecordBatch& batch, int64_t first_row) {
+                  const int64_t rows = batch.num_rows();
+                  ++metrics_.row_groups_read;
+                  metrics_.rows_read += rows;
+                  columnar::Bitmap keep(rows, true);
+                  bool filtered = false;
+                  if (dv) {
+                    ApplyDeletionVector(*dv, first_row, rows, &keep);
+                    filtered = true;
+                  }
+                  const int64_t after_dv = filtered ? keep.CountSet() : rows;
+                  metrics_.rows_deleted_by_dv += rows - after_dv;
+                  if (predicate_) {
+                    columnar::Bitmap match = expr::EvaluateFilter(*predicate_, batch);
+                    for (int64_t i = 0; i < rows; ++i) {
+                      if (keep.Get(i) && !match.Get(i)) keep.Set(i, false);
+                    }
+                    filtered = true;
+                  }
+                  RecordBatch out = filtered ? batch.Filter(keep) : batch;
+                  metrics_.rows_filtered += after_dv - out.num_rows();
+                  if (predicate_) {
+                    std::vector<std::string> names;
+                    for (int i : output_fields_) names.push_back(schema.field(i).name);
+                    out = out.Project(names);
+                  }
+                  metrics_.rows_returned += out.num_rows();
+                  if (out.num_rows() > 0 || first) sink(out);
+                  first = false;
+                });
 }
 
 }  // namespace cpglake::delta

@@ -82,6 +82,15 @@ class Scan {
   int threads_ = 1;
 };
 
+// Reads one data file (add or cdc) as table rows: the table fields `needed` (indices into
+// config.schema(): column mapping, widening, partition values and missing columns handled),
+// followed by the file's own `extra_columns` as written (e.g. _change_type). Batches go to
+// `sink` with the file row number of their first row; nothing is filtered.
+void ReadTableFile(const TableConfiguration& config, storage::ObjectStore& store,
+                   const std::string& raw_path, const PartitionValues& partition_values,
+                   const std::vector<int>& needed, const std::vector<std::string>& extra_columns,
+                   const std::function<void(const columnar::RecordBatch&, int64_t)>& sink);
+
 // Casts a column read from a data file to the table's type: struct fields by name (missing
 // fields become null, column mapping renames applied by the caller), numeric widening
 // (byte/short/int → long, float → double, int → double, decimal precision/scale widening,

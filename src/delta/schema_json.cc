@@ -80,7 +80,10 @@ TypePtr ParsePrimitive(std::string_view name, const std::string& where) {
   for (const auto& e : kPrimitives) {
     if (name == e.name) return e.make();
   }
-  if (name.substr(0, 7) == "decimal") return ParseDecimal(name, where);
+  if (name.substr(0, 7) == "decimal") {
+    std::string_view rest = Trim(name.substr(7));
+    if (rest.empty() || rest.front() == '(') return ParseDecimal(name, where);
+  }
   if (name == "variant") throw Unsupported("variant type (column " + where + ")");
   throw Unsupported("Delta type '" + std::string(name) + "' is not supported (column " + where +
                     ")");

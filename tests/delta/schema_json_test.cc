@@ -68,9 +68,9 @@ TEST(SchemaJsonTest, Decimals) {
   EXPECT_EQ(plain->scale(), 0);
   EXPECT_EQ(TypeOf("\"decimal(38,38)\"")->scale(), 38);
   EXPECT_EQ(TypeOf("\"decimal(1,0)\"")->precision(), 1);
-  for (const char* bad : {"decimal(39,0)", "decimal(0,0)", "decimal(5,6)", "decimal(10,2",
-                          "decimal(10;2)", "decimal(a,b)", "decimal10,2)", "decimal(10,2)x",
-                          "decimal(,)", "decimal(99999999999999999999,1)"}) {
+  for (const char* bad :
+       {"decimal(39,0)", "decimal(0,0)", "decimal(5,6)", "decimal(10,2", "decimal(10;2)",
+        "decimal(a,b)", "decimal(10,2)x", "decimal(,)", "decimal(99999999999999999999,1)"}) {
     EXPECT_THROW(TypeOf(std::string("\"") + bad + "\""), CorruptData) << bad;
   }
   EXPECT_THROW(TypeOf("\"decimal(10,-2)\""), Unsupported);
@@ -183,7 +183,7 @@ TEST(SchemaJsonTest, UnsupportedTypesNameTheType) {
                 .find("variant"),
             std::string::npos);
   for (const char* t : {"geometry(OGC:CRS84)", "geography(OGC:CRS84, spherical)", "interval",
-                        "char(3)", "varchar(10)", "uuid", "Integer", "int"}) {
+                        "char(3)", "varchar(10)", "uuid", "Integer", "int", "decimals"}) {
     EXPECT_NE(message(std::string("\"") + t + "\"").find(std::string("'") + t + "'"),
               std::string::npos)
         << t << ": " << message(std::string("\"") + t + "\"");

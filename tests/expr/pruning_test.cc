@@ -442,7 +442,6 @@ TEST(PruningTest, SoundOnRandomDataAndPredicates) {
       }
     }
   }
-  printf("SOUND cases=%d skipped=%d\n", cases, skipped);
   EXPECT_GT(cases, 30000);
   // The property is only meaningful if pruning happens often.
   EXPECT_GT(skipped, cases / 5) << skipped << " of " << cases;
@@ -491,7 +490,6 @@ TEST(PruningTest, SoundForPartitionStyleConstantColumns) {
       }
     }
   }
-  printf("PARTITION cases=%d skipped=%d\n", cases, skipped);
   EXPECT_GT(skipped, cases / 5) << skipped << " of " << cases;
 }
 
