@@ -17,10 +17,14 @@ namespace {
 
 std::string FileKey(const std::string& path, const std::optional<DeletionVectorDescriptor>& dv) {
   std::string key;
-  try {
-    key = storage::UriDecode(path);
-  } catch (const Error&) {
+  if (path.find('%') == std::string::npos) {
     key = path;
+  } else {
+    try {
+      key = storage::UriDecode(path);
+    } catch (const Error&) {
+      key = path;
+    }
   }
   key.push_back('\x1f');
   if (dv) key += dv->UniqueId();
@@ -152,6 +156,7 @@ std::shared_ptr<const Snapshot> SnapshotBuilder::Build() {
   snap->segment_ = BuildLogSegment(*store_, version);
   const LogSegment& seg = snap->segment_;
   Reconciler rec;
+  rec.seen_.reserve(1024);
   std::optional<CommitInfo> target_commit_info;
   int64_t target_mtime = 0;
   for (auto it = seg.commits.rbegin(); it != seg.commits.rend(); ++it) {
@@ -172,10 +177,10 @@ std::shared_ptr<const Snapshot> SnapshotBuilder::Build() {
   if (!rec.metadata_)
     throw CorruptData(store_->DisplayPath("") + ": the log has no metaData action");
   snap->config_ = std::make_unique<TableConfiguration>(*rec.protocol_, *rec.metadata_);
-  std::sort(rec.files_.begin(), rec.files_.end(),
-            [](const AddFile& a, const AddFile& b) { return a.path < b.path; });
-  std::sort(rec.tombstones_.begin(), rec.tombstones_.end(),
-            [](const RemoveFile& a, const RemoveFile& b) { return a.path < b.path; });
+  // Replay met the files newest first; oldest first is the order they were written in
+  // (deterministic for a given log, and what readers expect).
+  std::reverse(rec.files_.begin(), rec.files_.end());
+  std::reverse(rec.tombstones_.begin(), rec.tombstones_.end());
   snap->files_ = std::move(rec.files_);
   snap->tombstones_ = std::move(rec.tombstones_);
   snap->txns_ = std::move(rec.txns_);

@@ -26,9 +26,9 @@ class Snapshot {
   const TableConfiguration& config() const { return *config_; }
   const columnar::Schema& schema() const { return config_->schema(); }
   const std::vector<std::string>& partition_columns() const { return config_->partition_columns(); }
-  // Live data files, sorted by path.
+  // Live data files, in the order they were added (oldest first).
   const std::vector<AddFile>& files() const { return files_; }
-  // Remove actions still retained (for vacuum), sorted by path.
+  // Remove actions still retained (for vacuum), oldest first.
   const std::vector<RemoveFile>& tombstones() const { return tombstones_; }
   const std::map<std::string, Txn>& app_transactions() const { return txns_; }
   // Live (not removed) domain metadata by domain.
