@@ -48,6 +48,29 @@ check corrupt 5 "$bin" parquet cat "$data/../bad_data/PARQUET-1481.parquet"
 check encrypted 6 "$bin" parquet meta "$data/encrypt_columns_and_footer.parquet.encrypted"
 check directory 2 "$bin" parquet meta "$data"
 check build-not-yet 6 "$bin" build "$data"
+delta="$2/delta-acceptance/kernel_data"
+for sub in "delta --help" "delta describe --help" "delta scan --help" "delta history --help" "delta changes --help"; do
+  # shellcheck disable=SC2086
+  check "help $sub" 0 "$bin" $sub && expect_out "help $sub" "Usage"
+done
+check delta-describe 0 "$bin" delta describe "$delta/table-with-dv-small" --json
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["version"]==1 and d["num_rows"]==8' \
+  && pass=$((pass + 1)) || { echo "FAIL delta-describe: bad JSON"; fail=$((fail + 1)); }
+check delta-scan 0 "$bin" delta scan "$delta/table-with-dv-small" --format csv
+[ "$(printf '%s\n' "$LAST_OUT" | wc -l)" -eq 9 ] && pass=$((pass + 1)) || { echo "FAIL delta-scan: want header + 8 rows"; fail=$((fail + 1)); }
+check delta-scan-where 0 "$bin" delta scan "$delta/basic_partitioned" --where "number > 3" --count
+expect_out delta-scan-where "3"
+check delta-time-travel 0 "$bin" delta scan "$delta/table-with-dv-small" --version 0 --count
+expect_out delta-time-travel "10"
+check delta-history 0 "$bin" delta history "$delta/table-with-dv-small"
+expect_out delta-history "DELETE"
+check delta-changes 0 "$bin" delta changes "$delta/cdf-table-simple" --from 0 --to 1 --format csv
+expect_out delta-changes "delete"
+check delta-bad-where 2 "$bin" delta scan "$delta/basic_partitioned" --where "number >"
+check delta-bad-column 2 "$bin" delta scan "$delta/basic_partitioned" --columns nope
+check delta-not-a-table 4 "$bin" delta describe "$data"
+check delta-bad-version 4 "$bin" delta describe "$delta/table-with-dv-small" --version 7
+check delta-cdf-off 2 "$bin" delta changes "$delta/table-with-dv-small" --from 0
 rm -f /tmp/cli_test_err.$$
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
