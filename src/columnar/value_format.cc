@@ -104,8 +104,12 @@ void AppendShortestNumber(T d, std::string* out) {
 
 }  // namespace
 
-void AppendJsNumber(double d, std::string* out) { AppendShortestNumber(d, out); }
-void AppendJsNumber(float f, std::string* out) { AppendShortestNumber(f, out); }
+void AppendJsNumber(double d, std::string* out) {
+  AppendShortestNumber(d, out);
+}
+void AppendJsNumber(float f, std::string* out) {
+  AppendShortestNumber(f, out);
+}
 
 std::string FormatInt128(__int128 v) {
   if (v == 0) return "0";
