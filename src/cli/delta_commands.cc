@@ -158,6 +158,8 @@ int RunScan(const TableArgs& a, const std::string& columns, const std::string& w
                      {"files_skipped_by_partition", m.files_skipped_by_partition},
                      {"files_skipped_by_stats", m.files_skipped_by_stats},
                      {"files_read", m.files_read},
+                     {"row_groups_read", m.row_groups_read},
+                     {"row_groups_skipped", m.row_groups_skipped},
                      {"rows_deleted_by_dv", m.rows_deleted_by_dv}};
       std::printf("%s\n", j.dump().c_str());
     } else {

@@ -253,7 +253,8 @@ RecordBatch Scan::ReadAll() {
 void ReadTableFile(const TableConfiguration& config, storage::ObjectStore& store,
                    const std::string& raw_path, const PartitionValues& partition_values,
                    const std::vector<int>& needed, const std::vector<std::string>& extra_columns,
-                   const std::function<void(const RecordBatch&, int64_t)>& sink) {
+                   const std::function<void(const RecordBatch&, int64_t)>& sink,
+                   const RowGroupFilter& skip_row_group) {
   const auto& schema = config.schema();
   const columnar::Schema physical = ToPhysicalSchema(schema, config.column_mapping_mode());
   const std::string path = DecodedPath(raw_path);
@@ -299,6 +300,10 @@ void ReadTableFile(const TableConfiguration& config, storage::ObjectStore& store
   int64_t first_row = 0;
   for (int g = 0; g < reader->num_row_groups(); ++g) {
     const int64_t rows = reader->metadata().row_groups[g].num_rows;
+    if (skip_row_group && skip_row_group(*reader, g)) {
+      first_row += rows;
+      continue;
+    }
     RecordBatch raw = read_fields.empty() ? RecordBatch() : reader->ReadRowGroup(g, read_fields);
     std::vector<columnar::Field> fields;
     std::vector<ColumnPtr> cols;
@@ -348,38 +353,73 @@ void Scan::ReadFile(const AddFile& file, const std::function<void(const RecordBa
     for (size_t i = 0; i < schema.num_fields(); ++i) needed.push_back(static_cast<int>(i));
   }
   ++metrics_.files_read;
+  // Row-group pruning from the Parquet statistics of top-level data columns.
+  RowGroupFilter skip;
+  if (predicate_) {
+    const columnar::Schema physical = ToPhysicalSchema(schema, config.column_mapping_mode());
+    skip = [&, physical](const parquet::ParquetFileReader& reader, int g) {
+      std::map<std::string, expr::ColumnStats> by_name;
+      const int64_t rows = reader.metadata().row_groups[g].num_rows;
+      for (size_t i = 0; i < schema.num_fields(); ++i) {
+        int idx = reader.file_schema().FieldIndex(physical.field(i).name);
+        if (idx < 0) continue;
+        auto st = reader.RowGroupStats(g, idx);
+        expr::ColumnStats cs;
+        cs.num_records = rows;
+        cs.null_count = st.null_count;
+        // Statistics are in the file's type; use them only when it is the table's type.
+        if (st.min && st.min->type()->Equals(*schema.field(i).type)) cs.min = st.min;
+        if (st.max && st.max->type()->Equals(*schema.field(i).type)) cs.max = st.max;
+        by_name.emplace(schema.field(i).name, std::move(cs));
+      }
+      auto lookup = [&](const std::vector<std::string>& path) -> const expr::ColumnStats* {
+        if (path.size() != 1) return nullptr;
+        auto it = by_name.find(path[0]);
+        return it == by_name.end() ? nullptr : &it->second;
+      };
+      // Parquet bounds are exact (not truncated, NaN excluded by our writer and others).
+      expr::PruneOptions options;
+      if (expr::CanSkip(*predicate_, lookup, rows, options) == expr::PruneResult::kNone) {
+        ++metrics_.row_groups_skipped;
+        return true;
+      }
+      return false;
+    };
+  }
   bool first = true;
-  ReadTableFile(config, store, file.path, file.partition_values, needed, {},
-                [&](const RecordBatch& batch, int64_t first_row) {
-                  const int64_t rows = batch.num_rows();
-                  ++metrics_.row_groups_read;
-                  metrics_.rows_read += rows;
-                  columnar::Bitmap keep(rows, true);
-                  bool filtered = false;
-                  if (dv) {
-                    ApplyDeletionVector(*dv, first_row, rows, &keep);
-                    filtered = true;
-                  }
-                  const int64_t after_dv = filtered ? keep.CountSet() : rows;
-                  metrics_.rows_deleted_by_dv += rows - after_dv;
-                  if (predicate_) {
-                    columnar::Bitmap match = expr::EvaluateFilter(*predicate_, batch);
-                    for (int64_t i = 0; i < rows; ++i) {
-                      if (keep.Get(i) && !match.Get(i)) keep.Set(i, false);
-                    }
-                    filtered = true;
-                  }
-                  RecordBatch out = filtered ? batch.Filter(keep) : batch;
-                  metrics_.rows_filtered += after_dv - out.num_rows();
-                  if (predicate_) {
-                    std::vector<std::string> names;
-                    for (int i : output_fields_) names.push_back(schema.field(i).name);
-                    out = out.Project(names);
-                  }
-                  metrics_.rows_returned += out.num_rows();
-                  if (out.num_rows() > 0 || first) sink(out);
-                  first = false;
-                });
+  ReadTableFile(
+      config, store, file.path, file.partition_values, needed, {},
+      [&](const RecordBatch& batch, int64_t first_row) {
+        const int64_t rows = batch.num_rows();
+        ++metrics_.row_groups_read;
+        metrics_.rows_read += rows;
+        columnar::Bitmap keep(rows, true);
+        bool filtered = false;
+        if (dv) {
+          ApplyDeletionVector(*dv, first_row, rows, &keep);
+          filtered = true;
+        }
+        const int64_t after_dv = filtered ? keep.CountSet() : rows;
+        metrics_.rows_deleted_by_dv += rows - after_dv;
+        if (predicate_) {
+          columnar::Bitmap match = expr::EvaluateFilter(*predicate_, batch);
+          for (int64_t i = 0; i < rows; ++i) {
+            if (keep.Get(i) && !match.Get(i)) keep.Set(i, false);
+          }
+          filtered = true;
+        }
+        RecordBatch out = filtered ? batch.Filter(keep) : batch;
+        metrics_.rows_filtered += after_dv - out.num_rows();
+        if (predicate_) {
+          std::vector<std::string> names;
+          for (int i : output_fields_) names.push_back(schema.field(i).name);
+          out = out.Project(names);
+        }
+        metrics_.rows_returned += out.num_rows();
+        if (out.num_rows() > 0 || first) sink(out);
+        first = false;
+      },
+      skip);
 }
 
 }  // namespace cpglake::delta

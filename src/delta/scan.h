@@ -14,6 +14,7 @@
 #include "columnar/record_batch.h"
 #include "delta/snapshot.h"
 #include "expr/expression.h"
+#include "parquet/file_reader.h"
 
 namespace cpglake::delta {
 
@@ -86,10 +87,14 @@ class Scan {
 // config.schema(): column mapping, widening, partition values and missing columns handled),
 // followed by the file's own `extra_columns` as written (e.g. _change_type). Batches go to
 // `sink` with the file row number of their first row; nothing is filtered.
+// `skip_row_group`, when given, is asked before each row group is read (statistics-based
+// pruning); skipped row groups still advance the file row numbers.
+using RowGroupFilter = std::function<bool(const parquet::ParquetFileReader&, int row_group)>;
 void ReadTableFile(const TableConfiguration& config, storage::ObjectStore& store,
                    const std::string& raw_path, const PartitionValues& partition_values,
                    const std::vector<int>& needed, const std::vector<std::string>& extra_columns,
-                   const std::function<void(const columnar::RecordBatch&, int64_t)>& sink);
+                   const std::function<void(const columnar::RecordBatch&, int64_t)>& sink,
+                   const RowGroupFilter& skip_row_group = nullptr);
 
 // Casts a column read from a data file to the table's type: struct fields by name (missing
 // fields become null, column mapping renames applied by the caller), numeric widening
