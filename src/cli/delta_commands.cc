@@ -128,18 +128,6 @@ int RunHistory(const std::string& path, int64_t limit, const GlobalOptions& g) {
   return 0;
 }
 
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t end = s.find(',', start);
-    if (end == std::string::npos) end = s.size();
-    if (end > start) out.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 int RunScan(const TableArgs& a, const std::string& columns, const std::string& where, int64_t limit,
             bool count, const std::string& format, const GlobalOptions& g) {
   RowFormat fmt = ParseRowFormat(format);

@@ -35,4 +35,7 @@ class RowPrinter {
 
 bool IsTerminal(std::FILE* f);
 
+// "a,b,,c" → {"a", "b", "c"} (for --columns).
+std::vector<std::string> SplitComma(const std::string& s);
+
 }  // namespace cpglake::cli

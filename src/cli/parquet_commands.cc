@@ -213,18 +213,6 @@ int RunMeta(const std::string& path, const GlobalOptions& g) {
   return 0;
 }
 
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t end = s.find(',', start);
-    if (end == std::string::npos) end = s.size();
-    if (end > start) out.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 int RunCat(const std::string& path, const std::string& columns, int64_t limit,
            const std::string& format) {
   RowFormat fmt = ParseRowFormat(format);
