@@ -20,6 +20,18 @@ bool IsTerminal(std::FILE* f) {
   return ::isatty(::fileno(f)) == 1;
 }
 
+std::vector<std::string> SplitComma(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find(',', start);
+    if (end == std::string::npos) end = s.size();
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
 namespace {
 
 std::string CsvQuote(const std::string& s) {
