@@ -6,6 +6,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <xxhash.h>
+
 #include "columnar/value_format.h"
 #include "common/error.h"
 #include "delta/checkpoint_reader.h"
@@ -15,20 +17,64 @@ namespace cpglake::delta {
 
 namespace {
 
-std::string FileKey(const std::string& path, const std::optional<DeletionVectorDescriptor>& dv) {
-  std::string key;
-  if (path.find('%') == std::string::npos) {
-    key = path;
-  } else {
-    try {
-      key = storage::UriDecode(path);
-    } catch (const Error&) {
-      key = path;
+// Files are identified by (decoded path, deletion vector id). The key is a 128-bit hash of
+// both (XXH3-128: a collision among even billions of files is not a practical concern).
+struct FileKey {
+  uint64_t lo, hi;
+  bool operator==(const FileKey&) const = default;
+};
+// Open-addressing set of file keys (no per-key allocation; 300k keys fit in 8 MB).
+class FileKeySet {
+ public:
+  // True when the key was not in the set.
+  bool Insert(FileKey k) {
+    if (k.lo == 0 && k.hi == 0) k.lo = 1;  // (0, 0) marks an empty slot
+    if ((size_ + 1) * 2 > slots_.size()) Grow();
+    size_t mask = slots_.size() - 1;
+    for (size_t i = k.lo & mask;; i = (i + 1) & mask) {
+      if (slots_[i].lo == 0 && slots_[i].hi == 0) {
+        slots_[i] = k;
+        ++size_;
+        return true;
+      }
+      if (slots_[i] == k) return false;
     }
   }
-  key.push_back('\x1f');
-  if (dv) key += dv->UniqueId();
-  return key;
+
+ private:
+  void Grow() {
+    std::vector<FileKey> old = std::move(slots_);
+    slots_.assign(old.empty() ? 1024 : old.size() * 2, FileKey{0, 0});
+    size_ = 0;
+    for (const auto& k : old) {
+      if (k.lo != 0 || k.hi != 0) Insert(k);
+    }
+  }
+  std::vector<FileKey> slots_;
+  size_t size_ = 0;
+};
+
+FileKey MakeFileKey(const std::string& path, const std::optional<DeletionVectorDescriptor>& dv) {
+  std::string key;
+  const std::string* p = &path;
+  if (path.find('%') != std::string::npos) {
+    try {
+      key = storage::UriDecode(path);
+      p = &key;
+    } catch (const Error&) {
+    }
+  }
+  XXH3_state_t* st = XXH3_createState();
+  XXH3_128bits_reset(st);
+  XXH3_128bits_update(st, p->data(), p->size());
+  XXH3_128bits_update(st, "\x1f", 1);
+  if (dv) {
+    std::string id = dv->UniqueId();
+    XXH3_128bits_update(st, id.data(), id.size());
+  }
+  XXH128_hash_t h = XXH3_128bits_digest(st);
+  XXH3_freeState(st);
+  return {h.low64, h.high64};
 }
 
 std::string SidecarKey(const std::string& path) {
@@ -42,13 +88,14 @@ std::string SidecarKey(const std::string& path) {
 class Reconciler {
  public:
   void Apply(std::vector<Action>& actions, bool from_checkpoint) {
+    files_.reserve(files_.size() + actions.size());
     for (auto& a : actions) {
       if (auto* add = std::get_if<AddFile>(&a)) {
-        auto key = FileKey(add->path, add->deletion_vector);
-        if (seen_.insert(std::move(key)).second) files_.push_back(std::move(*add));
+        auto key = MakeFileKey(add->path, add->deletion_vector);
+        if (seen_.Insert(key)) files_.push_back(std::move(*add));
       } else if (auto* rm = std::get_if<RemoveFile>(&a)) {
-        auto key = FileKey(rm->path, rm->deletion_vector);
-        if (seen_.insert(std::move(key)).second) tombstones_.push_back(std::move(*rm));
+        auto key = MakeFileKey(rm->path, rm->deletion_vector);
+        if (seen_.Insert(key)) tombstones_.push_back(std::move(*rm));
       } else if (auto* p = std::get_if<Protocol>(&a)) {
         if (!protocol_) protocol_ = std::move(*p);
       } else if (auto* m = std::get_if<Metadata>(&a)) {
@@ -68,7 +115,7 @@ class Reconciler {
   std::vector<RemoveFile> tombstones_;
   std::map<std::string, Txn> txns_;
   std::map<std::string, DomainMetadata> domains_;
-  std::unordered_set<std::string> seen_;
+  FileKeySet seen_;
 };
 
 std::vector<Action> ReadCheckpointFile(storage::ObjectStore& store, const LogFile& f) {
@@ -156,7 +203,6 @@ std::shared_ptr<const Snapshot> SnapshotBuilder::Build() {
   snap->segment_ = BuildLogSegment(*store_, version);
   const LogSegment& seg = snap->segment_;
   Reconciler rec;
-  rec.seen_.reserve(1024);
   std::optional<CommitInfo> target_commit_info;
   int64_t target_mtime = 0;
   for (auto it = seg.commits.rbegin(); it != seg.commits.rend(); ++it) {
