@@ -116,6 +116,28 @@ class DataType {
 
 std::string_view TypeIdName(TypeId id);
 
+// Type categories shared by the layers above (casts, comparisons, pruning).
+inline bool IsIntegerType(TypeId id) {
+  return id == TypeId::kInt8 || id == TypeId::kInt16 || id == TypeId::kInt32 ||
+         id == TypeId::kInt64;
+}
+inline bool IsFloatType(TypeId id) {
+  return id == TypeId::kFloat32 || id == TypeId::kFloat64;
+}
+inline bool IsNumericType(TypeId id) {
+  return IsIntegerType(id) || IsFloatType(id) || id == TypeId::kDecimal;
+}
+inline bool IsTimestampType(TypeId id) {
+  return id == TypeId::kTimestamp || id == TypeId::kTimestampNtz;
+}
+inline bool IsBytesType(TypeId id) {
+  return id == TypeId::kString || id == TypeId::kBinary;
+}
+// Bytes of an integer type (8 for anything else).
+inline int IntegerWidth(TypeId id) {
+  return id == TypeId::kInt8 ? 1 : id == TypeId::kInt16 ? 2 : id == TypeId::kInt32 ? 4 : 8;
+}
+
 // An ordered list of top-level fields.
 class Schema {
  public:

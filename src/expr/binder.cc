@@ -72,38 +72,8 @@ std::string Quote(const Expr& e) {
   return "`" + s + "`";
 }
 
-bool IsInteger(TypeId id) {
-  return id == TypeId::kInt8 || id == TypeId::kInt16 || id == TypeId::kInt32 ||
-         id == TypeId::kInt64;
-}
-bool IsFloat(TypeId id) {
-  return id == TypeId::kFloat32 || id == TypeId::kFloat64;
-}
-bool IsNumeric(TypeId id) {
-  return IsInteger(id) || IsFloat(id) || id == TypeId::kDecimal;
-}
-bool IsTimestamp(TypeId id) {
-  return id == TypeId::kTimestamp || id == TypeId::kTimestampNtz;
-}
-bool IsBytes(TypeId id) {
-  return id == TypeId::kString || id == TypeId::kBinary;
-}
-
-int IntWidth(TypeId id) {
-  switch (id) {
-    case TypeId::kInt8:
-      return 1;
-    case TypeId::kInt16:
-      return 2;
-    case TypeId::kInt32:
-      return 4;
-    default:
-      return 8;
-  }
-}
-
 TypePtr IntegerAsDecimal(TypeId id) {
-  return DataType::Decimal(internal::IntegerDecimalDigits(IntWidth(id)), 0);
+  return DataType::Decimal(internal::IntegerDecimalDigits(columnar::IntegerWidth(id)), 0);
 }
 
 // Types the evaluator compares directly, without a cast.
@@ -111,8 +81,8 @@ bool KernelCompatible(const DataType& a, const DataType& b) {
   TypeId x = a.id(), y = b.id();
   if (x == TypeId::kNull || y == TypeId::kNull) return true;
   if (x == TypeId::kDecimal && y == TypeId::kDecimal) return a.scale() == b.scale();
-  if (IsTimestamp(x) && IsTimestamp(y)) return true;
-  if (IsBytes(x) && IsBytes(y)) return true;
+  if (columnar::IsTimestampType(x) && columnar::IsTimestampType(y)) return true;
+  if (columnar::IsBytesType(x) && columnar::IsBytesType(y)) return true;
   if (a.is_nested() || b.is_nested()) return false;
   return x == y;
 }
@@ -128,22 +98,24 @@ CommonType ComparisonType(const TypePtr& a, const TypePtr& b) {
   if (y == TypeId::kNull) return {true, a};
   if (a->is_nested() || b->is_nested()) return {};
   if (a->Equals(*b)) return {true, a};
-  if (IsNumeric(x) && IsNumeric(y)) {
-    if (IsFloat(x) || IsFloat(y)) {
+  if (columnar::IsNumericType(x) && columnar::IsNumericType(y)) {
+    if (columnar::IsFloatType(x) || columnar::IsFloatType(y)) {
       if (x == TypeId::kFloat32 && y == TypeId::kFloat32) return {true, a};
       return {true, DataType::Float64()};
     }
-    if (IsInteger(x) && IsInteger(y)) return {true, IntWidth(x) >= IntWidth(y) ? a : b};
-    TypePtr da = IsInteger(x) ? IntegerAsDecimal(x) : a;
-    TypePtr db = IsInteger(y) ? IntegerAsDecimal(y) : b;
+    if (columnar::IsIntegerType(x) && columnar::IsIntegerType(y))
+      return {true, columnar::IntegerWidth(x) >= columnar::IntegerWidth(y) ? a : b};
+    TypePtr da = columnar::IsIntegerType(x) ? IntegerAsDecimal(x) : a;
+    TypePtr db = columnar::IsIntegerType(y) ? IntegerAsDecimal(y) : b;
     int scale = std::max(da->scale(), db->scale());
     int int_digits = std::max(da->precision() - da->scale(), db->precision() - db->scale());
     if (int_digits + scale > DataType::kMaxDecimalPrecision) return {true, nullptr};
     return {true, DataType::Decimal(int_digits + scale, scale)};
   }
   if (x == TypeId::kBoolean && y == TypeId::kBoolean) return {true, a};
-  if (IsBytes(x) && IsBytes(y)) return {true, DataType::Binary()};
-  if ((x == TypeId::kDate || IsTimestamp(x)) && (y == TypeId::kDate || IsTimestamp(y))) {
+  if (columnar::IsBytesType(x) && columnar::IsBytesType(y)) return {true, DataType::Binary()};
+  if ((x == TypeId::kDate || columnar::IsTimestampType(x)) &&
+      (y == TypeId::kDate || columnar::IsTimestampType(y))) {
     if (x == TypeId::kDate) return {true, b};
     if (y == TypeId::kDate) return {true, a};
     return {true, DataType::Timestamp()};
@@ -191,7 +163,7 @@ Value CoerceLiteral(const Value& v, const TypePtr& target, const Expr& context) 
   };
   if (f == TypeId::kString) {
     if (t == TypeId::kBinary) return Value::Binary(v.as_string());
-    if (t == TypeId::kDate || IsTimestamp(t) || t == TypeId::kBoolean) {
+    if (t == TypeId::kDate || columnar::IsTimestampType(t) || t == TypeId::kBoolean) {
       auto c = CastValue(v, target);
       if (!c || c->is_null()) {
         throw InvalidInput("cannot interpret " + FormatLiteral(v) + " as " + SqlTypeName(*target) +
@@ -199,7 +171,7 @@ Value CoerceLiteral(const Value& v, const TypePtr& target, const Expr& context) 
       }
       return *c;
     }
-    if (IsNumeric(t)) {
+    if (columnar::IsNumericType(t)) {
       std::string_view s = v.as_string();
       while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
       while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
@@ -217,7 +189,7 @@ Value CoerceLiteral(const Value& v, const TypePtr& target, const Expr& context) 
     return v;
   }
   if (f == TypeId::kBinary && t == TypeId::kString) return Value::String(v.as_string());
-  if (IsNumeric(f) && IsNumeric(t)) {
+  if (columnar::IsNumericType(f) && columnar::IsNumericType(t)) {
     if (t == TypeId::kFloat64) {
       auto c = CastValue(v, target);
       return c ? *c : v;
@@ -229,15 +201,16 @@ Value CoerceLiteral(const Value& v, const TypePtr& target, const Expr& context) 
       }
       return v;
     }
-    if (IsFloat(f)) return v;  // a double against an exact column: compare as doubles
+    if (columnar::IsFloatType(f)) return v;  // a double against an exact column: compare as doubles
     if (auto c = exact(target)) return *c;
     return v;
   }
-  if (f == TypeId::kDate && IsTimestamp(t)) {
+  if (f == TypeId::kDate && columnar::IsTimestampType(t)) {
     auto c = CastValue(v, target);
     return c && !c->is_null() ? *c : v;
   }
-  if (IsTimestamp(f) && IsTimestamp(t)) return Value::Integer(target, v.as_int());
+  if (columnar::IsTimestampType(f) && columnar::IsTimestampType(t))
+    return Value::Integer(target, v.as_int());
   return v;
 }
 
@@ -299,7 +272,7 @@ class Binder {
         ExprPtr c = Bind(e.child(0));
         TypeId id = c->type()->id();
         if (id == TypeId::kNull) c = BoundCast(c, DataType::Int32());
-        if (!IsNumeric(c->type()->id())) {
+        if (!columnar::IsNumericType(c->type()->id())) {
           throw InvalidInput("unary minus needs a number, but " + Quote(e.child(0)) + " is " +
                              SqlTypeName(*c->type()));
         }
@@ -433,7 +406,7 @@ class Binder {
       r = BoundCast(r, l->type());
     }
     for (const auto* x : {&l, &r}) {
-      if (!IsNumeric((*x)->type()->id())) {
+      if (!columnar::IsNumericType((*x)->type()->id())) {
         const Expr& src = x == &l ? e.child(0) : e.child(1);
         throw InvalidInput("arithmetic needs numbers, but " + Quote(src) + " is " +
                            SqlTypeName(*(*x)->type()) + " in " + Quote(e));
@@ -442,21 +415,21 @@ class Binder {
     tl = l->type()->id();
     tr = r->type()->id();
     TypePtr result;
-    if (IsFloat(tl) || IsFloat(tr)) {
+    if (columnar::IsFloatType(tl) || columnar::IsFloatType(tr)) {
       result = tl == TypeId::kFloat32 && tr == TypeId::kFloat32 ? DataType::Float32()
                                                                 : DataType::Float64();
       l = BoundCast(l, result);
       r = BoundCast(r, result);
     } else if (tl == TypeId::kDecimal || tr == TypeId::kDecimal) {
-      if (IsInteger(tl)) l = BoundCast(l, IntegerAsDecimal(tl));
-      if (IsInteger(tr)) r = BoundCast(r, IntegerAsDecimal(tr));
+      if (columnar::IsIntegerType(tl)) l = BoundCast(l, IntegerAsDecimal(tl));
+      if (columnar::IsIntegerType(tr)) r = BoundCast(r, IntegerAsDecimal(tr));
       result = DecimalResultType(e.arith_op(), *l->type(), *r->type());
     } else if (e.arith_op() == ArithOp::kDiv) {
       result = DataType::Float64();
       l = BoundCast(l, result);
       r = BoundCast(r, result);
     } else {
-      result = IntWidth(tl) >= IntWidth(tr) ? l->type() : r->type();
+      result = columnar::IntegerWidth(tl) >= columnar::IntegerWidth(tr) ? l->type() : r->type();
       l = BoundCast(l, result);
       r = BoundCast(r, result);
     }

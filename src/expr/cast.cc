@@ -234,19 +234,6 @@ std::optional<Value> ParseNumber(std::string_view text) {
 
 namespace {
 
-bool IsIntegerType(TypeId id) {
-  return id == TypeId::kInt8 || id == TypeId::kInt16 || id == TypeId::kInt32 ||
-         id == TypeId::kInt64;
-}
-bool IsFloatType(TypeId id) {
-  return id == TypeId::kFloat32 || id == TypeId::kFloat64;
-}
-bool IsNumericType(TypeId id) {
-  return IsIntegerType(id) || IsFloatType(id) || id == TypeId::kDecimal;
-}
-bool IsTimestampType(TypeId id) {
-  return id == TypeId::kTimestamp || id == TypeId::kTimestampNtz;
-}
 bool IsTextType(TypeId id) {
   return id == TypeId::kString || id == TypeId::kBinary;
 }
@@ -305,7 +292,7 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 // The value of a numeric Value as a double.
 double NumericAsDouble(const Value& v) {
   TypeId id = v.type_id();
-  if (IsFloatType(id)) return v.as_double();
+  if (columnar::IsFloatType(id)) return v.as_double();
   if (id == TypeId::kDecimal) return internal::DecimalToDouble(v.as_decimal(), v.type()->scale());
   return static_cast<double>(v.as_int());
 }
@@ -384,7 +371,7 @@ bool CanCast(const DataType& from, const DataType& to) {
   if (f == TypeId::kString) return true;  // parsed (NULL when malformed)
   switch (t) {
     case TypeId::kBoolean:
-      return IsNumericType(f);
+      return columnar::IsNumericType(f);
     case TypeId::kInt8:
     case TypeId::kInt16:
     case TypeId::kInt32:
@@ -392,13 +379,13 @@ bool CanCast(const DataType& from, const DataType& to) {
     case TypeId::kFloat32:
     case TypeId::kFloat64:
     case TypeId::kDecimal:
-      return IsNumericType(f) || f == TypeId::kBoolean;
+      return columnar::IsNumericType(f) || f == TypeId::kBoolean;
     case TypeId::kBinary:
       return IsTextType(f);
     case TypeId::kDate:
     case TypeId::kTimestamp:
     case TypeId::kTimestampNtz:
-      return f == TypeId::kDate || IsTimestampType(f);
+      return f == TypeId::kDate || columnar::IsTimestampType(f);
     default:
       return false;
   }
@@ -413,18 +400,19 @@ std::optional<Value> CastValue(const Value& v, const TypePtr& to) {
   }
   switch (t) {
     case TypeId::kBoolean:
-      if (IsFloatType(f)) return Value::Boolean(v.as_double() != 0);
-      if (IsIntegerType(f) || f == TypeId::kDecimal) return Value::Boolean(v.as_decimal() != 0);
+      if (columnar::IsFloatType(f)) return Value::Boolean(v.as_double() != 0);
+      if (columnar::IsIntegerType(f) || f == TypeId::kDecimal)
+        return Value::Boolean(v.as_decimal() != 0);
       return std::nullopt;
     case TypeId::kInt8:
     case TypeId::kInt16:
     case TypeId::kInt32:
     case TypeId::kInt64:
-      if (f == TypeId::kBoolean || IsIntegerType(f)) return IntegerValue(to, v.as_int());
+      if (f == TypeId::kBoolean || columnar::IsIntegerType(f)) return IntegerValue(to, v.as_int());
       if (f == TypeId::kDecimal) {
         return IntegerValue(to, internal::ScaleDownTruncated(v.as_decimal(), v.type()->scale()));
       }
-      if (IsFloatType(f)) {
+      if (columnar::IsFloatType(f)) {
         double d = std::trunc(v.as_double());
         // [-2^63, 2^63) holds every int64 and excludes NaN.
         if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return std::nullopt;
@@ -433,17 +421,17 @@ std::optional<Value> CastValue(const Value& v, const TypePtr& to) {
       return std::nullopt;
     case TypeId::kFloat32:
     case TypeId::kFloat64:
-      if (IsNumericType(f)) return FloatValue(to, NumericAsDouble(v));
+      if (columnar::IsNumericType(f)) return FloatValue(to, NumericAsDouble(v));
       if (f == TypeId::kBoolean) return FloatValue(to, v.as_bool() ? 1 : 0);
       return std::nullopt;
     case TypeId::kDecimal: {
       int p = to->precision(), s = to->scale();
       std::optional<__int128> x;
-      if (f == TypeId::kBoolean || IsIntegerType(f)) {
+      if (f == TypeId::kBoolean || columnar::IsIntegerType(f)) {
         x = internal::Rescale(v.as_int(), 0, s, p);
       } else if (f == TypeId::kDecimal) {
         x = internal::Rescale(v.as_decimal(), v.type()->scale(), s, p);
-      } else if (IsFloatType(f)) {
+      } else if (columnar::IsFloatType(f)) {
         x = internal::DoubleToDecimal(v.as_double(), p, s);
       }
       if (!x) return std::nullopt;
@@ -477,13 +465,13 @@ std::optional<Value> CastValue(const Value& v, const TypePtr& to) {
       if (IsTextType(f)) return Value::Binary(v.as_string());
       return std::nullopt;
     case TypeId::kDate:
-      if (IsTimestampType(f)) {
+      if (columnar::IsTimestampType(f)) {
         return Value::Date(static_cast<int32_t>(FloorDiv(v.as_int(), kMicrosPerDay)));
       }
       return std::nullopt;
     case TypeId::kTimestamp:
     case TypeId::kTimestampNtz:
-      if (IsTimestampType(f)) return Value::Integer(to, v.as_int());
+      if (columnar::IsTimestampType(f)) return Value::Integer(to, v.as_int());
       if (f == TypeId::kDate) {
         int64_t r;
         if (__builtin_mul_overflow(v.as_int(), kMicrosPerDay, &r)) return std::nullopt;
@@ -574,7 +562,7 @@ ColumnPtr CastColumn(const ColumnPtr& cp, const TypePtr& to, bool error_on_failu
     out->AppendNulls(c.length());
     return out;
   }
-  if (IsIntegerType(f) && IsIntegerType(t)) {
+  if (columnar::IsIntegerType(f) && columnar::IsIntegerType(t)) {
     return VisitIntegerWidth(f, [&](auto from_tag) {
       using From = decltype(from_tag);
       return VisitIntegerWidth(t, [&](auto to_tag) {
@@ -591,7 +579,7 @@ ColumnPtr CastColumn(const ColumnPtr& cp, const TypePtr& to, bool error_on_failu
       });
     });
   }
-  if ((IsIntegerType(f) || f == TypeId::kFloat32) && t == TypeId::kFloat64) {
+  if ((columnar::IsIntegerType(f) || f == TypeId::kFloat32) && t == TypeId::kFloat64) {
     if (f == TypeId::kFloat32) {
       return MapFixed<float, double>(c, to, false, [](float x, double* o) {
         *o = x;
@@ -606,7 +594,7 @@ ColumnPtr CastColumn(const ColumnPtr& cp, const TypePtr& to, bool error_on_failu
       });
     });
   }
-  if (IsIntegerType(f) && t == TypeId::kDecimal &&
+  if (columnar::IsIntegerType(f) && t == TypeId::kDecimal &&
       to->precision() - to->scale() >=
           internal::IntegerDecimalDigits(static_cast<int>(c.type()->byte_width()))) {
     // Every value fits: a plain multiplication.
@@ -619,7 +607,7 @@ ColumnPtr CastColumn(const ColumnPtr& cp, const TypePtr& to, bool error_on_failu
       });
     });
   }
-  if (IsIntegerType(f) && t == TypeId::kDecimal) {
+  if (columnar::IsIntegerType(f) && t == TypeId::kDecimal) {
     const int p = to->precision(), s = to->scale();
     return VisitIntegerWidth(f, [&](auto from_tag) {
       using From = decltype(from_tag);
@@ -658,12 +646,12 @@ ColumnPtr CastColumn(const ColumnPtr& cp, const TypePtr& to, bool error_on_failu
       return true;
     });
   }
-  if (f == TypeId::kDate && IsTimestampType(t)) {
+  if (f == TypeId::kDate && columnar::IsTimestampType(t)) {
     return MapFixed<int32_t, int64_t>(c, to, error_on_failure, [](int32_t d, int64_t* o) {
       return !__builtin_mul_overflow(static_cast<int64_t>(d), kMicrosPerDay, o);
     });
   }
-  if (IsTimestampType(f) && IsTimestampType(t)) {
+  if (columnar::IsTimestampType(f) && columnar::IsTimestampType(t)) {
     return MapFixed<int64_t, int64_t>(c, to, false, [](int64_t x, int64_t* o) {
       *o = x;
       return true;

@@ -50,12 +50,8 @@ int CompareDoubles(double a, double b) {
   return Cmp(a, b);
 }
 
-bool IsFloat(TypeId id) {
-  return id == TypeId::kFloat32 || id == TypeId::kFloat64;
-}
-
 double AsDouble(const Value& v) {
-  if (IsFloat(v.type_id())) return v.as_double();
+  if (columnar::IsFloatType(v.type_id())) return v.as_double();
   if (v.type_id() == TypeId::kDecimal) {
     return internal::DecimalToDouble(v.as_decimal(), v.type()->scale());
   }
@@ -63,7 +59,8 @@ double AsDouble(const Value& v) {
 }
 
 int CompareNumbers(const Value& a, const Value& b) {
-  if (IsFloat(a.type_id()) || IsFloat(b.type_id())) return CompareDoubles(AsDouble(a), AsDouble(b));
+  if (columnar::IsFloatType(a.type_id()) || columnar::IsFloatType(b.type_id()))
+    return CompareDoubles(AsDouble(a), AsDouble(b));
   int sa = a.type_id() == TypeId::kDecimal ? a.type()->scale() : 0;
   int sb = b.type_id() == TypeId::kDecimal ? b.type()->scale() : 0;
   return internal::CompareDecimals(a.as_decimal(), sa, b.as_decimal(), sb);

@@ -15,53 +15,28 @@ using columnar::Value;
 
 namespace {
 
-bool IsInteger(TypeId id) {
-  return id == TypeId::kInt8 || id == TypeId::kInt16 || id == TypeId::kInt32 ||
-         id == TypeId::kInt64;
-}
-bool IsFloat(TypeId id) {
-  return id == TypeId::kFloat32 || id == TypeId::kFloat64;
-}
-bool IsTimestamp(TypeId id) {
-  return id == TypeId::kTimestamp || id == TypeId::kTimestampNtz;
-}
-bool IsBytes(TypeId id) {
-  return id == TypeId::kString || id == TypeId::kBinary;
-}
-
-int IntWidth(TypeId id) {
-  switch (id) {
-    case TypeId::kInt8:
-      return 1;
-    case TypeId::kInt16:
-      return 2;
-    case TypeId::kInt32:
-      return 4;
-    default:
-      return 8;
-  }
-}
-
 // Whether CAST(from AS to) preserves order (x <= y implies cast(x) <= cast(y)), so the
 // column's min/max bound the cast values; `infallible`: it never turns a value into NULL.
 bool MonotoneCast(const DataType& from, const DataType& to, bool* infallible) {
   TypeId f = from.id(), t = to.id();
   *infallible = true;
   if (from.Equals(to)) return true;
-  if (IsInteger(f) && IsInteger(t)) return IntWidth(t) >= IntWidth(f);
-  if (IsInteger(f) && t == TypeId::kDecimal) {
-    return to.precision() - to.scale() >= internal::IntegerDecimalDigits(IntWidth(f));
+  if (columnar::IsIntegerType(f) && columnar::IsIntegerType(t))
+    return columnar::IntegerWidth(t) >= columnar::IntegerWidth(f);
+  if (columnar::IsIntegerType(f) && t == TypeId::kDecimal) {
+    return to.precision() - to.scale() >= internal::IntegerDecimalDigits(columnar::IntegerWidth(f));
   }
   if (f == TypeId::kDecimal && t == TypeId::kDecimal) {
     return to.scale() >= from.scale() &&
            to.precision() - to.scale() >= from.precision() - from.scale();
   }
-  if ((IsInteger(f) || f == TypeId::kDecimal || f == TypeId::kFloat32) && t == TypeId::kFloat64) {
+  if ((columnar::IsIntegerType(f) || f == TypeId::kDecimal || f == TypeId::kFloat32) &&
+      t == TypeId::kFloat64) {
     return true;
   }
-  if (IsInteger(f) && t == TypeId::kFloat32) return true;
-  if (IsTimestamp(f) && IsTimestamp(t)) return true;
-  if (f == TypeId::kDate && IsTimestamp(t)) {
+  if (columnar::IsIntegerType(f) && t == TypeId::kFloat32) return true;
+  if (columnar::IsTimestampType(f) && columnar::IsTimestampType(t)) return true;
+  if (f == TypeId::kDate && columnar::IsTimestampType(t)) {
     *infallible = false;  // far-out dates overflow the microseconds
     return true;
   }
@@ -70,7 +45,7 @@ bool MonotoneCast(const DataType& from, const DataType& to, bool* infallible) {
 
 bool IsNaN(const Value& v) {
   if (v.is_null()) return false;
-  if (IsFloat(v.type_id())) return std::isnan(v.as_double());
+  if (columnar::IsFloatType(v.type_id())) return std::isnan(v.as_double());
   if (v.type_id() == TypeId::kString) {
     auto d = CastValue(v, DataType::Float64());
     return d && !d->is_null() && std::isnan(d->as_double());
@@ -214,7 +189,8 @@ class Pruner {
     if (s->max && !s->max->is_null()) max = s->max;
     if (!min && !max) return false;
 
-    const bool is_float = (min && IsFloat(min->type_id())) || (max && IsFloat(max->type_id()));
+    const bool is_float = (min && columnar::IsFloatType(min->type_id())) ||
+                          (max && columnar::IsFloatType(max->type_id()));
     if (is_float) {
       if ((min && IsNaN(*min)) || (max && IsNaN(*max))) return false;
       if (options_.float_stats_may_omit_nan) {
@@ -225,14 +201,16 @@ class Pruner {
         if (nan_matches) return false;
       }
     }
-    if (max && IsTimestamp(max->type_id()) && options_.timestamp_max_slack_micros > 0) {
+    if (max && columnar::IsTimestampType(max->type_id()) &&
+        options_.timestamp_max_slack_micros > 0) {
       int64_t widened;
       if (__builtin_add_overflow(max->as_int(), options_.timestamp_max_slack_micros, &widened)) {
         widened = std::numeric_limits<int64_t>::max();
       }
       max = Value::Integer(max->type(), widened);
     }
-    const bool truncated = max && IsBytes(max->type_id()) && options_.string_max_may_be_truncated;
+    const bool truncated =
+        max && columnar::IsBytesType(max->type_id()) && options_.string_max_may_be_truncated;
 
     auto cmp = [&](const Value& stat) { return CompareScalars(stat, lit); };
     auto all_at_least = [&] {
@@ -251,7 +229,7 @@ class Pruner {
       if (!c || *c >= 0) return false;
       if (!truncated) return true;
       // Values starting with the (untruncated part of the) max may exceed it.
-      if (!IsBytes(lit.type_id())) return false;
+      if (!columnar::IsBytesType(lit.type_id())) return false;
       std::string_view prefix = StripTieBreaker(max->as_string());
       return std::string_view(lit.as_string()).substr(0, prefix.size()) != prefix;
     };

@@ -390,10 +390,6 @@ Value Cmp(CompareOp op, const Value& a, const Value& b) {
   return Value::Boolean(Matches(op, columnar::CompareValues(a, b)));
 }
 
-bool IsFloatType(TypeId id) {
-  return id == TypeId::kFloat32 || id == TypeId::kFloat64;
-}
-
 }  // namespace
 
 Value ReferenceEval(const Expr& e, const RecordBatch& batch, int64_t row) {
