@@ -214,6 +214,25 @@ void AppendPlainFixed(const ReadNode& leaf, const uint8_t* src, int64_t n, Colum
 
 namespace {
 
+// Checks that `n` PLAIN byte arrays (4-byte length + bytes each) fit in [data, data+size);
+// returns the total value bytes. CorruptData otherwise.
+size_t ValidatePlainByteArrays(const uint8_t* data, size_t size, int64_t n) {
+  size_t pos = 0, total = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (size - pos < 4) throw CorruptData("PLAIN byte array page ends inside a length");
+    uint32_t len;
+    std::memcpy(&len, data + pos, 4);
+    pos += 4;
+    if (len > size - pos) {
+      throw CorruptData("PLAIN byte array value of " + std::to_string(len) +
+                        " bytes runs past the page (" + std::to_string(size - pos) + " left)");
+    }
+    pos += len;
+    total += len;
+  }
+  return total;
+}
+
 // Decodes the values of pages into the leaf's dense column.
 class PageDecoder {
  public:
@@ -288,28 +307,27 @@ class PageDecoder {
       AppendBooleans(tmp.data(), n, out);
       return;
     }
-    if (leaf_.physical == Type::BYTE_ARRAY && leaf_.conversion == LeafConversion::kBytes) {
-      // Two passes: validate lengths and size the buffers once, then copy.
-      size_t pos = 0, total = 0;
-      for (int64_t i = 0; i < n; ++i) {
-        if (size - pos < 4) throw CorruptData("PLAIN byte array page ends inside a length");
-        uint32_t len;
-        std::memcpy(&len, data + pos, 4);
-        pos += 4;
-        if (len > size - pos) {
-          throw CorruptData("PLAIN byte array value of " + std::to_string(len) +
-                            " bytes runs past the page (" + std::to_string(size - pos) + " left)");
+    if (leaf_.physical == Type::BYTE_ARRAY) {
+      // Validate every length once; the passes below then read without checks.
+      const size_t total = ValidatePlainByteArrays(data, size, n);
+      if (leaf_.conversion != LeafConversion::kBytes) {
+        size_t pos = 0;
+        for (int64_t i = 0; i < n; ++i) {
+          uint32_t len;
+          std::memcpy(&len, data + pos, 4);
+          AppendBytesValue(leaf_, data + pos + 4, len, out);
+          pos += 4 + len;
         }
-        pos += len;
-        total += len;
+        return;
       }
+      // Plain strings/binaries: size the buffers once, then copy.
       auto& bytes = out->data_buffer();
       auto& offs = out->offsets_buffer();
       size_t at = bytes.size();
       bytes.resize(at + total);
       offs.resize(offs.size() + n);
       int64_t* o = offs.data() + offs.size() - n;
-      pos = 0;
+      size_t pos = 0;
       for (int64_t i = 0; i < n; ++i) {
         uint32_t len;
         std::memcpy(&len, data + pos, 4);
@@ -319,22 +337,6 @@ class PageDecoder {
         o[i] = static_cast<int64_t>(at);
       }
       out->SetLength(out->length() + n);
-      return;
-    }
-    if (leaf_.physical == Type::BYTE_ARRAY) {
-      size_t pos = 0;
-      for (int64_t i = 0; i < n; ++i) {
-        if (size - pos < 4) throw CorruptData("PLAIN byte array page ends inside a length");
-        uint32_t len;
-        std::memcpy(&len, data + pos, 4);
-        pos += 4;
-        if (len > size - pos) {
-          throw CorruptData("PLAIN byte array value of " + std::to_string(len) +
-                            " bytes runs past the page (" + std::to_string(size - pos) + " left)");
-        }
-        AppendBytesValue(leaf_, data + pos, len, out);
-        pos += len;
-      }
       return;
     }
     if (static_cast<uint64_t>(n) * width_ > size) {
