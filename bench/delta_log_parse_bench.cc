@@ -9,7 +9,6 @@
 // and zero (the "system" time). Later runs keep glibc from returning freed memory to the
 // kernel, so they measure the parser itself; the summary reports both.
 #include <malloc.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -18,38 +17,20 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "delta/actions.h"
 
 namespace fs = std::filesystem;
 using namespace cpglake;
+using bench::CpuSeconds;
+using bench::PeakRssMb;
 
 namespace {
-
-fs::path DefaultArchive() {
-  fs::path base;
-  if (const char* env = std::getenv("CPGLAKE_TESTDATA")) {
-    base = env;
-  } else {
-    base = fs::path(__FILE__).parent_path().parent_path().parent_path() / "shared" / "testdata";
-  }
-  return base / "delta-acceptance" / "benchmarks" / "300k-add-files-100-col-partitioned.tar.zst";
-}
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
 
 std::string ReadFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -58,24 +39,10 @@ std::string ReadFile(const fs::path& p) {
   return ss.str();
 }
 
-// User and system CPU seconds of this process so far.
-std::pair<double, double> CpuSeconds() {
-  rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return {sec(ru.ru_utime), sec(ru.ru_stime)};
-}
-
-long PeakRssMb() {
-  rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_maxrss / 1024;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  fs::path archive = DefaultArchive();
+  fs::path archive = bench::DefaultDeltaArchive();
   fs::path log_dir;
   int runs = 5;
   for (int i = 1; i < argc; ++i) {
@@ -92,23 +59,10 @@ int main(int argc, char** argv) {
     }
   }
 
-  fs::path tmp;
+  std::unique_ptr<bench::UnpackedArchive> unpacked;
   if (log_dir.empty()) {
-    std::string templ = (fs::temp_directory_path() / "cpglake-logbench-XXXXXX").string();
-    if (mkdtemp(templ.data()) == nullptr) {
-      std::perror("mkdtemp");
-      return 1;
-    }
-    tmp = templ;
-    std::string cmd = "zstd -dcq " + Quote(archive.string()) + " | tar x -C " + Quote(tmp.string());
-    if (std::system(cmd.c_str()) != 0) {
-      std::fprintf(stderr, "cannot unpack %s\n", archive.string().c_str());
-      fs::remove_all(tmp);
-      return 1;
-    }
-    for (const auto& e : fs::recursive_directory_iterator(tmp)) {
-      if (e.is_directory() && e.path().filename() == "_delta_log") log_dir = e.path();
-    }
+    unpacked = std::make_unique<bench::UnpackedArchive>(archive);
+    log_dir = unpacked->table_dir() / "_delta_log";
   }
 
   std::vector<std::pair<std::string, std::string>> files;  // name, content
@@ -124,7 +78,6 @@ int main(int argc, char** argv) {
   std::sort(files.begin(), files.end());
   if (files.empty()) {
     std::fprintf(stderr, "no commit files under %s\n", log_dir.string().c_str());
-    if (!tmp.empty()) fs::remove_all(tmp);
     return 1;
   }
 
@@ -178,6 +131,5 @@ int main(int argc, char** argv) {
       "\"mb_per_s_median\":%.1f,\"peak_rss_mb\":%ld}\n",
       files.size(), bytes, actions, cold, actions / cold_cpu, best, median, actions / best,
       actions / median, actions / user_median, bytes / median / 1e6, PeakRssMb());
-  if (!tmp.empty()) fs::remove_all(tmp);
   return 0;
 }

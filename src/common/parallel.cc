@@ -18,6 +18,7 @@ void ParallelFor(size_t n, int threads, const std::function<void(size_t)>& fn) {
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   std::exception_ptr error;
+  size_t error_index = n;
   std::mutex mu;
   auto work = [&] {
     for (size_t i; !failed.load(std::memory_order_relaxed) && (i = next.fetch_add(1)) < n;) {
@@ -25,7 +26,7 @@ void ParallelFor(size_t n, int threads, const std::function<void(size_t)>& fn) {
         fn(i);
       } catch (...) {
         std::lock_guard<std::mutex> lock(mu);
-        if (!error) error = std::current_exception();
+        if (i < error_index) error = std::current_exception(), error_index = i;
         failed = true;
       }
     }
@@ -35,6 +36,10 @@ void ParallelFor(size_t n, int threads, const std::function<void(size_t)>& fn) {
   work();
   for (auto& th : pool) th.join();
   if (error) std::rethrow_exception(error);
+}
+
+int DefaultThreads() {
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 }  // namespace cpglake

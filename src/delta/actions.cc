@@ -17,6 +17,7 @@
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "common/error.h"
 
@@ -906,21 +907,14 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 
 }  // namespace
 
-std::vector<Action> ParseActionsJson(std::string_view ndjson, const std::string& file_name) {
-  std::vector<Action> actions;
+void ParseActionsJson(std::string_view ndjson, const std::string& file_name,
+                      const std::function<void(Action&)>& sink) {
   // A UTF-8 byte order mark is not JSON; tolerate one at the start of the file.
   if (ndjson.size() >= 3 && std::memcmp(ndjson.data(), "\xEF\xBB\xBF", 3) == 0) {
     ndjson.remove_prefix(3);
   }
-  if (ndjson.empty()) return actions;
-  // One action per line, usually: reserve for all of them (memchr is faster than std::count).
-  size_t newlines = 0;
-  for (const char* p = ndjson.data();
-       (p = static_cast<const char*>(std::memchr(p, '\n', ndjson.data() + ndjson.size() - p)));
-       ++p) {
-    ++newlines;
-  }
-  actions.reserve(newlines + 1);
+  if (ndjson.empty()) return;
+  std::vector<Action> line_actions;  // the actions of one line (reused)
 
   od::parser parser;
   // One padded buffer, reused for every line (simdjson reads up to SIMDJSON_PADDING bytes
@@ -958,8 +952,21 @@ std::vector<Action> ParseActionsJson(std::string_view ndjson, const std::string&
     std::memcpy(buffer.get(), data + b, len);
     std::memset(buffer.get() + len, 0, simdjson::SIMDJSON_PADDING);
     LineContext ctx(file_name, line_no, nl == nullptr);
-    ParseLine(parser, buffer.get(), len, buffer_capacity, ctx, actions);
+    line_actions.clear();
+    ParseLine(parser, buffer.get(), len, buffer_capacity, ctx, line_actions);
+    for (auto& a : line_actions) sink(a);
   }
+}
+
+const std::optional<std::string>& PartitionValues::at(std::string_view key) const {
+  auto it = find(key);
+  if (it == end()) throw std::out_of_range("no partition value for " + std::string(key));
+  return it->second;
+}
+
+std::vector<Action> ParseActionsJson(std::string_view ndjson, const std::string& file_name) {
+  std::vector<Action> actions;
+  ParseActionsJson(ndjson, file_name, [&](Action& a) { actions.push_back(std::move(a)); });
   return actions;
 }
 

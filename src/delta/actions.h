@@ -9,11 +9,15 @@
 // naming the file and line.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -61,7 +65,47 @@ struct DeletionVectorDescriptor {
   bool operator==(const DeletionVectorDescriptor&) const = default;
 };
 
-using PartitionValues = std::map<std::string, std::optional<std::string>>;
+// partitionValues: column name -> serialized value (nullopt for null), ordered by name. A
+// sorted vector rather than a std::map: tables have a few partition columns and snapshots
+// hold hundreds of thousands of these, so one allocation instead of one node per value.
+class PartitionValues {
+ public:
+  using value_type = std::pair<std::string, std::optional<std::string>>;
+  using const_iterator = std::vector<value_type>::const_iterator;
+  using iterator = const_iterator;
+
+  PartitionValues() = default;
+  PartitionValues(std::initializer_list<value_type> values) {
+    for (const auto& v : values) insert_or_assign(v.first, v.second);
+  }
+  const_iterator begin() const { return items_.begin(); }
+  const_iterator end() const { return items_.end(); }
+  size_t size() const { return items_.size(); }
+  bool empty() const { return items_.empty(); }
+  void clear() { items_.clear(); }
+  const_iterator find(std::string_view key) const {
+    auto it = LowerBound(key);
+    return it != items_.end() && it->first == key ? it : items_.end();
+  }
+  size_t count(std::string_view key) const { return find(key) == end() ? 0 : 1; }
+  const std::optional<std::string>& at(std::string_view key) const;
+  void insert_or_assign(std::string key, std::optional<std::string> value) {
+    auto it = LowerBound(key);
+    if (it != items_.end() && it->first == key) {
+      items_[static_cast<size_t>(it - items_.begin())].second = std::move(value);
+    } else {
+      items_.emplace(it, std::move(key), std::move(value));
+    }
+  }
+  bool operator==(const PartitionValues&) const = default;
+
+ private:
+  const_iterator LowerBound(std::string_view key) const {
+    return std::lower_bound(items_.begin(), items_.end(), key,
+                            [](const value_type& v, std::string_view k) { return v.first < k; });
+  }
+  std::vector<value_type> items_;
+};
 using Tags = std::map<std::string, std::string>;
 
 struct AddFile {
@@ -157,6 +201,10 @@ using Action = std::variant<Protocol, Metadata, AddFile, RemoveFile, AddCDCFile,
 // was being written — is CorruptData too; the message then says "possibly truncated" when
 // that line has no newline. The caller decides what a partial commit means.
 std::vector<Action> ParseActionsJson(std::string_view ndjson, const std::string& file_name);
+// Streaming form: calls sink(action) for each action in log order; the sink may move from
+// the action. No intermediate vector (a 100k-line commit costs no 40 MB array of variants).
+void ParseActionsJson(std::string_view ndjson, const std::string& file_name,
+                      const std::function<void(Action&)>& sink);
 
 // One action as a JSON line (no newline), in the field spelling of PROTOCOL.md. Used by
 // the writer; ParseActionsJson(SerializeActionJson(a)) == a.

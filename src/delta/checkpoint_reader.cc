@@ -56,13 +56,13 @@ std::optional<bool> Bool(const Column* c, int64_t r) {
   return c->GetBool(r);
 }
 
-std::map<std::string, std::optional<std::string>> StrMap(const Column* c, int64_t r) {
-  std::map<std::string, std::optional<std::string>> out;
+PartitionValues StrMap(const Column* c, int64_t r) {
+  PartitionValues out;
   if (!c || c->IsNull(r) || c->type_id() != TypeId::kMap) return out;
   for (int64_t e = c->ListBegin(r); e < c->ListEnd(r); ++e) {
     auto k = Str(&c->child(0), e);
     if (!k) continue;
-    out[*k] = Str(&c->child(1), e);
+    out.insert_or_assign(*k, Str(&c->child(1), e));
   }
   return out;
 }

@@ -6,10 +6,13 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
 #include <xxhash.h>
 
 #include "columnar/value_format.h"
 #include "common/error.h"
+#include "common/memory.h"
+#include "common/parallel.h"
 #include "delta/checkpoint_reader.h"
 #include "delta/stats.h"
 
@@ -41,10 +44,18 @@ class FileKeySet {
     }
   }
 
+  // Sizes the table for n keys (no rehashing while they are inserted).
+  void Reserve(size_t n) {
+    size_t want = 1024;
+    while (want < 2 * n + 2) want *= 2;
+    if (want > slots_.size()) Rehash(want);
+  }
+
  private:
-  void Grow() {
+  void Grow() { Rehash(slots_.empty() ? 1024 : slots_.size() * 2); }
+  void Rehash(size_t slots) {
     std::vector<FileKey> old = std::move(slots_);
-    slots_.assign(old.empty() ? 1024 : old.size() * 2, FileKey{0, 0});
+    slots_.assign(slots, FileKey{0, 0});
     size_ = 0;
     for (const auto& k : old) {
       if (k.lo != 0 || k.hi != 0) Insert(k);
@@ -64,16 +75,15 @@ FileKey MakeFileKey(const std::string& path, const std::optional<DeletionVectorD
     } catch (const Error&) {
     }
   }
-  XXH3_state_t* st = XXH3_createState();
-  XXH3_128bits_reset(st);
-  XXH3_128bits_update(st, p->data(), p->size());
-  XXH3_128bits_update(st, "\x1f", 1);
+  XXH3_state_t st;  // on the stack: XXH3_createState would allocate per key
+  XXH3_128bits_reset(&st);
+  XXH3_128bits_update(&st, p->data(), p->size());
+  XXH3_128bits_update(&st, "\x1f", 1);
   if (dv) {
     std::string id = dv->UniqueId();
-    XXH3_128bits_update(st, id.data(), id.size());
+    XXH3_128bits_update(&st, id.data(), id.size());
   }
-  XXH128_hash_t h = XXH3_128bits_digest(st);
-  XXH3_freeState(st);
+  XXH128_hash_t h = XXH3_128bits_digest(&st);
   return {h.low64, h.high64};
 }
 
@@ -83,40 +93,6 @@ std::string SidecarKey(const std::string& path) {
   }
   return "_delta_log/_sidecars/" + storage::UriDecode(path);
 }
-
-// Collects the winning actions while walking the log from newest to oldest.
-class Reconciler {
- public:
-  void Apply(std::vector<Action>& actions, bool from_checkpoint) {
-    files_.reserve(files_.size() + actions.size());
-    for (auto& a : actions) {
-      if (auto* add = std::get_if<AddFile>(&a)) {
-        auto key = MakeFileKey(add->path, add->deletion_vector);
-        if (seen_.Insert(key)) files_.push_back(std::move(*add));
-      } else if (auto* rm = std::get_if<RemoveFile>(&a)) {
-        auto key = MakeFileKey(rm->path, rm->deletion_vector);
-        if (seen_.Insert(key)) tombstones_.push_back(std::move(*rm));
-      } else if (auto* p = std::get_if<Protocol>(&a)) {
-        if (!protocol_) protocol_ = std::move(*p);
-      } else if (auto* m = std::get_if<Metadata>(&a)) {
-        if (!metadata_) metadata_ = std::move(*m);
-      } else if (auto* t = std::get_if<Txn>(&a)) {
-        txns_.try_emplace(t->app_id, std::move(*t));
-      } else if (auto* d = std::get_if<DomainMetadata>(&a)) {
-        domains_.try_emplace(d->domain, std::move(*d));
-      }
-    }
-    (void)from_checkpoint;
-  }
-
-  std::optional<Protocol> protocol_;
-  std::optional<Metadata> metadata_;
-  std::vector<AddFile> files_;
-  std::vector<RemoveFile> tombstones_;
-  std::map<std::string, Txn> txns_;
-  std::map<std::string, DomainMetadata> domains_;
-  FileKeySet seen_;
-};
 
 std::vector<Action> ReadCheckpointFile(storage::ObjectStore& store, const LogFile& f) {
   std::vector<Action> actions;
@@ -141,6 +117,154 @@ std::optional<CommitInfo> FindCommitInfo(const std::vector<Action>& actions) {
     if (const auto* ci = std::get_if<CommitInfo>(&a)) return *ci;
   }
   return std::nullopt;
+}
+
+// One log file of a segment during replay: a checkpoint part (with its sidecars), a commit
+// or a log compaction. Its adds live in the replay's slot array at [add_begin, add_begin +
+// add_count); `add_capacity` is an upper bound known before parsing (lines of a commit,
+// adds of a checkpoint part).
+struct ReplayUnit {
+  std::string text;                        // commit JSON (until parsed)
+  std::vector<Action> checkpoint_actions;  // checkpoint part (until distributed)
+  size_t add_begin = 0, add_capacity = 0, add_count = 0;
+  std::vector<AddFile> overflow_adds;  // beyond add_capacity (several adds on one line)
+  std::vector<FileKey> overflow_keys;
+  std::vector<RemoveFile> removes;
+  std::vector<FileKey> remove_keys;
+  std::vector<Action> others;  // protocol, metaData, txn, domainMetadata, commitInfo, ...
+};
+
+// The result of replaying a log segment (PROTOCOL.md "Action Reconciliation").
+struct ReplayResult {
+  std::optional<Protocol> protocol;
+  std::optional<Metadata> metadata;
+  std::vector<AddFile> files;  // live files, oldest first
+  std::vector<RemoveFile> tombstones;
+  std::map<std::string, Txn> txns;
+  std::map<std::string, DomainMetadata> domains;  // including removed ones
+  std::optional<CommitInfo> newest_commit_info;
+};
+
+// Replays a segment. Every file is read and parsed in parallel straight into its slots of
+// one array of adds (so each add is built once, in memory touched once: page faults, not
+// parsing, dominate a replay of hundreds of thousands of adds); then one pass from the
+// newest file marks the winning action of each file key, and the array is compacted in
+// place, keeping log order (oldest first: checkpoint parts, then commits in order).
+ReplayResult Replay(storage::ObjectStore& store, const LogSegment& seg, int threads) {
+  const size_t num_cp = seg.checkpoint_files.size();
+  std::vector<ReplayUnit> units(num_cp + seg.commits.size());
+  // 1. Read: commit text (capacity: its line count), checkpoint parts (fully decoded).
+  ParallelFor(units.size(), threads, [&](size_t u) {
+    ReplayUnit& unit = units[u];
+    if (u < num_cp) {
+      unit.checkpoint_actions = ReadCheckpointFile(store, seg.checkpoint_files[u]);
+      for (const auto& a : unit.checkpoint_actions) {
+        unit.add_capacity += std::holds_alternative<AddFile>(a) ? 1 : 0;
+      }
+    } else {
+      unit.text = store.Read(seg.commits[u - num_cp].key);
+      unit.add_capacity =
+          static_cast<size_t>(std::count(unit.text.begin(), unit.text.end(), '\n')) + 1;
+    }
+  });
+  size_t total = 0;
+  for (auto& unit : units) {
+    unit.add_begin = total;
+    total += unit.add_capacity;
+  }
+  ReplayResult out;
+  out.files.reserve(total);
+  AdviseHugePages(out.files.data(), total * sizeof(AddFile));
+  out.files.resize(total);
+  std::vector<FileKey> keys(total);
+  // 2. Parse into the slots.
+  ParallelFor(units.size(), threads, [&](size_t u) {
+    ReplayUnit& unit = units[u];
+    auto take = [&](Action& a) {
+      if (auto* add = std::get_if<AddFile>(&a)) {
+        FileKey key = MakeFileKey(add->path, add->deletion_vector);
+        if (unit.add_count < unit.add_capacity) {
+          out.files[unit.add_begin + unit.add_count] = std::move(*add);
+          keys[unit.add_begin + unit.add_count] = key;
+          ++unit.add_count;
+        } else {
+          unit.overflow_adds.push_back(std::move(*add));
+          unit.overflow_keys.push_back(key);
+        }
+      } else if (auto* rm = std::get_if<RemoveFile>(&a)) {
+        unit.remove_keys.push_back(MakeFileKey(rm->path, rm->deletion_vector));
+        unit.removes.push_back(std::move(*rm));
+      } else if (!std::holds_alternative<AddCDCFile>(a)) {
+        unit.others.push_back(std::move(a));
+      }
+    };
+    if (u < num_cp) {
+      for (auto& a : unit.checkpoint_actions) take(a);
+      unit.checkpoint_actions = {};
+    } else {
+      const LogFile& f = seg.commits[u - num_cp];
+      ParseActionsJson(unit.text, store.DisplayPath(f.key), take);
+      unit.text = {};
+    }
+  });
+  if (!seg.commits.empty() && seg.commits.back().kind == LogFile::Kind::kCommit) {
+    out.newest_commit_info = FindCommitInfo(units.back().others);
+  }
+  // 3. Reconcile from the newest file: the first action seen for a key wins.
+  FileKeySet seen;
+  size_t num_keys = 0;
+  for (const auto& unit : units) {
+    num_keys += unit.add_count + unit.overflow_adds.size() + unit.removes.size();
+  }
+  seen.Reserve(num_keys);
+  std::vector<char> live(total, 0);
+  std::vector<std::vector<char>> overflow_live(units.size()), remove_live(units.size());
+  for (size_t u = units.size(); u-- > 0;) {
+    ReplayUnit& unit = units[u];
+    for (size_t i = 0; i < unit.add_count; ++i) {
+      live[unit.add_begin + i] = seen.Insert(keys[unit.add_begin + i]) ? 1 : 0;
+    }
+    overflow_live[u].resize(unit.overflow_adds.size());
+    for (size_t i = 0; i < unit.overflow_adds.size(); ++i) {
+      overflow_live[u][i] = seen.Insert(unit.overflow_keys[i]) ? 1 : 0;
+    }
+    remove_live[u].resize(unit.removes.size());
+    for (size_t i = 0; i < unit.removes.size(); ++i) {
+      remove_live[u][i] = seen.Insert(unit.remove_keys[i]) ? 1 : 0;
+    }
+    for (auto& a : unit.others) {
+      if (auto* p = std::get_if<Protocol>(&a)) {
+        if (!out.protocol) out.protocol = std::move(*p);
+      } else if (auto* m = std::get_if<Metadata>(&a)) {
+        if (!out.metadata) out.metadata = std::move(*m);
+      } else if (auto* t = std::get_if<Txn>(&a)) {
+        out.txns.try_emplace(t->app_id, std::move(*t));
+      } else if (auto* d = std::get_if<DomainMetadata>(&a)) {
+        out.domains.try_emplace(d->domain, std::move(*d));
+      }
+    }
+  }
+  // 4. Compact in place, oldest first. Adds beyond a unit's capacity (only possible with
+  // several adds on one line) go after the others, in log order.
+  size_t w = 0;
+  std::vector<AddFile> late;
+  for (size_t u = 0; u < units.size(); ++u) {
+    ReplayUnit& unit = units[u];
+    for (size_t i = unit.add_begin; i < unit.add_begin + unit.add_count; ++i) {
+      if (!live[i]) continue;
+      if (w != i) out.files[w] = std::move(out.files[i]);
+      ++w;
+    }
+    for (size_t i = 0; i < unit.overflow_adds.size(); ++i) {
+      if (overflow_live[u][i]) late.push_back(std::move(unit.overflow_adds[i]));
+    }
+    for (size_t i = 0; i < unit.removes.size(); ++i) {
+      if (remove_live[u][i]) out.tombstones.push_back(std::move(unit.removes[i]));
+    }
+  }
+  out.files.resize(w);
+  for (auto& f : late) out.files.push_back(std::move(f));
+  return out;
 }
 
 }  // namespace
@@ -202,35 +326,23 @@ std::shared_ptr<const Snapshot> SnapshotBuilder::Build() {
   snap->store_ = store_;
   snap->segment_ = BuildLogSegment(*store_, version);
   const LogSegment& seg = snap->segment_;
-  Reconciler rec;
-  std::optional<CommitInfo> target_commit_info;
+  ReplayResult rec = Replay(*store_, seg, threads_ > 0 ? threads_ : DefaultThreads());
   int64_t target_mtime = 0;
-  for (auto it = seg.commits.rbegin(); it != seg.commits.rend(); ++it) {
-    auto actions = ReadCommitActions(*store_, *it);
-    if (it == seg.commits.rbegin()) {
-      target_mtime = it->modification_time_ms;
-      if (it->kind == LogFile::Kind::kCommit) target_commit_info = FindCommitInfo(actions);
-    }
-    rec.Apply(actions, false);
+  if (!seg.commits.empty()) {
+    target_mtime = seg.commits.back().modification_time_ms;
+  } else if (!seg.checkpoint_files.empty()) {
+    target_mtime = seg.checkpoint_files.back().modification_time_ms;
   }
-  for (const auto& cp : seg.checkpoint_files) {
-    auto actions = ReadCheckpointFile(*store_, cp);
-    if (seg.commits.empty()) target_mtime = cp.modification_time_ms;
-    rec.Apply(actions, true);
-  }
-  if (!rec.protocol_)
+  const std::optional<CommitInfo>& target_commit_info = rec.newest_commit_info;
+  if (!rec.protocol)
     throw CorruptData(store_->DisplayPath("") + ": the log has no protocol action");
-  if (!rec.metadata_)
+  if (!rec.metadata)
     throw CorruptData(store_->DisplayPath("") + ": the log has no metaData action");
-  snap->config_ = std::make_unique<TableConfiguration>(*rec.protocol_, *rec.metadata_);
-  // Replay met the files newest first; oldest first is the order they were written in
-  // (deterministic for a given log, and what readers expect).
-  std::reverse(rec.files_.begin(), rec.files_.end());
-  std::reverse(rec.tombstones_.begin(), rec.tombstones_.end());
-  snap->files_ = std::move(rec.files_);
-  snap->tombstones_ = std::move(rec.tombstones_);
-  snap->txns_ = std::move(rec.txns_);
-  for (auto& [k, d] : rec.domains_) {
+  snap->config_ = std::make_unique<TableConfiguration>(*rec.protocol, *rec.metadata);
+  snap->files_ = std::move(rec.files);
+  snap->tombstones_ = std::move(rec.tombstones);
+  snap->txns_ = std::move(rec.txns);
+  for (auto& [k, d] : rec.domains) {
     if (!d.removed) snap->domains_.emplace(k, std::move(d));
   }
   snap->timestamp_ms_ = target_mtime;

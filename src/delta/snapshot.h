@@ -75,10 +75,16 @@ class SnapshotBuilder {
     timestamp_ms_ = timestamp_ms;
     return *this;
   }
+  // Threads that read and parse log files (the result does not depend on it).
+  SnapshotBuilder& WithThreads(int threads) {
+    threads_ = threads;
+    return *this;
+  }
   std::shared_ptr<const Snapshot> Build();
 
  private:
   std::shared_ptr<storage::ObjectStore> store_;
+  int threads_ = 0;  // 0: one per core
   std::optional<int64_t> version_;
   std::optional<int64_t> timestamp_ms_;
 };

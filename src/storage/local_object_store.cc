@@ -13,6 +13,7 @@
 #include <random>
 
 #include "common/error.h"
+#include "common/memory.h"
 #include "storage/object_store.h"
 
 namespace cpglake::storage {
@@ -275,7 +276,11 @@ std::shared_ptr<RandomAccessFile> LocalObjectStore::OpenForRead(std::string_view
 
 std::string LocalObjectStore::Read(std::string_view key) {
   auto file = OpenForRead(key);
-  std::string out(static_cast<size_t>(file->Size()), '\0');
+  const auto size = static_cast<size_t>(file->Size());
+  std::string out;
+  out.reserve(size);
+  AdviseHugePages(out.data(), size);  // before the pages are touched
+  out.resize(size);
   file->ReadAt(0, file->Size(), reinterpret_cast<uint8_t*>(out.data()));
   return out;
 }
