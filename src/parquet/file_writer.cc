@@ -1,5 +1,7 @@
 #include "parquet/file_writer.h"
 
+#include <charconv>
+
 #include <xxhash.h>
 
 #include <cmath>
@@ -56,6 +58,15 @@ WriteNode BuildNode(const columnar::Field& f, int16_t def, int16_t rep,
   SchemaElement e;
   e.name = f.name;
   e.repetition_type = f.nullable ? FieldRepetitionType::OPTIONAL : FieldRepetitionType::REQUIRED;
+  if (const std::string* id = f.FindMetadata(kFieldIdMetadataKey)) {
+    int32_t v = 0;
+    auto [end, ec] = std::from_chars(id->data(), id->data() + id->size(), v);
+    if (ec != std::errc() || end != id->data() + id->size()) {
+      throw InvalidInput("field '" + f.name + "': " + std::string(kFieldIdMetadataKey) + " '" +
+                         *id + "' is not a 32-bit integer");
+    }
+    e.field_id = v;
+  }
   const auto& t = *f.type;
   auto leaf = [&](Type phys) {
     n.kind = WriteNode::Kind::kLeaf;

@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,6 +25,10 @@
 #include "storage/writable_file.h"
 
 namespace cpglake::parquet {
+
+// Field metadata key whose value (a 32-bit integer) the writer records as the Parquet
+// field_id of the column (Delta column mapping, Iceberg).
+inline constexpr std::string_view kFieldIdMetadataKey = "parquet.field.id";
 
 struct WriterOptions {
   Codec codec = Codec::kZstd;
