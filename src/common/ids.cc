@@ -38,6 +38,8 @@ std::string RandomUuid() {
   return out;
 }
 
-std::string_view CpglakeVersion() { return CPGLAKE_VERSION; }
+std::string_view CpglakeVersion() {
+  return CPGLAKE_VERSION;
+}
 
 }  // namespace cpglake

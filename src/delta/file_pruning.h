@@ -9,9 +9,9 @@
 namespace cpglake::delta {
 
 enum class FilePrune {
-  kMaybe,                // the file may hold matching rows
-  kSkipByPartition,      // its partition values rule every row out
-  kSkipByStats,          // its statistics rule every row out
+  kMaybe,            // the file may hold matching rows
+  kSkipByPartition,  // its partition values rule every row out
+  kSkipByStats,      // its statistics rule every row out
 };
 
 // `predicate` must be bound to config.schema() (expr::BindPredicate). Partition values

@@ -83,12 +83,10 @@ const std::set<std::string>& SupportedWriterFeatures() {
   // Features whose use CheckWritable verifies absent are listed too: a table may list them
   // without using them (e.g. invariants with no invariant set).
   static const std::set<std::string> kFeatures = {
-      "appendOnly",      "invariants",         "checkConstraints",
-      "changeDataFeed",  "generatedColumns",   "columnMapping",
-      "identityColumns", "deletionVectors",    "timestampNtz",
-      "typeWidening",    "typeWidening-preview", "v2Checkpoint",
-      "vacuumProtocolCheck", "domainMetadata", "rowTracking",
-      "inCommitTimestamp"};
+      "appendOnly",          "invariants",     "checkConstraints",     "changeDataFeed",
+      "generatedColumns",    "columnMapping",  "identityColumns",      "deletionVectors",
+      "timestampNtz",        "typeWidening",   "typeWidening-preview", "v2Checkpoint",
+      "vacuumProtocolCheck", "domainMetadata", "rowTracking",          "inCommitTimestamp"};
   return kFeatures;
 }
 
@@ -109,8 +107,9 @@ void CheckWritable(const TableConfiguration& config) {
   }
   const auto& schema = config.schema();
   if (config.HasWriterFeature("invariants") && SchemaHasFieldMetadata(schema, "delta.invariants")) {
-    throw Unsupported("table has column invariants (delta.invariants), which cpglake cannot "
-                      "enforce; write it with Spark");
+    throw Unsupported(
+        "table has column invariants (delta.invariants), which cpglake cannot "
+        "enforce; write it with Spark");
   }
   if (config.HasWriterFeature("checkConstraints")) {
     for (const auto& [k, v] : config.metadata().configuration) {
@@ -122,13 +121,15 @@ void CheckWritable(const TableConfiguration& config) {
   }
   if (config.HasWriterFeature("generatedColumns") &&
       SchemaHasFieldMetadata(schema, "delta.generationExpression")) {
-    throw Unsupported("table has generated columns, which cpglake cannot compute; write it "
-                      "with Spark");
+    throw Unsupported(
+        "table has generated columns, which cpglake cannot compute; write it "
+        "with Spark");
   }
   if (config.HasWriterFeature("identityColumns") &&
       SchemaHasFieldMetadata(schema, "delta.identity.start")) {
-    throw Unsupported("table has identity columns, which cpglake cannot assign; write it "
-                      "with Spark");
+    throw Unsupported(
+        "table has identity columns, which cpglake cannot assign; write it "
+        "with Spark");
   }
 }
 
@@ -145,7 +146,8 @@ struct Transaction::WinnerState {
 
 Transaction::Transaction(std::shared_ptr<storage::ObjectStore> store,
                          std::shared_ptr<const Snapshot> read_snapshot, CommitOptions options)
-    : store_(std::move(store)), read_snapshot_(std::move(read_snapshot)),
+    : store_(std::move(store)),
+      read_snapshot_(std::move(read_snapshot)),
       options_(std::move(options)) {}
 
 const TableConfiguration& Transaction::config() const {
@@ -169,14 +171,18 @@ const TableConfiguration& Transaction::config() const {
   return *config_;
 }
 
-void Transaction::AddFile(delta::AddFile add) { adds_.push_back(std::move(add)); }
+void Transaction::AddFile(delta::AddFile add) {
+  adds_.push_back(std::move(add));
+}
 
 void Transaction::RemoveFile(delta::RemoveFile remove) {
   read_files_.insert(Decoded(remove.path));
   removes_.push_back(std::move(remove));
 }
 
-void Transaction::AddCdcFile(AddCDCFile cdc) { cdcs_.push_back(std::move(cdc)); }
+void Transaction::AddCdcFile(AddCDCFile cdc) {
+  cdcs_.push_back(std::move(cdc));
+}
 
 void Transaction::UpdateMetadata(Metadata metadata) {
   new_metadata_ = std::move(metadata);
@@ -209,13 +215,14 @@ void Transaction::TrackRead(expr::ExprPtr predicate) {
   read_predicates_.push_back(expr::BindPredicate(*predicate, read_snapshot_->schema()));
 }
 
-void Transaction::TrackReadFile(const std::string& path) { read_files_.insert(Decoded(path)); }
+void Transaction::TrackReadFile(const std::string& path) {
+  read_files_.insert(Decoded(path));
+}
 
 bool Transaction::IsBlindAppend() const {
   return removes_.empty() && !read_whole_table_ && read_predicates_.empty() &&
-         read_files_.empty() && std::all_of(adds_.begin(), adds_.end(), [](const auto& a) {
-           return a.data_change;
-         });
+         read_files_.empty() &&
+         std::all_of(adds_.begin(), adds_.end(), [](const auto& a) { return a.data_change; });
 }
 
 void Transaction::CheckConflicts(int64_t version, const std::vector<Action>& actions,
@@ -308,7 +315,8 @@ std::string Transaction::BuildCommit(int64_t version, int64_t now_ms, const Winn
   const bool ict = cfg.in_commit_timestamps_enabled();
   const int64_t commit_ts = ict ? NextInCommitTimestamp(now_ms, winners.last_ict) : now_ms;
   if (ict && version > 0) {
-    const bool was_enabled = read_snapshot_ && read_snapshot_->config().in_commit_timestamps_enabled();
+    const bool was_enabled =
+        read_snapshot_ && read_snapshot_->config().in_commit_timestamps_enabled();
     if (!was_enabled && metadata &&
         !metadata->configuration.count("delta.inCommitTimestampEnablementVersion")) {
       metadata->configuration["delta.inCommitTimestampEnablementVersion"] = std::to_string(version);
@@ -422,8 +430,10 @@ CommitResult Transaction::Commit() {
   if (cfg.BoolProperty("delta.appendOnly")) {
     for (const auto& rm : removes_) {
       if (rm.data_change) {
-        throw InvalidInput("table is append-only (delta.appendOnly = true): this operation "
-                           "would remove data (" + rm.path + ")");
+        throw InvalidInput(
+            "table is append-only (delta.appendOnly = true): this operation "
+            "would remove data (" +
+            rm.path + ")");
       }
     }
   }

@@ -66,9 +66,9 @@ struct CommitOptions {
 
 struct CommitResult {
   int64_t version = 0;
-  int attempts = 1;            // 1 + the number of retries
-  std::string commit_info;     // the commitInfo JSON object as written
-  int64_t timestamp_ms = 0;    // commit timestamp (in-commit timestamp when enabled)
+  int attempts = 1;          // 1 + the number of retries
+  std::string commit_info;   // the commitInfo JSON object as written
+  int64_t timestamp_ms = 0;  // commit timestamp (in-commit timestamp when enabled)
   int64_t files_added = 0, files_removed = 0;
   int64_t rows_added = 0, bytes_added = 0, bytes_removed = 0;
 };
@@ -131,7 +131,7 @@ class Transaction {
   std::vector<expr::ExprPtr> read_predicates_;  // bound to the read schema
   bool read_whole_table_ = false;
   std::set<std::string> read_files_;  // decoded paths
-  std::string txn_id_;  // commitInfo.txnId, the same across retries
+  std::string txn_id_;                // commitInfo.txnId, the same across retries
   bool committed_ = false;
 };
 

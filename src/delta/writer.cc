@@ -106,7 +106,8 @@ std::vector<Field> MergeFields(const std::vector<Field>& table, const std::vecto
       out.push_back(std::move(added));
       continue;
     }
-    out[static_cast<size_t>(i)].type = MergeType(out[static_cast<size_t>(i)].type, d.type, widen, where);
+    out[static_cast<size_t>(i)].type =
+        MergeType(out[static_cast<size_t>(i)].type, d.type, widen, where);
   }
   return out;
 }
@@ -144,31 +145,33 @@ TypePtr MergeType(const TypePtr& table, const TypePtr& data, bool widen, const s
 void CheckFits(const Schema& table, const Schema& data) {
   std::vector<std::string> problems;
   std::function<void(const std::vector<Field>&, const std::vector<Field>&, const std::string&)>
-      check = [&](const std::vector<Field>& t, const std::vector<Field>& d, const std::string& path) {
-        for (const auto& df : d) {
-          const std::string where = path.empty() ? df.name : path + "." + df.name;
-          int i = FindField(t, df.name);
-          if (i < 0) {
-            problems.push_back("column " + where + " (" + df.type->ToString() +
-                               ") is not in the table");
-            continue;
-          }
-          const Field& tf = t[static_cast<size_t>(i)];
-          if (tf.type->id() == TypeId::kStruct && df.type->id() == TypeId::kStruct) {
-            check(tf.type->fields(), df.type->fields(), where);
-          } else if (!tf.type->Equals(*df.type) && df.type->id() != TypeId::kNull &&
-                     !IsWidening(*df.type, *tf.type)) {
-            problems.push_back("column " + where + " is " + tf.type->ToString() +
-                               " in the table but " + df.type->ToString() + " in the data");
-          }
-        }
-        for (const auto& tf : t) {
-          if (FindField(d, tf.name) < 0 && !tf.nullable) {
-            problems.push_back("non-nullable column " + (path.empty() ? tf.name : path + "." + tf.name) +
-                               " is missing from the data");
-          }
-        }
-      };
+      check =
+          [&](const std::vector<Field>& t, const std::vector<Field>& d, const std::string& path) {
+            for (const auto& df : d) {
+              const std::string where = path.empty() ? df.name : path + "." + df.name;
+              int i = FindField(t, df.name);
+              if (i < 0) {
+                problems.push_back("column " + where + " (" + df.type->ToString() +
+                                   ") is not in the table");
+                continue;
+              }
+              const Field& tf = t[static_cast<size_t>(i)];
+              if (tf.type->id() == TypeId::kStruct && df.type->id() == TypeId::kStruct) {
+                check(tf.type->fields(), df.type->fields(), where);
+              } else if (!tf.type->Equals(*df.type) && df.type->id() != TypeId::kNull &&
+                         !IsWidening(*df.type, *tf.type)) {
+                problems.push_back("column " + where + " is " + tf.type->ToString() +
+                                   " in the table but " + df.type->ToString() + " in the data");
+              }
+            }
+            for (const auto& tf : t) {
+              if (FindField(d, tf.name) < 0 && !tf.nullable) {
+                problems.push_back("non-nullable column " +
+                                   (path.empty() ? tf.name : path + "." + tf.name) +
+                                   " is missing from the data");
+              }
+            }
+          };
   check(table.fields(), data.fields(), "");
   if (problems.empty()) return;
   std::string msg = "the data does not match the table schema: ";
@@ -191,7 +194,8 @@ RecordBatch AlignBatch(const RecordBatch& batch, const Schema& table) {
   for (const auto& f : table.fields()) {
     int i = FindField(batch.schema().fields(), f.name);
     if (i < 0) {
-      if (!f.nullable) throw InvalidInput("non-nullable column " + f.name + " is missing from the data");
+      if (!f.nullable)
+        throw InvalidInput("non-nullable column " + f.name + " is missing from the data");
       auto col = columnar::Column::Make(f.type);
       col->AppendNulls(rows);
       cols.push_back(std::move(col));
@@ -248,10 +252,14 @@ class DataFileWriter {
  public:
   DataFileWriter(storage::ObjectStore& store, const TableConfiguration& config,
                  const WriteOptions& options, int64_t now)
-      : store_(store), config_(config), options_(options), now_(now),
+      : store_(store),
+        config_(config),
+        options_(options),
+        now_(now),
         stats_config_(StatsConfigForTable(config)) {
     const auto& schema = config.schema();
-    std::set<std::string> parts(config.partition_columns().begin(), config.partition_columns().end());
+    std::set<std::string> parts(config.partition_columns().begin(),
+                                config.partition_columns().end());
     std::vector<Field> data_fields, physical_fields;
     const Schema physical = ToPhysicalSchema(schema, config.column_mapping_mode());
     for (size_t i = 0; i < schema.num_fields(); ++i) {
@@ -262,8 +270,9 @@ class DataFileWriter {
                                     : WithFieldIds(schema.field(i), physical.field(i)));
     }
     if (data_fields.empty()) {
-      throw InvalidInput("every column is a partition column: a Delta table needs at least one "
-                         "data column");
+      throw InvalidInput(
+          "every column is a partition column: a Delta table needs at least one "
+          "data column");
     }
     data_schema_ = Schema(std::move(data_fields));
     physical_schema_ = Schema(std::move(physical_fields));
@@ -286,12 +295,20 @@ class DataFileWriter {
         if (static_cast<int>(open_.size()) >= std::max(1, options_.max_open_files)) CloseOldest();
         it = open_.emplace(hive, Open(hive, part.values)).first;
       }
-      OpenFile& f = it->second;
-      f.last_use = ++clock_;
-      RecordBatch physical(physical_schema_, part.data.Project(Names()).columns());
-      f.writer->Write(physical);
-      f.stats.Update(part.data);
-      if (f.sink->Tell() >= options_.target_file_bytes) Finish(it);
+      it->second.last_use = ++clock_;
+      // In row-group-sized pieces, so that a file can end at the target size.
+      const int64_t step = std::max<int64_t>(1, options_.parquet.row_group_rows);
+      for (int64_t begin = 0; begin < part.data.num_rows(); begin += step) {
+        if (it == open_.end()) it = open_.emplace(hive, Open(hive, part.values)).first;
+        OpenFile& f = it->second;
+        RecordBatch piece = part.data.Slice(begin, std::min(part.data.num_rows(), begin + step));
+        f.writer->Write(RecordBatch(physical_schema_, piece.Project(Names()).columns()));
+        f.stats.Update(piece);
+        if (f.sink->Tell() >= options_.target_file_bytes) {
+          Finish(it);
+          it = open_.end();
+        }
+      }
     }
   }
 
@@ -319,7 +336,8 @@ class DataFileWriter {
     if (physical_partitions_.empty() && !config_.partition_columns().empty()) {
       for (const auto& name : config_.partition_columns()) {
         int i = config_.schema().FieldIndex(name);
-        physical_partitions_.push_back(i < 0 ? name : PhysicalName(config_.schema().field(static_cast<size_t>(i))));
+        physical_partitions_.push_back(
+            i < 0 ? name : PhysicalName(config_.schema().field(static_cast<size_t>(i))));
       }
     }
     return physical_partitions_;
@@ -337,13 +355,14 @@ class DataFileWriter {
     for (auto& c : codec) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     char seq[16];
     std::snprintf(seq, sizeof(seq), "%05d", file_seq_++);
-    OpenFile f{.key = {},
-               .relative = hive + "part-" + seq + "-" + RandomUuid() + "-c000." + codec + ".parquet",
-               .values = values,
-               .sink = nullptr,
-               .writer = nullptr,
-               .stats = FileStatsCollector(stats_config_),
-               .last_use = 0};
+    OpenFile f{
+        .key = {},
+        .relative = hive + "part-" + seq + "-" + RandomUuid() + "-c000." + codec + ".parquet",
+        .values = values,
+        .sink = nullptr,
+        .writer = nullptr,
+        .stats = FileStatsCollector(stats_config_),
+        .last_use = 0};
     f.key = f.relative;
     f.sink = store_.OpenForWrite(f.key);
     parquet::WriterOptions wo = options_.parquet;
@@ -555,8 +574,8 @@ Protocol RequiredProtocol(const Protocol& current, const Metadata& metadata) {
     needs_table_features = true;
   }
   static const std::set<std::string> kReaderWriterFeatures = {
-      "columnMapping", "deletionVectors", "timestampNtz", "typeWidening", "typeWidening-preview",
-      "v2Checkpoint", "vacuumProtocolCheck"};
+      "columnMapping",        "deletionVectors", "timestampNtz",       "typeWidening",
+      "typeWidening-preview", "v2Checkpoint",    "vacuumProtocolCheck"};
   for (const auto& [k, v] : conf) {
     if (k.rfind("delta.feature.", 0) != 0) continue;
     const std::string name = k.substr(14);
@@ -586,8 +605,10 @@ Protocol RequiredProtocol(const Protocol& current, const Metadata& metadata) {
   // Table features: list what the current (legacy) versions implied, plus what is needed.
   std::set<std::string> w, r;
   if (current_has_features) {
-    if (current.writer_features) w.insert(current.writer_features->begin(), current.writer_features->end());
-    if (current.reader_features) r.insert(current.reader_features->begin(), current.reader_features->end());
+    if (current.writer_features)
+      w.insert(current.writer_features->begin(), current.writer_features->end());
+    if (current.reader_features)
+      r.insert(current.reader_features->begin(), current.reader_features->end());
   } else {
     const int cw = current.min_writer_version;
     if (cw >= 2) w.insert({"appendOnly", "invariants"});
@@ -627,7 +648,8 @@ columnar::Schema AssignColumnMapping(const columnar::Schema& schema,
       out.metadata.emplace_back("delta.columnMapping.id", std::to_string(++max_id));
     }
     if (!f.FindMetadata("delta.columnMapping.physicalName")) {
-      out.metadata.emplace_back("delta.columnMapping.physicalName", "col-" + RandomUuid());
+      // Field metadata values are JSON text.
+      out.metadata.emplace_back("delta.columnMapping.physicalName", "\"col-" + RandomUuid() + "\"");
     }
     if (f.type->id() == TypeId::kStruct) {
       std::vector<Field> children;
@@ -645,13 +667,14 @@ columnar::Schema AssignColumnMapping(const columnar::Schema& schema,
 WriteResult WriteDeltaTable(const std::shared_ptr<storage::ObjectStore>& store,
                             const columnar::RecordBatch& data, const WriteOptions& options) {
   bool done = false;
-  return WriteDeltaTable(store, data.schema(),
-                         [&]() -> std::optional<RecordBatch> {
-                           if (done) return std::nullopt;
-                           done = true;
-                           return data;
-                         },
-                         options);
+  return WriteDeltaTable(
+      store, data.schema(),
+      [&]() -> std::optional<RecordBatch> {
+        if (done) return std::nullopt;
+        done = true;
+        return data;
+      },
+      options);
 }
 
 WriteResult WriteDeltaTable(const std::shared_ptr<storage::ObjectStore>& store,
@@ -663,8 +686,7 @@ WriteResult WriteDeltaTable(const std::shared_ptr<storage::ObjectStore>& store,
   if (snapshot) {
     if (options.mode == WriteMode::kErrorIfExists) {
       throw InvalidInput(store->DisplayPath("") + " is already a Delta table (version " +
-                         std::to_string(snapshot->version()) +
-                         "); use mode append or overwrite");
+                         std::to_string(snapshot->version()) + "); use mode append or overwrite");
     }
     if (options.mode == WriteMode::kIgnore) {
       result.version = snapshot->version();
@@ -682,8 +704,8 @@ WriteResult WriteDeltaTable(const std::shared_ptr<storage::ObjectStore>& store,
     if (it != snapshot->app_transactions().end() && it->second.version >= *options.app_version) {
       result.version = snapshot->version();
       result.skipped = true;
-      result.skip_reason = "application transaction '" + *options.app_id + "' is already at version " +
-                           std::to_string(it->second.version);
+      result.skip_reason = "application transaction '" + *options.app_id +
+                           "' is already at version " + std::to_string(it->second.version);
       return result;
     }
   }
@@ -807,9 +829,12 @@ WriteResult WriteDeltaTable(const std::shared_ptr<storage::ObjectStore>& store,
                                    [&](const std::string& c) { return part_cols.count(c) > 0; });
       const auto& read_config = snapshot->config();
       std::vector<int> all;
-      for (size_t i = 0; i < read_config.schema().num_fields(); ++i) all.push_back(static_cast<int>(i));
+      for (size_t i = 0; i < read_config.schema().num_fields(); ++i)
+        all.push_back(static_cast<int>(i));
       expr::ExprPtr read_pred;
-      if (predicate) read_pred = expr::BindPredicate(*expr::ParsePredicate(*options.predicate), read_config.schema());
+      if (predicate)
+        read_pred =
+            expr::BindPredicate(*expr::ParsePredicate(*options.predicate), read_config.schema());
       for (const auto& f : snapshot->files()) {
         if (!predicate) {
           txn.RemoveFile(RemoveFor(f, now));
@@ -966,7 +991,8 @@ WriteResult SetTableProperties(const std::shared_ptr<storage::ObjectStore>& stor
         throw Unsupported("changing the column mapping mode of a table is not supported");
       }
       m.configuration[k] = v;
-      m.schema_string = SerializeDeltaSchema(AssignColumnMapping(snapshot->schema(), &m.configuration));
+      m.schema_string =
+          SerializeDeltaSchema(AssignColumnMapping(snapshot->schema(), &m.configuration));
       continue;
     }
     m.configuration[k] = v;
@@ -974,7 +1000,8 @@ WriteResult SetTableProperties(const std::shared_ptr<storage::ObjectStore>& stor
   CommitOptions co;
   co.operation = unset.empty() ? "SET TBLPROPERTIES" : "UNSET TBLPROPERTIES";
   std::string props = "{";
-  for (const auto& [k, v] : set) props += (props.size() > 1 ? "," : "") + ("\"" + k + "\":\"" + v + "\"");
+  for (const auto& [k, v] : set)
+    props += (props.size() > 1 ? "," : "") + ("\"" + k + "\":\"" + v + "\"");
   co.operation_parameters["properties"] = props + "}";
   co.commit_properties = commit_properties;
   co.now_ms = now_ms;

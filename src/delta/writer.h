@@ -74,8 +74,8 @@ struct WriteMetrics {
 };
 
 struct WriteResult {
-  int64_t version = -1;  // the version committed, or the current one when skipped
-  bool skipped = false;  // nothing committed (ignore mode on an existing table, or an
+  int64_t version = -1;     // the version committed, or the current one when skipped
+  bool skipped = false;     // nothing committed (ignore mode on an existing table, or an
   std::string skip_reason;  // app transaction already applied)
   int attempts = 0;
   WriteMetrics totals;

@@ -43,8 +43,9 @@ delta::AddFile File(const std::string& path, int64_t rows, std::optional<std::st
   if (p) a.partition_values.insert_or_assign("p", *p);
   a.size = 100 * rows;
   a.modification_time = 1700000000000;
-  a.stats = "{\"numRecords\":" + std::to_string(rows) + ",\"minValues\":{\"id\":0},\"maxValues\":{\"id\":" +
-            std::to_string(rows - 1) + "},\"nullCount\":{\"id\":0}}";
+  a.stats = "{\"numRecords\":" + std::to_string(rows) +
+            ",\"minValues\":{\"id\":0},\"maxValues\":{\"id\":" + std::to_string(rows - 1) +
+            "},\"nullCount\":{\"id\":0}}";
   return a;
 }
 
