@@ -18,6 +18,8 @@ struct GlobalOptions {
 
 void RegisterParquetCommands(CLI::App& app, GlobalOptions& global, Action& action);
 void RegisterDeltaCommands(CLI::App& app, GlobalOptions& global, Action& action);
+// `delta create|write|set-property|checkpoint`, under the `delta` command `d`.
+void RegisterDeltaWriteCommands(CLI::App* d, GlobalOptions& global, Action& action);
 void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action);
 
 }  // namespace cpglake::cli

@@ -201,7 +201,7 @@ int RunChanges(const std::string& path, const std::string& from, const std::stri
 }  // namespace
 
 void RegisterDeltaCommands(CLI::App& app, GlobalOptions& global, Action& action) {
-  auto* d = app.add_subcommand("delta", "Read and inspect Delta tables");
+  auto* d = app.add_subcommand("delta", "Read, inspect and write Delta tables");
   d->require_subcommand(1);
   d->fallthrough();
   static TableArgs args;
@@ -239,6 +239,7 @@ void RegisterDeltaCommands(CLI::App& app, GlobalOptions& global, Action& action)
   scan->callback([&] {
     action = [&] { return RunScan(args, columns, where, limit, count, format, global); };
   });
+  RegisterDeltaWriteCommands(d, global, action);
 }
 
 }  // namespace cpglake::cli
