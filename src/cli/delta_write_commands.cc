@@ -34,6 +34,35 @@ std::map<std::string, std::string> KeyValues(const std::vector<std::string>& ite
   return out;
 }
 
+// SQL spellings of Delta types (int, bigint, bool, varchar, ...) → Delta's own, in every
+// word of a type ("array<int>" → "array<integer>").
+std::string DeltaTypeSpelling(const std::string& type) {
+  static const std::map<std::string, std::string> kAliases = {
+      {"int", "integer"},    {"int4", "integer"}, {"bigint", "long"},  {"int8", "long"},
+      {"smallint", "short"}, {"int2", "short"},   {"tinyint", "byte"}, {"bool", "boolean"},
+      {"varchar", "string"}, {"text", "string"},  {"real", "float"},   {"float4", "float"},
+      {"float8", "double"},  {"blob", "binary"},  {"bytea", "binary"}, {"dec", "decimal"},
+      {"numeric", "decimal"}};
+  std::string out, word;
+  auto flush = [&] {
+    std::string lower;
+    for (char c : word) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto it = kAliases.find(lower);
+    out += it == kAliases.end() ? word : it->second;
+    word.clear();
+  };
+  for (char c : type) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
+      word += c;
+    } else {
+      flush();
+      out += c;
+    }
+  }
+  flush();
+  return out;
+}
+
 // A schema from the command line: Delta schema JSON (`{"type":"struct",...}`), or
 // "name type [NOT NULL], ..." with Delta type names (long, string, decimal(10,2),
 // array<string>, struct<a:int,b:string>, map<string,long>, timestamp_ntz, ...).
@@ -79,7 +108,7 @@ columnar::Schema ParseSchemaArgument(const std::string& text) {
       type = trim(type.substr(0, type.size() - 9));
     }
     try {
-      fields.emplace_back(name, delta::ParseDeltaType(type), nullable);
+      fields.emplace_back(name, delta::ParseDeltaType(DeltaTypeSpelling(type)), nullable);
     } catch (const Error& e) {
       throw InvalidInput("schema column '" + name + "': " + e.what());
     }

@@ -478,7 +478,11 @@ CommitResult Transaction::Commit() {
                            " attempts: other writers keep committing first (last tried version " +
                            std::to_string(version) + "); retry later");
     }
-    // Lost the race: check every commit that won since, then retry after them.
+    // Lost the race. Back off first (jittered, growing), then catch up with every commit
+    // that won since and check it; then retry at once after them.
+    const int64_t cap_ms = std::min<int64_t>(100, int64_t{1} << std::min(attempt, 7));
+    std::this_thread::sleep_for(std::chrono::microseconds(
+        static_cast<int64_t>(jitter() % static_cast<uint64_t>(cap_ms * 1000 + 1))));
     while (true) {
       LogFile f;
       f.key = "_delta_log/" + CommitFileName(version);
@@ -491,9 +495,6 @@ CommitResult Transaction::Commit() {
       CheckConflicts(version, actions, &winners);
       ++version;
     }
-    const int64_t cap_ms = std::min<int64_t>(200, int64_t{1} << std::min(attempt, 7));
-    std::this_thread::sleep_for(std::chrono::microseconds(
-        static_cast<int64_t>(jitter() % static_cast<uint64_t>(cap_ms * 1000 + 1))));
   }
 }
 
