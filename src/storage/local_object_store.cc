@@ -90,7 +90,8 @@ void WriteNewFile(const std::string& path, std::string_view bytes) {
   if (fd < 0) throw IoError(path + ": cannot create: " + ErrnoText(errno));
   try {
     WriteAll(fd, bytes, path);
-    if (::fsync(fd) != 0) throw IoError(path + ": fsync failed: " + ErrnoText(errno));
+    // fdatasync: the data and the size (what a reader needs), not timestamps.
+    if (::fdatasync(fd) != 0) throw IoError(path + ": fdatasync failed: " + ErrnoText(errno));
   } catch (...) {
     ::close(fd);
     ::unlink(path.c_str());

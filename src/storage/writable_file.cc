@@ -37,7 +37,7 @@ class LocalWritableFile : public WritableFile {
   void Close() override {
     if (fd_ < 0) return;
     Flush();
-    if (durable_ && ::fsync(fd_) != 0) Fail("fsync");
+    if (durable_ && ::fdatasync(fd_) != 0) Fail("fdatasync");
     int fd = fd_;
     fd_ = -1;
     if (::close(fd) != 0) Fail("close");
