@@ -108,7 +108,7 @@ columnar::Schema ParseSchemaArgument(const std::string& text) {
       type = trim(type.substr(0, type.size() - 9));
     }
     try {
-      fields.emplace_back(name, delta::ParseDeltaType(DeltaTypeSpelling(type)), nullable);
+      fields.emplace_back(name, delta::ParseTypeText(DeltaTypeSpelling(type)), nullable);
     } catch (const Error& e) {
       throw InvalidInput("schema column '" + name + "': " + e.what());
     }

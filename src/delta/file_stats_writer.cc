@@ -61,8 +61,8 @@ std::string FormatMillisTimestamp(int64_t millis, bool utc) {
   int64_t secs = rem / 1000, ms = rem % 1000;
   char buf[40];
   std::snprintf(buf, sizeof buf, "T%02d:%02d:%02d.%03d%s", static_cast<int>(secs / 3600),
-                static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60),
-                static_cast<int>(ms), utc ? "Z" : "");
+                static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60), static_cast<int>(ms),
+                utc ? "Z" : "");
   return columnar::FormatDate(static_cast<int32_t>(days)) + buf;
 }
 
@@ -237,8 +237,7 @@ void UpdateFloat(Leaf& leaf, double v) {
   if (FloatLess(leaf.dmax, v)) leaf.dmax = v;
 }
 
-void UpdateLeaf(const Node& node, const Column& c, const std::vector<uint8_t>* parent,
-                Leaf& leaf) {
+void UpdateLeaf(const Node& node, const Column& c, const std::vector<uint8_t>* parent, Leaf& leaf) {
   if (c.type_id() != leaf.type_id ||
       (leaf.type_id == TypeId::kDecimal && c.type()->scale() != leaf.scale)) {
     throw InvalidInput("column '" + node.logical_name + "' has type " + c.type()->ToString() +
@@ -444,8 +443,8 @@ int64_t ParseNumIndexedCols(const std::string& text) {
   int64_t v = 0;
   auto r = std::from_chars(text.data(), text.data() + text.size(), v);
   if (r.ec != std::errc() || r.ptr != text.data() + text.size() || v < -1) {
-    throw InvalidInput(std::string(kNumIndexedColsKey) + " must be an integer >= -1, not '" +
-                       text + "'");
+    throw InvalidInput(std::string(kNumIndexedColsKey) + " must be an integer >= -1, not '" + text +
+                       "'");
   }
   return v;
 }
@@ -570,8 +569,8 @@ FileStatsCollector::FileStatsCollector(StatsConfig config) : config_(std::move(c
       node = Select(field, config_.column_mapping, &sub, nullptr, &leaves_);
     } else {
       if (!unlimited && budget <= 0) break;
-      node = Select(field, config_.column_mapping, nullptr, unlimited ? nullptr : &budget,
-                    &leaves_);
+      node =
+          Select(field, config_.column_mapping, nullptr, unlimited ? nullptr : &budget, &leaves_);
     }
     if (node) roots_.push_back(std::move(*node));
   }

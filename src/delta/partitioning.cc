@@ -34,6 +34,21 @@ std::string JavaLayout(T v) {
   }
   int exp10 = 0;
   std::from_chars(sci.data() + e + 1 + (sci[e + 1] == '+'), sci.data() + sci.size(), exp10);
+  if (digits.size() == 1) {
+    // Java never prints fewer than two digits: it takes the two-digit decimal closest to
+    // the value (4.9E-324, not 5.0E-324), when that one still reads back as the value.
+    char buf2[64];
+    auto r2 =
+        std::to_chars(buf2, buf2 + sizeof buf2, std::fabs(v), std::chars_format::scientific, 1);
+    std::string_view two(buf2, static_cast<size_t>(r2.ptr - buf2));  // "d.de[+-]x"
+    T back{};
+    std::from_chars(two.data(), two.data() + two.size(), back);
+    if (back == std::fabs(v)) {
+      digits = {two[0], two[2]};
+      std::from_chars(two.data() + 4 + (two[4] == '+'), two.data() + two.size(), exp10);
+    }
+    while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  }
   const T a = std::fabs(v);
   if (a >= static_cast<T>(1e-3) && a < static_cast<T>(1e7)) {
     const int k = static_cast<int>(digits.size());
@@ -204,8 +219,8 @@ std::optional<std::string> SerializePartitionValue(const Value& v, const columna
   if (v.is_null()) return std::nullopt;
   if (v.type_id() != type->id() ||
       (type->id() == TypeId::kDecimal && v.type()->scale() != type->scale())) {
-    throw InvalidInput("partition value of type " + v.type()->ToString() + " for a column of type " +
-                       type->ToString());
+    throw InvalidInput("partition value of type " + v.type()->ToString() +
+                       " for a column of type " + type->ToString());
   }
   switch (type->id()) {
     case TypeId::kString:
@@ -386,8 +401,8 @@ std::vector<PartitionBatch> SplitByPartition(const columnar::RecordBatch& batch,
     }
     const auto& field = table_schema.field(static_cast<size_t>(ti));
     if (field.type->is_nested()) {
-      throw InvalidInput("partition column " + Quote(name) + " has type " +
-                         field.type->ToString() + ", which cannot be partitioned");
+      throw InvalidInput("partition column " + Quote(name) + " has type " + field.type->ToString() +
+                         ", which cannot be partitioned");
     }
     part_index.push_back(bi);
     keys.push_back(mode == ColumnMappingMode::kNone ? field.name : PhysicalName(field));
@@ -420,8 +435,8 @@ std::vector<PartitionBatch> SplitByPartition(const columnar::RecordBatch& batch,
     for (size_t k = 0; k < part_index.size(); ++k) {
       const auto& col = batch.column(static_cast<size_t>(part_index[k]));
       Value v = columnar::GetValue(col, r);
-      auto text = SerializePartitionValue(v.is_null() ? Value::Null(types[k]) : v, types[k],
-                                          options);
+      auto text =
+          SerializePartitionValue(v.is_null() ? Value::Null(types[k]) : v, types[k], options);
       if (text) {
         key.push_back('\1');
         key += std::to_string(text->size());

@@ -367,6 +367,103 @@ columnar::TypePtr ParseDeltaType(std::string_view type_text) {
   }
 }
 
+namespace {
+
+// Recursive descent over DataType::ToString text: "array<T>", "map<K,V>",
+// "struct<a:T,b:T>", primitives by their Delta names.
+class TypeTextParser {
+ public:
+  explicit TypeTextParser(std::string_view text) : text_(text) {}
+
+  columnar::TypePtr ParseAll() {
+    auto t = Type();
+    Space();
+    if (pos_ != text_.size()) Fail("unexpected '" + std::string(text_.substr(pos_)) + "'");
+    return t;
+  }
+
+ private:
+  void Space() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+  }
+  bool Eat(char c) {
+    Space();
+    if (pos_ < text_.size() && text_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+  void Expect(char c) {
+    if (!Eat(c)) Fail(std::string("expected '") + c + "'");
+  }
+  [[noreturn]] void Fail(const std::string& why) const {
+    throw InvalidInput("cannot parse type '" + std::string(text_) + "': " + why + " at offset " +
+                       std::to_string(pos_));
+  }
+  std::string Word() {
+    Space();
+    size_t b = pos_;
+    while (pos_ < text_.size() &&
+           (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_')) {
+      ++pos_;
+    }
+    if (b == pos_) Fail("expected a name");
+    return std::string(text_.substr(b, pos_ - b));
+  }
+  columnar::TypePtr Type() {
+    std::string name = Word();
+    std::string lower = name;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "array") {
+      Expect('<');
+      auto e = Type();
+      Expect('>');
+      return DataType::List(e, true);
+    }
+    if (lower == "map") {
+      Expect('<');
+      auto k = Type();
+      Expect(',');
+      auto v = Type();
+      Expect('>');
+      return DataType::Map(k, v, true);
+    }
+    if (lower == "struct") {
+      Expect('<');
+      std::vector<Field> fields;
+      if (!Eat('>')) {
+        do {
+          std::string field = Word();
+          Expect(':');
+          fields.emplace_back(field, Type(), true);
+        } while (Eat(','));
+        Expect('>');
+      }
+      return DataType::Struct(std::move(fields));
+    }
+    if (lower == "decimal") {
+      Space();
+      size_t b = pos_;
+      if (Eat('(')) {
+        while (pos_ < text_.size() && text_[pos_] != ')') ++pos_;
+        Expect(')');
+      }
+      return ParsePrimitive(std::string("decimal") + std::string(text_.substr(b, pos_ - b)),
+                            "(type)");
+    }
+    return ParsePrimitive(lower, "(type)");
+  }
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+columnar::TypePtr ParseTypeText(std::string_view text) {
+  return TypeTextParser(text).ParseAll();
+}
+
 ColumnMappingMode ParseColumnMappingMode(std::string_view value) {
   std::string lower(Trim(value));
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

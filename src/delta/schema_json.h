@@ -46,6 +46,11 @@ std::string TypeToDeltaString(const columnar::DataType& type);
 // type, as TypeToDeltaString writes it. Unknown names are Unsupported.
 columnar::TypePtr ParseDeltaType(std::string_view type_text);
 
+// Parses the type text DataType::ToString writes (and users type): "long", "decimal(10,2)",
+// "array<string>", "map<string,long>", "struct<a:integer,b:array<double>>"; nested elements,
+// values and fields are nullable. InvalidInput (with the offset) or Unsupported otherwise.
+columnar::TypePtr ParseTypeText(std::string_view text);
+
 enum class ColumnMappingMode { kNone, kName, kId };
 
 // The value of the table property "delta.columnMapping.mode" ("none", "name", "id", any

@@ -31,11 +31,13 @@ std::optional<int64_t> NumRecordsFromStats(const std::optional<std::string>& sta
 
 namespace {
 
+constexpr __int128 kMaxInt128 = static_cast<__int128>(~static_cast<unsigned __int128>(0) >> 1);
+
 // Days since the epoch from "YYYY-MM-DD".
 std::optional<int32_t> ParseDate(std::string_view s) {
   int y = 0, m = 0, d = 0;
   bool neg = !s.empty() && s[0] == '-';
-  if (neg) s.remove_prefix(1);
+  if (neg || (!s.empty() && s[0] == '+')) s.remove_prefix(1);  // years outside 0000..9999
   auto r1 = std::from_chars(s.data(), s.data() + s.size(), y);
   if (r1.ec != std::errc() || r1.ptr == s.data() + s.size() || *r1.ptr != '-') return std::nullopt;
   auto r2 = std::from_chars(r1.ptr + 1, s.data() + s.size(), m);
@@ -48,11 +50,14 @@ std::optional<int32_t> ParseDate(std::string_view s) {
 
 // Microseconds from "YYYY-MM-DD[ T]HH:MM:SS[.ffffff][Z|+HH:MM|-HH:MM]" (UTC unless offset).
 std::optional<int64_t> ParseTimestampMicros(std::string_view s) {
-  if (s.size() < 10) return std::nullopt;
-  auto day = ParseDate(s.substr(0, 10));
+  // The date ends at the 'T' or ' ' (years may have a sign and more than four digits).
+  size_t date_end = s.find_first_of("T ");
+  if (date_end == std::string_view::npos) date_end = s.size();
+  if (date_end < 10) return std::nullopt;
+  auto day = ParseDate(s.substr(0, date_end));
   if (!day) return std::nullopt;
   int64_t micros = static_cast<int64_t>(*day) * 86400000000LL;
-  std::string_view rest = s.substr(10);
+  std::string_view rest = s.substr(date_end);
   if (rest.empty()) return micros;
   if (rest[0] != 'T' && rest[0] != ' ') return std::nullopt;
   rest.remove_prefix(1);
@@ -95,7 +100,48 @@ std::optional<int64_t> ParseTimestampMicros(std::string_view s) {
   return micros;
 }
 
+std::optional<__int128> ParseDecimalText(std::string_view s, int scale);
+
+// "1.5E-3" → "0.0015": Jackson writes Spark's decimal stats with BigDecimal.toString, which
+// uses an exponent for small values. nullopt when malformed or the exponent is huge.
+std::optional<std::string> ExpandExponent(std::string_view s) {
+  size_t e = s.find_first_of("eE");
+  int exp10 = 0;
+  std::string_view es = s.substr(e + 1);
+  if (!es.empty() && es[0] == '+') es.remove_prefix(1);
+  auto r = std::from_chars(es.data(), es.data() + es.size(), exp10);
+  if (es.empty() || r.ec != std::errc() || r.ptr != es.data() + es.size() || exp10 > 100 ||
+      exp10 < -100) {
+    return std::nullopt;
+  }
+  std::string_view m = s.substr(0, e);
+  std::string sign;
+  if (!m.empty() && (m[0] == '-' || m[0] == '+')) {
+    sign = std::string(1, m[0]);
+    m.remove_prefix(1);
+  }
+  size_t dot = m.find('.');
+  std::string digits(m.substr(0, dot));
+  int point = static_cast<int>(digits.size());  // digits before the decimal point
+  if (dot != std::string_view::npos) digits += std::string(m.substr(dot + 1));
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  point += exp10;
+  if (point <= 0) return sign + "0." + std::string(static_cast<size_t>(-point), '0') + digits;
+  if (point >= static_cast<int>(digits.size())) {
+    return sign + digits + std::string(static_cast<size_t>(point) - digits.size(), '0');
+  }
+  return sign + digits.substr(0, static_cast<size_t>(point)) + "." +
+         digits.substr(static_cast<size_t>(point));
+}
+
 std::optional<__int128> ParseDecimalText(std::string_view s, int scale) {
+  if (s.find_first_of("eE") != std::string_view::npos) {
+    auto plain = ExpandExponent(s);
+    if (!plain) return std::nullopt;
+    return ParseDecimalText(*plain, scale);
+  }
   bool neg = false;
   if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
     neg = s[0] == '-';
@@ -115,13 +161,85 @@ std::optional<__int128> ParseDecimalText(std::string_view s, int scale) {
       if (frac == scale) continue;  // extra digits: truncate (bounds stay usable as maybe)
       ++frac;
     }
+    if (v > (kMaxInt128 - (c - '0')) / 10) return std::nullopt;
     v = v * 10 + (c - '0');
     any = true;
-    if (v > (static_cast<__int128>(1) << 125)) return std::nullopt;
   }
   if (!any) return std::nullopt;
-  for (int f = std::max(frac, 0); f < scale; ++f) v *= 10;
+  for (int f = std::max(frac, 0); f < scale; ++f) {
+    if (v > kMaxInt128 / 10) return std::nullopt;
+    v *= 10;
+  }
   return neg ? -v : v;
+}
+
+// A JSON DOM in which every non-integer number is kept as its source text (a binary value
+// holding the characters), so decimals with more digits than a double holds parse exactly.
+class RawFloatDom : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  explicit RawFloatDom(nlohmann::json* root) : root_(root) {}
+  bool null() override { return Add(nullptr); }
+  bool boolean(bool v) override { return Add(v); }
+  bool number_integer(number_integer_t v) override { return Add(v); }
+  bool number_unsigned(number_unsigned_t v) override { return Add(v); }
+  bool number_float(number_float_t, const string_t& s) override {
+    return Add(nlohmann::json::binary(std::vector<uint8_t>(s.begin(), s.end())));
+  }
+  bool string(string_t& v) override { return Add(v); }
+  bool binary(binary_t& v) override { return Add(nlohmann::json::binary(v)); }
+  bool start_object(std::size_t) override { return Open(nlohmann::json::object()); }
+  bool end_object() override { return Close(); }
+  bool start_array(std::size_t) override { return Open(nlohmann::json::array()); }
+  bool end_array() override { return Close(); }
+  bool key(string_t& k) override {
+    key_ = k;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;
+  }
+
+ private:
+  nlohmann::json* Place(nlohmann::json v) {
+    if (stack_.empty()) {
+      *root_ = std::move(v);
+      return root_;
+    }
+    nlohmann::json& top = *stack_.back();
+    if (top.is_object()) {
+      nlohmann::json& slot = top[key_];
+      slot = std::move(v);
+      return &slot;
+    }
+    top.push_back(std::move(v));
+    return &top.back();
+  }
+  bool Add(nlohmann::json v) {
+    Place(std::move(v));
+    return true;
+  }
+  bool Open(nlohmann::json v) {
+    stack_.push_back(Place(std::move(v)));
+    return true;
+  }
+  bool Close() {
+    stack_.pop_back();
+    return true;
+  }
+
+  nlohmann::json* root_;
+  std::vector<nlohmann::json*> stack_;  // open containers (closed before a sibling is added)
+  std::string key_;
+};
+
+// The source text of a number stored by RawFloatDom (or of an integer).
+std::optional<std::string> NumberText(const nlohmann::json& j) {
+  if (j.is_binary()) {
+    const auto& b = j.get_binary();
+    return std::string(b.begin(), b.end());
+  }
+  if (j.is_number_integer()) return j.dump();
+  return std::nullopt;
 }
 
 std::optional<Value> JsonToValue(const nlohmann::json& j, const columnar::TypePtr& type) {
@@ -139,7 +257,11 @@ std::optional<Value> JsonToValue(const nlohmann::json& j, const columnar::TypePt
       case TypeId::kFloat32:
       case TypeId::kFloat64: {
         double d;
-        if (j.is_number()) {
+        if (auto text = NumberText(j)) {
+          char* end = nullptr;
+          d = std::strtod(text->c_str(), &end);
+          if (end != text->c_str() + text->size()) return std::nullopt;
+        } else if (j.is_number()) {
           d = j.get<double>();
         } else if (j.is_string()) {
           auto s = j.get<std::string>();
@@ -158,7 +280,9 @@ std::optional<Value> JsonToValue(const nlohmann::json& j, const columnar::TypePt
                                               : Value::Float64(d);
       }
       case TypeId::kDecimal: {
-        std::string text = j.is_string() ? j.get<std::string>() : j.dump();
+        auto raw = NumberText(j);
+        if (!raw && !j.is_string()) return std::nullopt;
+        std::string text = raw ? *raw : j.get<std::string>();
         auto v = ParseDecimalText(text, type->scale());
         if (!v) return std::nullopt;
         return Value::Decimal(*v, type->precision(), type->scale());
@@ -214,8 +338,15 @@ void Walk(const nlohmann::json& obj, const std::vector<columnar::Field>& fields,
 std::optional<FileStatistics> ParseFileStatistics(const std::optional<std::string>& stats,
                                                   const columnar::Schema& stats_schema) {
   if (!stats) return std::nullopt;
-  nlohmann::json j = nlohmann::json::parse(*stats, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  nlohmann::json j;
+  RawFloatDom dom(&j);
+  bool ok = false;
+  try {
+    ok = nlohmann::json::sax_parse(*stats, &dom);
+  } catch (const std::exception&) {
+    ok = false;
+  }
+  if (!ok || !j.is_object()) return std::nullopt;
   FileStatistics out;
   if (auto it = j.find("numRecords"); it != j.end() && it->is_number_integer()) {
     out.num_records = it->get<int64_t>();

@@ -71,6 +71,47 @@ check delta-bad-column 2 "$bin" delta scan "$delta/basic_partitioned" --columns 
 check delta-not-a-table 4 "$bin" delta describe "$data"
 check delta-bad-version 4 "$bin" delta describe "$delta/table-with-dv-small" --version 7
 check delta-cdf-off 2 "$bin" delta changes "$delta/table-with-dv-small" --from 0
+# Writing tables (into a temporary directory).
+tmp=$(mktemp -d)
+for sub in "delta write --help" "delta create --help" "delta set-property --help"; do
+  # shellcheck disable=SC2086
+  check "help $sub" 0 "$bin" $sub && expect_out "help $sub" "Usage"
+done
+check delta-create 0 "$bin" delta create "$tmp/t" --schema "id int not null, name string, tags array<string>" --partition-by name --property delta.appendOnly=true
+check delta-create-exists 2 "$bin" delta create "$tmp/t" --schema "id int"
+check delta-create-if-not-exists 0 "$bin" delta create "$tmp/t" --schema "id int" --if-not-exists
+check delta-create-bad-type 2 "$bin" delta create "$tmp/u" --schema "id integr"
+check delta-create-nested 0 "$bin" delta create "$tmp/n" --schema "s struct<a:int,b:array<map<string,bigint>>>, d decimal(10,2)"
+expect_out delta-create-nested "version 0"
+check delta-create-bad-partition 2 "$bin" delta create "$tmp/u" --schema "id int" --partition-by nope
+[ ! -e "$tmp/u/_delta_log" ] && pass=$((pass + 1)) || { echo "FAIL: a failed create left a log"; fail=$((fail + 1)); }
+check delta-write 0 "$bin" delta write "$tmp/w" --input "$data/alltypes_plain.parquet" --partition-by bool_col --json
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["version"]==0 and d["totals"]["rows_added"]==8 and len(d["partitions"])==2' \
+  && pass=$((pass + 1)) || { echo "FAIL delta-write: bad JSON"; fail=$((fail + 1)); }
+check delta-write-append 0 "$bin" delta write "$tmp/w" --input "$data/alltypes_plain.parquet" --commit-property run=7
+expect_out delta-write-append "version 1"
+check delta-write-count 0 "$bin" delta scan "$tmp/w" --count
+expect_out delta-write-count "16"
+check delta-write-replace 0 "$bin" delta write "$tmp/w" --input "$data/alltypes_plain.parquet" --mode overwrite --predicate "id >= 0" --schema-mode merge
+check delta-write-replace-bad 2 "$bin" delta write "$tmp/w" --input "$data/alltypes_plain.parquet" --mode overwrite --predicate "id < 2"
+check delta-write-mode-bad 2 "$bin" delta write "$tmp/w" --input "$data/alltypes_plain.parquet" --mode upsert
+check delta-write-error-mode 2 "$bin" delta write "$tmp/w" --input "$data/alltypes_plain.parquet" --mode error
+check delta-write-idempotent 0 "$bin" delta write "$tmp/w" --input "$data/alltypes_plain.parquet" --app-id job --app-version 3
+check delta-write-idempotent-again 0 "$bin" delta write "$tmp/w" --input "$data/alltypes_plain.parquet" --app-id job --app-version 3
+expect_out delta-write-idempotent-again "nothing written"
+check delta-write-bad-input 2 "$bin" delta write "$tmp/w" --input "$tmp/nothing.txt"
+check delta-write-missing-input 4 "$bin" delta write "$tmp/w" --input "$tmp/nothing.parquet"
+check delta-write-corrupt-input 5 "$bin" delta write "$tmp/w2" --input "$data/../bad_data/PARQUET-1481.parquet"
+check delta-history-ops 0 "$bin" delta history "$tmp/w" --json
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[-1]["commit_info"]["engineInfo"].startswith("cpglake/") and d[-2]["commit_info"]["run"]=="7"' \
+  && pass=$((pass + 1)) || { echo "FAIL delta-history-ops: commitInfo"; fail=$((fail + 1)); }
+check delta-set-property 0 "$bin" delta set-property "$tmp/w" delta.enableDeletionVectors=true
+check delta-set-property-check 0 "$bin" delta describe "$tmp/w" --json
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["protocol"]["min_writer_version"]==7 and "deletionVectors" in d["protocol"]["reader_features"]' \
+  && pass=$((pass + 1)) || { echo "FAIL delta-set-property: protocol not upgraded"; fail=$((fail + 1)); }
+check delta-set-property-bad 2 "$bin" delta set-property "$tmp/w" novalue
+check delta-write-foreign-dir 2 "$bin" delta write "$data" --input "$data/alltypes_plain.parquet"
+rm -rf "$tmp"
 rm -f /tmp/cli_test_err.$$
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
