@@ -362,7 +362,8 @@ std::optional<FileStatistics> ParseFileStatistics(const std::optional<std::strin
 }
 
 Value ParsePartitionValue(const std::optional<std::string>& text, const columnar::TypePtr& type) {
-  if (!text) return Value::Null(type);
+  // PROTOCOL.md: an empty string, for any type, is a null partition value.
+  if (!text || text->empty()) return Value::Null(type);
   const std::string& s = *text;
   auto bad = [&]() -> Value {
     throw CorruptData("partition value '" + s + "' is not a valid " + type->ToString());
