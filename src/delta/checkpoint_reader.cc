@@ -1,5 +1,7 @@
 #include "delta/checkpoint_reader.h"
 
+#include <algorithm>
+
 #include "columnar/value_format.h"
 #include "common/error.h"
 #include "parquet/file_reader.h"
@@ -218,7 +220,16 @@ void ReadCheckpointParquet(storage::ObjectStore& store, const std::string& key,
   static const char* kActions[] = {"add", "remove",         "metaData", "protocol",
                                    "txn", "domainMetadata", "sidecar",  "checkpointMetadata"};
   try {
-    auto reader = parquet::ParquetFileReader::Open(store.OpenForRead(key));
+    auto file = store.OpenForRead(key);
+    auto reader = parquet::ParquetFileReader::Open(file);
+    // One action per row: reserve once (a checkpoint of 300k adds otherwise regrows this
+    // vector of large variants ~20 times). The footer is only a hint, bounded by the file
+    // size so that a hostile one cannot make us reserve more than the bytes justify.
+    int64_t rows = 0;
+    for (const auto& rg : reader->metadata().row_groups) {
+      rows = std::min(rows + std::clamp<int64_t>(rg.num_rows, 0, file->Size()), file->Size());
+    }
+    out->reserve(out->size() + static_cast<size_t>(rows));
     std::vector<int> fields;
     for (const char* a : kActions) {
       int i = reader->file_schema().FieldIndex(a);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <random>
 #include <thread>
@@ -464,8 +465,25 @@ CommitResult Transaction::Commit() {
     CommitResult result;
     const std::string content = BuildCommit(version, now, winners, &result);
     const std::string key = "_delta_log/" + CommitFileName(version);
-    if (store_->PutIfAbsent(key, content)) {
+    bool created = false;
+    try {
+      created = store_->PutIfAbsent(key, content);
+    } catch (const IoError&) {
+      // The commit may or may not have been made (e.g. the connection broke after the
+      // store applied it). Our commit file, if it is there, has our txnId.
+      maybe_committed_ = true;
+      std::exception_ptr original = std::current_exception();
+      bool ours = false;
+      try {
+        ours = store_->Read(key) == content;
+      } catch (const Error&) {
+      }
+      if (!ours) std::rethrow_exception(original);  // the outcome is unknown
+      created = true;
+    }
+    if (created) {
       committed_ = true;
+      maybe_committed_ = true;
       result.attempts = attempt + 1;
       return result;
     }

@@ -106,6 +106,10 @@ class Transaction {
   // transaction commits at most once.
   CommitResult Commit();
 
+  // True once a commit attempt may have reached the store (it succeeded, or failed with an
+  // I/O error that leaves the outcome unknown): the staged data files must then be kept.
+  bool maybe_committed() const { return maybe_committed_; }
+
   const std::vector<delta::AddFile>& staged_adds() const { return adds_; }
   const std::vector<delta::RemoveFile>& staged_removes() const { return removes_; }
 
@@ -133,6 +137,7 @@ class Transaction {
   std::set<std::string> read_files_;  // decoded paths
   std::string txn_id_;                // commitInfo.txnId, the same across retries
   bool committed_ = false;
+  bool maybe_committed_ = false;
 };
 
 // The commit timestamp writers record: now, or one past the previous commit's in-commit

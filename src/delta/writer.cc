@@ -922,7 +922,9 @@ WriteResult WriteDeltaTable(const std::shared_ptr<storage::ObjectStore>& store,
     }
     return result;
   } catch (...) {
-    // Nothing references the files written so far: remove them (best effort).
+    // Unless a commit may reference them, nothing does: remove the files written so far
+    // (best effort; leftovers are unreferenced garbage for vacuum).
+    if (txn.maybe_committed()) throw;
     for (const auto& k : files.written_keys()) {
       try {
         store->Delete(k);

@@ -454,3 +454,41 @@ TEST_F(WriterTest, BadInputWritesNothing) {
 
 }  // namespace
 }  // namespace cpglake::delta
+
+namespace cpglake::delta {
+namespace {
+
+TEST_F(WriterTest, StorageFailuresNeverLoseOrCorruptACommit) {
+  auto local = Store();
+  WriteDeltaTable(local, Nodes(0, 10), {});
+  auto faulty = std::make_shared<storage::FaultInjectingObjectStore>(local);
+  using Op = storage::FaultInjectingObjectStore::Op;
+  // The commit fails before it reaches the disk: an I/O error, the table unchanged.
+  faulty->Arm({.op = Op::kPutIfAbsent, .fail_at = 1, .persistent = false, .after_effect = false});
+  EXPECT_THROW(WriteDeltaTable(faulty, Nodes(10, 10), {}), IoError);
+  EXPECT_EQ(Latest()->version(), 0);
+  EXPECT_EQ(ScanAll().num_rows(), 10);
+  // The commit reaches the disk but the call reports an error: the writer recognises its own
+  // commit file, and the data files it references are kept.
+  faulty->Arm({.op = Op::kPutIfAbsent, .fail_at = 1, .persistent = false, .after_effect = true});
+  auto r = WriteDeltaTable(faulty, Nodes(20, 10), {});
+  EXPECT_EQ(r.version, 1);
+  EXPECT_EQ(ScanAll().num_rows(), 20);
+  RecordBatch expected = Nodes(0, 10);
+  expected.Append(Nodes(20, 10));
+  ExpectDuckDbSees(expected);
+  // A data file that cannot be written: nothing committed, no partial file left.
+  faulty->Arm({.op = Op::kCloseWrite, .fail_at = 1, .persistent = false, .after_effect = false});
+  EXPECT_THROW(WriteDeltaTable(faulty, Nodes(40, 10), {}), IoError);
+  EXPECT_EQ(Latest()->version(), 1);
+  int parquet_files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir_.path())) {
+    if (e.path().extension() == ".parquet") ++parquet_files;
+  }
+  // The two committed files, and the one of the first failed write: its commit's outcome was
+  // unknown to the writer, so it was kept (unreferenced; vacuum removes it).
+  EXPECT_EQ(parquet_files, 3);
+}
+
+}  // namespace
+}  // namespace cpglake::delta
