@@ -1,9 +1,12 @@
 // `cpglake delta create|write|set-property|checkpoint`: writing Delta tables.
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "common/error.h"
+
+#include "delta/checkpoint_writer.h"
 #include "delta/schema_json.h"
 #include "delta/snapshot.h"
 #include "delta/writer.h"
@@ -145,6 +148,12 @@ Input OpenInput(const std::string& path) {
 }
 
 void PrintResult(const delta::WriteResult& r, const std::string& path, const GlobalOptions& g) {
+  if (!r.checkpoint_error.empty()) {
+    // The commit stands; say why the checkpoint after it did not happen.
+    std::fprintf(stderr,
+                 "cpglake: warning: version %lld committed, but its checkpoint failed: %s\n",
+                 static_cast<long long>(r.version), r.checkpoint_error.c_str());
+  }
   if (g.json) {
     ordered_json j;
     j["path"] = path;
@@ -158,6 +167,7 @@ void PrintResult(const delta::WriteResult& r, const std::string& path, const Glo
                           {"rows_removed", m.rows_removed}, {"bytes_removed", m.bytes_removed}};
     };
     j["totals"] = metrics(r.totals);
+    if (r.checkpoint_version) j["checkpoint_version"] = *r.checkpoint_version;
     if (!r.partitions.empty() && !(r.partitions.size() == 1 && r.partitions.count(""))) {
       ordered_json parts = ordered_json::object();
       for (const auto& [k, m] : r.partitions) parts[k] = metrics(m);
@@ -181,6 +191,7 @@ void PrintResult(const delta::WriteResult& r, const std::string& path, const Glo
                 static_cast<long long>(t.rows_removed), static_cast<long long>(t.bytes_removed));
   }
   if (r.attempts > 1) std::printf(" (committed after %d attempts)", r.attempts);
+  if (r.checkpoint_version) std::printf("; checkpoint written");
   std::printf("\n");
 }
 
@@ -249,6 +260,54 @@ int RunSetProperty(const std::string& path, const std::vector<std::string>& set,
   return 0;
 }
 
+int RunCheckpoint(const std::string& path, int64_t version, const std::string& kind, bool cleanup,
+                  const GlobalOptions& g) {
+  auto store = storage::OpenObjectStore(path);
+  delta::SnapshotBuilder b(store);
+  if (version >= 0) b.AtVersion(version);
+  auto snap = b.Build();
+  delta::CheckWritable(snap->config());
+  delta::CheckpointOptions o;
+  if (kind == "classic") {
+    o.kind = delta::CheckpointOptions::Kind::kClassic;
+  } else if (kind == "v2") {
+    o.kind = delta::CheckpointOptions::Kind::kV2;
+  } else if (kind != "auto") {
+    throw InvalidInput("unknown checkpoint kind '" + kind + "': use auto, classic or v2");
+  }
+  auto r = delta::WriteCheckpoint(*snap, o);
+  int64_t deleted = 0;
+  if (cleanup) {
+    auto latest = delta::SnapshotBuilder(store).Build();
+    deleted = delta::CleanupExpiredLogs(*store, *latest,
+                                        std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count());
+  }
+  if (g.json) {
+    ordered_json j{{"path", path},
+                   {"version", r.version},
+                   {"v2", r.v2},
+                   {"file", r.key},
+                   {"sidecars", r.sidecar_keys.size()},
+                   {"actions", r.num_actions},
+                   {"add_files", r.num_add_files},
+                   {"tombstones", r.num_tombstones},
+                   {"bytes", r.size_in_bytes},
+                   {"last_checkpoint_updated", r.last_checkpoint_written},
+                   {"log_files_deleted", deleted}};
+    std::printf("%s\n", j.dump(2).c_str());
+  } else if (!g.quiet) {
+    std::printf(
+        "checkpoint of version %lld: %s (%lld actions, %lld bytes)%s\n",
+        static_cast<long long>(r.version), r.key.c_str(), static_cast<long long>(r.num_actions),
+        static_cast<long long>(r.size_in_bytes),
+        r.last_checkpoint_written ? "" : "; _last_checkpoint names a newer one, left as is");
+    if (cleanup) std::printf("expired log files deleted: %lld\n", static_cast<long long>(deleted));
+  }
+  return 0;
+}
+
 }  // namespace
 
 void RegisterDeltaWriteCommands(CLI::App* d, GlobalOptions& global, Action& action) {
@@ -303,6 +362,22 @@ void RegisterDeltaWriteCommands(CLI::App* d, GlobalOptions& global, Action& acti
   setp->add_option("--unset", sp_unset, "Property to remove (repeatable)");
   setp->callback(
       [&] { action = [&] { return RunSetProperty(sp_path, sp_set, sp_unset, global); }; });
+
+  static std::string cp_path, cp_kind = "auto";
+  static int64_t cp_version = -1;
+  static bool cp_cleanup = false;
+  auto* cp =
+      d->add_subcommand("checkpoint", "Write a checkpoint of the table (latest or --version)");
+  cp->add_option("PATH", cp_path, "Delta table directory")->required();
+  cp->add_option("--version", cp_version, "Checkpoint this version instead of the latest");
+  cp->add_option("--kind", cp_kind, "auto (the table's policy), classic or v2")
+      ->capture_default_str();
+  cp->add_flag("--cleanup", cp_cleanup,
+               "Then delete log files older than delta.logRetentionDuration that no retained "
+               "version needs");
+  cp->callback([&] {
+    action = [&] { return RunCheckpoint(cp_path, cp_version, cp_kind, cp_cleanup, global); };
+  });
 }
 
 }  // namespace cpglake::cli

@@ -328,12 +328,23 @@ std::shared_ptr<const Snapshot> SnapshotBuilder::Build() {
   const LogSegment& seg = snap->segment_;
   ReplayResult rec = Replay(*store_, seg, threads_ > 0 ? threads_ : DefaultThreads());
   int64_t target_mtime = 0;
+  std::optional<CommitInfo> target_commit_info = rec.newest_commit_info;
   if (!seg.commits.empty()) {
     target_mtime = seg.commits.back().modification_time_ms;
   } else if (!seg.checkpoint_files.empty()) {
+    // A checkpoint at the version itself: the timestamp is still the commit's (its file's
+    // time, or its in-commit timestamp), when the commit file is retained.
     target_mtime = seg.checkpoint_files.back().modification_time_ms;
+    for (const auto& c : seg.all_commits) {
+      if (c.version != seg.version || c.kind != LogFile::Kind::kCommit) continue;
+      target_mtime = c.modification_time_ms;
+      try {
+        target_commit_info = FindCommitInfo(ReadCommitActions(*store_, c));
+      } catch (const Error&) {
+        // Unreadable: the checkpoint holds the state; keep the file time.
+      }
+    }
   }
-  const std::optional<CommitInfo>& target_commit_info = rec.newest_commit_info;
   if (!rec.protocol)
     throw CorruptData(store_->DisplayPath("") + ": the log has no protocol action");
   if (!rec.metadata)

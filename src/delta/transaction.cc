@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "common/ids.h"
+#include "delta/checkpoint_writer.h"
 #include "delta/file_pruning.h"
 #include "delta/log_segment.h"
 #include "delta/stats.h"
@@ -485,6 +486,18 @@ CommitResult Transaction::Commit() {
       committed_ = true;
       maybe_committed_ = true;
       result.attempts = attempt + 1;
+      if (options_.checkpoint && ShouldCheckpoint(cfg, version)) {
+        try {
+          auto snap = SnapshotBuilder(store_).AtVersion(version).Build();
+          WriteCheckpoint(*snap);
+          result.checkpoint_version = version;
+          if (cfg.BoolProperty("delta.enableExpiredLogCleanup", true)) {
+            result.log_files_deleted = CleanupExpiredLogs(*store_, *snap, now);
+          }
+        } catch (const std::exception& e) {
+          result.checkpoint_error = e.what();
+        }
+      }
       return result;
     }
     if (!read_snapshot_) {

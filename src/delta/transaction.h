@@ -62,6 +62,11 @@ struct CommitOptions {
   // Clock for commitInfo.timestamp and in-commit timestamps (ms since the epoch); the
   // system clock when unset (tests inject one).
   std::optional<int64_t> now_ms;
+  // After a commit at a multiple of delta.checkpointInterval (default 10), write a
+  // checkpoint and remove expired log files (delta.logRetentionDuration, unless
+  // delta.enableExpiredLogCleanup = false). Failures there do not undo the commit: they are
+  // reported in CommitResult::checkpoint_error.
+  bool checkpoint = true;
 };
 
 struct CommitResult {
@@ -71,6 +76,9 @@ struct CommitResult {
   int64_t timestamp_ms = 0;  // commit timestamp (in-commit timestamp when enabled)
   int64_t files_added = 0, files_removed = 0;
   int64_t rows_added = 0, bytes_added = 0, bytes_removed = 0;
+  std::optional<int64_t> checkpoint_version;  // when this commit was checkpointed
+  int64_t log_files_deleted = 0;              // by the expired-log cleanup
+  std::string checkpoint_error;               // why the checkpoint failed, if it did
 };
 
 class Transaction {

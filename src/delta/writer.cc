@@ -903,6 +903,8 @@ WriteResult WriteDeltaTable(const std::shared_ptr<storage::ObjectStore>& store,
     result.version = cr.version;
     result.attempts = cr.attempts;
     result.commit_info = cr.commit_info;
+    result.checkpoint_version = cr.checkpoint_version;
+    result.checkpoint_error = cr.checkpoint_error;
     result.totals.files_added = cr.files_added;
     result.totals.rows_added = cr.rows_added;
     result.totals.bytes_added = cr.bytes_added;
@@ -970,6 +972,8 @@ WriteResult CreateDeltaTable(const std::shared_ptr<storage::ObjectStore>& store,
   result.version = cr.version;
   result.attempts = cr.attempts;
   result.commit_info = cr.commit_info;
+  result.checkpoint_version = cr.checkpoint_version;
+  result.checkpoint_error = cr.checkpoint_error;
   return result;
 }
 
@@ -1016,6 +1020,8 @@ WriteResult SetTableProperties(const std::shared_ptr<storage::ObjectStore>& stor
   result.version = cr.version;
   result.attempts = cr.attempts;
   result.commit_info = cr.commit_info;
+  result.checkpoint_version = cr.checkpoint_version;
+  result.checkpoint_error = cr.checkpoint_error;
   return result;
 }
 

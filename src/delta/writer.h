@@ -82,6 +82,8 @@ struct WriteResult {
   // Per partition (the Hive path, "p=x/"; "" for an unpartitioned table).
   std::map<std::string, WriteMetrics> partitions;
   std::string commit_info;  // as written
+  std::optional<int64_t> checkpoint_version;  // a checkpoint was written after the commit
+  std::string checkpoint_error;               // the commit stands; its checkpoint failed
 };
 
 // A stream of batches; nullopt at the end.

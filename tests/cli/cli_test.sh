@@ -73,7 +73,7 @@ check delta-bad-version 4 "$bin" delta describe "$delta/table-with-dv-small" --v
 check delta-cdf-off 2 "$bin" delta changes "$delta/table-with-dv-small" --from 0
 # Writing tables (into a temporary directory).
 tmp=$(mktemp -d)
-for sub in "delta write --help" "delta create --help" "delta set-property --help"; do
+for sub in "delta write --help" "delta create --help" "delta set-property --help" "delta checkpoint --help"; do
   # shellcheck disable=SC2086
   check "help $sub" 0 "$bin" $sub && expect_out "help $sub" "Usage"
 done

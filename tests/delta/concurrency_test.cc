@@ -213,8 +213,10 @@ TEST(CrashSafetyTest, WritersKilledAtRandomPointsLeaveAReadableTable) {
       args.push_back("--mode");
       args.push_back("overwrite");
     }
-    if (t % 10 == 9) {  // also kill checkpoints when the CLI has them
-      args = {Cli(), "delta", "set-property", table, "delta.appendOnly=false"};
+    if (t % 10 == 9) {  // checkpoints killed part-way (writes at multiples of 10 make them too)
+      args = {Cli(), "delta", "checkpoint", table};
+    } else if (t % 10 == 8) {
+      args = {Cli(), "delta", "set-property", table, "delta.checkpointInterval=5"};
     }
     pid_t pid = Spawn(args);
     std::this_thread::sleep_for(std::chrono::microseconds(rng() % 60000));
