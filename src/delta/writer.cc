@@ -725,6 +725,7 @@ WriteResult WriteDeltaTable(const std::shared_ptr<storage::ObjectStore>& store,
   co.commit_properties = options.commit_properties;
   co.now_ms = options.now_ms;
   co.isolation = options.isolation;
+  co.checkpoint = options.checkpoint;
   Transaction txn(store, snapshot, co);
 
   // The table's metadata and protocol after this write.

@@ -66,6 +66,7 @@ struct WriteOptions {
   int max_open_files = 32;
   std::optional<int64_t> now_ms;  // injectable clock (tests)
   IsolationLevel isolation = IsolationLevel::kWriteSerializable;
+  bool checkpoint = true;  // CommitOptions::checkpoint
 };
 
 struct WriteMetrics {
