@@ -1,0 +1,78 @@
+// What the Python front end extracts from one file, before ids and tables: a flat list of
+// nodes (with byte spans, names, props and the index of their syntactic owner and enclosing
+// definition), edges between them by index, and diagnostics. Node and edge kinds are the
+// CPG_MODEL.md names ("CST_FUNCTION_DEF", "SCOPE_BINDS", ...). cpg/ turns this into
+// stable ids and table rows; python/ never sees ids.
+//
+// Producers: syntax extraction (classes, functions, lambdas, parameters, decorators,
+// docstrings, imports, calls, arguments, references, attribute accesses, annotations, type
+// parameters, syntax errors) and scope analysis (scopes, bindings, def/use sites) append to
+// the same FileEvidence.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace cpglake::python {
+
+using PropValue = std::variant<std::string, int64_t, double, bool>;
+
+struct EvidenceNode {
+  std::string kind;  // CPG node kind
+  // Byte span [bstart, bend) in the file's raw bytes; -1 when the node is not anchored.
+  int64_t bstart = -1, bend = -1;
+  std::string name;  // the node's own name where it has one
+  // Declarations (module, class, function, lambda, parameter, scope, binding, type param):
+  // the dotted nesting path within the module, e.g. "Outer.method.<locals>.inner", a
+  // parameter as "func(param)"; and the ordinal among same-kind siblings with the same path
+  // (0 for the first definition, 1 for a redefinition, ...). Empty for anchored nodes.
+  std::string qualified_path;
+  int32_t ordinal = 0;
+  int32_t parent = -1;     // index of the syntactic owner (CST_PARENT_OF source), -1: none
+  int32_t enclosing = -1;  // innermost enclosing function/lambda/class/module node, -1: none
+  std::vector<std::pair<std::string, PropValue>> props;  // in a fixed order per kind
+};
+
+struct EvidenceEdge {
+  std::string kind;  // CPG edge kind
+  int32_t src = -1, dst = -1;  // node indices
+  int64_t bstart = -1, bend = -1;  // anchor of the evidence, -1: none
+  std::string origin = "syntax";   // syntax | scope | resolver | scip
+  std::string resolution_method;   // e.g. lexical, import, qualified_name
+  double confidence = 1.0;
+};
+
+struct Diagnostic {
+  std::string severity;  // error | warning | info
+  std::string code;      // e.g. SYNTAX_ERROR, UNDECODABLE, TOO_LARGE
+  std::string message;
+  int64_t bstart = -1, bend = -1;
+};
+
+// Line index: line number (1-based) → [start byte, end byte incl. newline), newline kind.
+struct LineIndex {
+  std::vector<int64_t> line_starts;  // line_starts[i] = byte offset of line i+1
+  int64_t size = 0;                  // file size in bytes
+  // 1-based line and 0-based UTF-8 byte column of a byte offset (clamped to the file).
+  std::pair<int64_t, int64_t> Position(int64_t byte) const;
+};
+
+struct FileEvidence {
+  std::string path;  // repository-relative POSIX path
+  std::vector<EvidenceNode> nodes;
+  std::vector<EvidenceEdge> edges;
+  std::vector<Diagnostic> diagnostics;
+  LineIndex lines;
+
+  int32_t AddNode(EvidenceNode n) {
+    nodes.push_back(std::move(n));
+    return static_cast<int32_t>(nodes.size() - 1);
+  }
+  void AddEdge(EvidenceEdge e) { edges.push_back(std::move(e)); }
+};
+
+}  // namespace cpglake::python
