@@ -38,8 +38,8 @@ struct EvidenceNode {
 };
 
 struct EvidenceEdge {
-  std::string kind;  // CPG edge kind
-  int32_t src = -1, dst = -1;  // node indices
+  std::string kind;                // CPG edge kind
+  int32_t src = -1, dst = -1;      // node indices
   int64_t bstart = -1, bend = -1;  // anchor of the evidence, -1: none
   std::string origin = "syntax";   // syntax | scope | resolver | scip
   std::string resolution_method;   // e.g. lexical, import, qualified_name

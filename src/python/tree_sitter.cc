@@ -6,7 +6,9 @@ extern "C" const TSLanguage* tree_sitter_python();
 
 namespace cpglake::python {
 
-const TSLanguage* PythonLanguage() { return tree_sitter_python(); }
+const TSLanguage* PythonLanguage() {
+  return tree_sitter_python();
+}
 
 Parser::Parser() : parser_(ts_parser_new()) {
   if (!ts_parser_set_language(parser_, PythonLanguage())) {
@@ -15,11 +17,13 @@ Parser::Parser() : parser_(ts_parser_new()) {
   }
 }
 
-Parser::~Parser() { ts_parser_delete(parser_); }
+Parser::~Parser() {
+  ts_parser_delete(parser_);
+}
 
 TreePtr Parser::Parse(std::string_view source) {
-  TSTree* t = ts_parser_parse_string(parser_, nullptr, source.data(),
-                                     static_cast<uint32_t>(source.size()));
+  TSTree* t =
+      ts_parser_parse_string(parser_, nullptr, source.data(), static_cast<uint32_t>(source.size()));
   if (t == nullptr) throw InternalError("tree-sitter returned no tree");
   return TreePtr(t);
 }

@@ -1,0 +1,71 @@
+#include "cpg/ids.h"
+
+#include <blake2.h>
+
+#include <charconv>
+
+#include "common/error.h"
+
+namespace cpglake::cpg {
+
+void IdPart::AppendTo(std::string* out) const {
+  if (std::holds_alternative<std::monostate>(v_)) {
+    out->append("__NULL__");
+  } else if (const auto* s = std::get_if<std::string_view>(&v_)) {
+    out->append(*s);
+  } else {
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof(buf), std::get<int64_t>(v_));
+    out->append(buf, r.ptr);
+  }
+}
+
+std::string StableId(std::string_view prefix, std::initializer_list<IdPart> parts) {
+  std::string joined;
+  bool first = true;
+  for (const auto& p : parts) {
+    if (!first) joined.push_back('\x1f');
+    first = false;
+    p.AppendTo(&joined);
+  }
+  uint8_t digest[16];
+  if (blake2b(digest, joined.data(), nullptr, sizeof(digest), joined.size(), 0) != 0) {
+    throw InternalError("BLAKE2b failed");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(prefix.size() + 1 + 32);
+  out.append(prefix);
+  out.push_back(':');
+  for (uint8_t b : digest) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+std::string FileId(std::string_view repo_id, std::string_view relative_posix_path) {
+  return StableId("file", {repo_id, relative_posix_path});
+}
+
+std::string DeclarationId(std::string_view kind, std::string_view file_id,
+                          std::string_view qualified_path, int64_t ordinal) {
+  return StableId(kind, {file_id, qualified_path, ordinal});
+}
+
+std::string AnchoredId(std::string_view kind, std::string_view file_id, int64_t bstart,
+                       int64_t bend) {
+  return StableId(kind, {file_id, bstart, bend});
+}
+
+std::string EdgeId(std::string_view edge_kind, std::string_view src, std::string_view dst,
+                   std::optional<int64_t> bstart, std::optional<int64_t> bend) {
+  return StableId("edge", {edge_kind, src, dst, bstart ? IdPart(*bstart) : IdPart(std::nullopt),
+                           bend ? IdPart(*bend) : IdPart(std::nullopt)});
+}
+
+std::string QualifiedNameId(std::string_view qualified_name) {
+  return StableId("PY_QUALIFIED_NAME", {qualified_name});
+}
+
+}  // namespace cpglake::cpg
