@@ -4,6 +4,7 @@
 #include <chrono>
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "columnar/text_reader.h"
 #include "common/error.h"
 
 #include "delta/checkpoint_writer.h"
@@ -127,7 +128,9 @@ struct Input {
   std::shared_ptr<void> keep_alive;
 };
 
-Input OpenInput(const std::string& path) {
+// `table_schema`: for text input into an existing table (strict schema mode), the rows are
+// parsed into the table's types instead of inferred ones (dates stay dates).
+Input OpenInput(const std::string& path, const std::optional<columnar::Schema>& table_schema) {
   auto ends_with = [&](const char* ext) {
     const std::string e(ext);
     return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
@@ -144,7 +147,16 @@ Input OpenInput(const std::string& path) {
     in.keep_alive = reader;
     return in;
   }
-  throw InvalidInput("cannot read '" + path + "': give a .parquet file");
+  // CSV / TSV / JSON lines: types inferred from the first rows (or read into the table's
+  // schema when the caller converts; the writer casts compatible types).
+  columnar::TextReadOptions to;
+  if (table_schema) to.schema = *table_schema;
+  std::shared_ptr<columnar::TextReader> reader = columnar::TextReader::Open(path, to);
+  Input in;
+  in.schema = reader->schema();
+  in.source = [reader]() { return reader->Next(); };
+  in.keep_alive = reader;
+  return in;
 }
 
 void PrintResult(const delta::WriteResult& r, const std::string& path, const GlobalOptions& g) {
@@ -224,8 +236,17 @@ int RunWrite(const WriteArgs& a, const GlobalOptions& g) {
   o.target_file_bytes = a.target_file_size;
   o.parquet.codec = parquet::ParseCodec(a.codec);
   o.parquet.row_group_rows = a.row_group_rows;
-  Input in = OpenInput(a.input);
-  auto r = delta::WriteDeltaTable(storage::OpenObjectStore(a.path), in.schema, in.source, o);
+  auto store = storage::OpenObjectStore(a.path);
+  std::optional<columnar::Schema> table_schema;
+  if (o.schema_mode == delta::SchemaMode::kStrict) {
+    try {
+      table_schema = delta::SnapshotBuilder(store).Build()->schema();
+    } catch (const NotFound&) {
+      // A new table: the input's own (inferred) types.
+    }
+  }
+  Input in = OpenInput(a.input, table_schema);
+  auto r = delta::WriteDeltaTable(store, in.schema, in.source, o);
   PrintResult(r, a.path, g);
   return 0;
 }
@@ -315,7 +336,10 @@ void RegisterDeltaWriteCommands(CLI::App* d, GlobalOptions& global, Action& acti
   auto* write =
       d->add_subcommand("write", "Write rows from a file into a table (created if missing)");
   write->add_option("PATH", w.path, "Delta table directory")->required();
-  write->add_option("--input", w.input, "Rows to write (.parquet)")->required();
+  write
+      ->add_option("--input", w.input,
+                   "Rows to write: .parquet, .csv, .tsv or .jsonl (types inferred)")
+      ->required();
   write->add_option("--mode", w.mode, "append, overwrite, error or ignore")->capture_default_str();
   write->add_option(
       "--schema-mode", w.schema_mode,

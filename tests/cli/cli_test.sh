@@ -110,6 +110,14 @@ check delta-set-property-check 0 "$bin" delta describe "$tmp/w" --json
 printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["protocol"]["min_writer_version"]==7 and "deletionVectors" in d["protocol"]["reader_features"]' \
   && pass=$((pass + 1)) || { echo "FAIL delta-set-property: protocol not upgraded"; fail=$((fail + 1)); }
 check delta-set-property-bad 2 "$bin" delta set-property "$tmp/w" novalue
+printf 'id,name,day\n1,a,2024-01-02\n2,"b, c",\n' > "$tmp/in.csv"
+printf '{"id":3,"name":"d","day":"2024-03-04"}\n' > "$tmp/in.jsonl"
+check delta-write-csv 0 "$bin" delta write "$tmp/c" --input "$tmp/in.csv"
+check delta-write-jsonl 0 "$bin" delta write "$tmp/c" --input "$tmp/in.jsonl"
+check delta-write-csv-scan 0 "$bin" delta scan "$tmp/c" --where "day >= '2024-03-01'" --format csv
+expect_out delta-write-csv-scan "3,d,2024-03-04"
+printf 'id,name\n1,2,3\n' > "$tmp/bad.csv"
+check delta-write-csv-ragged 2 "$bin" delta write "$tmp/c" --input "$tmp/bad.csv"
 check delta-write-foreign-dir 2 "$bin" delta write "$data" --input "$data/alltypes_plain.parquet"
 rm -rf "$tmp"
 rm -f /tmp/cli_test_err.$$
