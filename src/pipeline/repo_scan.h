@@ -1,0 +1,151 @@
+// pipeline/ — the build pipeline: repository scan → snapshot diff → impact set → extract →
+// resolve → emit → commit. It may call every module below it (cpg/, python/, delta/, ...).
+//
+// This header: step 1, the repository scan. It lists the Python source files of a directory
+// tree with their size, mtime, SHA-256 and source encoding; the result becomes the rows of
+// the `repo_files` table (CPG_MODEL.md; `file_id` is derived from `path` by the caller).
+//
+// Which files:
+//   * Git mode (use_git and the root is, or is inside, a libgit2 work tree): the files of the
+//     index under the root (`is_tracked` = true) plus the untracked files that are not ignored
+//     (.gitignore files, .git/info/exclude, core.excludesFile, as libgit2 applies them).
+//     Submodules, nested repositories and skip-worktree (sparse) entries are not scanned; a
+//     tracked file missing from the work tree is reported (MISSING). If libgit2 cannot open
+//     the repository (e.g. it belongs to another user) the scan walks instead (GIT_ERROR).
+//   * Otherwise a filesystem walk (`is_tracked` = false).
+//   A file is Python if its name ends in `.py`, `.pyi` or `.pyw` (case-sensitive), or if it has
+//   no extension (Python's `os.path.splitext` rule) and its first line is a shebang naming
+//   python, python3 or pythonX.Y (directly or via `env`, e.g. `#!/usr/bin/env python3`).
+//
+// Filters, in order (all match the root-relative POSIX path; they apply in git mode too, so a
+// tracked `build/x.py` is dropped as well):
+//   1. default excluded directory names, anywhere below the root (`default_excluded_dirs`;
+//      `.git` is always excluded);
+//   2. the output directory (`output_dir`, default `<root>/.cpglake`) if it lies in the root;
+//   3. `include`: when non-empty, a file must match one of its patterns;
+//   4. `exclude`: a file matching any pattern is dropped (exclude wins over include).
+//   Filtered files are dropped silently. Then `max_files` keeps the first N listed files by
+//   path (files with a diagnostic instead do not count) and one LIMIT_MAX_FILES diagnostic
+//   says where it cut.
+//
+// Glob syntax (`include`, `exclude`): `*` any run of characters except `/`, `?` one character
+// (a UTF-8 code point) except `/`, `[abc]` `[a-z]` `[!a-z]` `[^a-z]` a class, `\x` a literal
+// x, and `**` as a whole segment any number (also zero) of segments. A pattern containing a
+// `/` is anchored at the root (a leading `/` or `./` is ignored); a pattern without one
+// matches any single segment (a directory name or the file name), like .gitignore. A pattern
+// matches a file when it matches the file's path or the path of one of its directories, so
+// `tests` and `src/legacy` exclude whole directories. A trailing `/` matches directories
+// only. Malformed patterns (empty, unterminated `[`) throw InvalidInput.
+//
+// Symbolic links are not followed unless `follow_symlinks`. Unfollowed links that look like
+// Python files or point to directories, broken links, loops and links (followed or not) that
+// resolve outside the root are reported as diagnostics and skipped; nothing outside the root
+// is ever read. When following, a linked file or directory is listed under the link's path
+// (an alias: the target may also be listed under its own path), a link to one of its own
+// ancestors is a loop, and the walk has depth and size budgets. In git mode, links to
+// directories are never descended (git stores the link, not the tree behind it).
+//
+// Content, per file (in parallel, one pass): SHA-256 of the bytes (OpenSSL EVP), size and
+// mtime from the open descriptor, and the encoding: a UTF-8 BOM gives "utf-8-sig"; otherwise
+// a PEP 263 cookie on line 1, or on line 2 when line 1 is blank or a comment (CPython's
+// tokenizer rule), names the codec, normalised (see NormalizeEncodingName); otherwise
+// "utf-8". A cookie naming no codec CPython accepts for source gives the lowercased cookie
+// plus UNKNOWN_ENCODING; a BOM with a non-UTF-8 cookie gives "utf-8-sig" plus
+// ENCODING_CONFLICT (CPython refuses both files; they are still listed, to be parsed as
+// best we can). A file with a NUL byte in its first 8 KiB is binary: reported, not listed.
+// A file larger than `max_file_bytes` is reported (TOO_LARGE), not listed and not hashed.
+//
+// Diagnostics (ScanDiagnostic, codes in scan_code) replace a listed file; a few
+// (UNKNOWN_ENCODING, ENCODING_CONFLICT) accompany one. To keep them meaningful they are raised
+// for names that look like Python (.py/.pyi/.pyw), for extensionless files whose shebang was
+// read and names Python, for directories (unreadable, bad name, link not followed or leaving
+// the root), and for every broken link or link loop; other files are skipped silently.
+// Names that are not UTF-8, contain control characters, or are `.`/`..`/empty (a crafted
+// index) are reported and skipped, with everything below them. Paths longer than PATH_MAX
+// are UNREADABLE; the walk stops 256 directories deep and after 1,000,000 directories
+// (LIMIT_WALK).
+//
+// Determinism: `files` sorted bytewise by path and `diagnostics` sorted by (path, code,
+// message) are identical for any thread count.
+//
+// Errors: the root missing → NotFound; not a directory → InvalidInput; a malformed glob or
+// an output directory that is the root itself → InvalidInput. Problems with single files never
+// throw: they become diagnostics.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cpglake::pipeline {
+
+// The directory names excluded anywhere by default.
+const std::vector<std::string>& DefaultExcludedDirs();
+
+struct ScanOptions {
+  std::vector<std::string> include;  // globs; empty = everything
+  std::vector<std::string> exclude;  // globs; wins over include
+  // Directory names (exact, one segment) excluded anywhere below the root. Trim it to scan a
+  // package that is really called `build`, `dist` or `venv` (pypa/build's src/build, the
+  // standard library's venv).
+  std::vector<std::string> default_excluded_dirs = DefaultExcludedDirs();
+  int64_t max_files = -1;                     // < 0: no limit
+  int64_t max_file_bytes = 10 * 1024 * 1024;  // larger files → TOO_LARGE
+  bool follow_symlinks = false;
+  // Excluded from the scan when it lies inside the root; absolute or relative to the root.
+  // Unset: `<root>/.cpglake`, the default output location.
+  std::optional<std::string> output_dir;
+  bool use_git = true;  // false: always walk the filesystem
+  int threads = 0;      // 0: one per core
+};
+
+struct ScannedFile {
+  std::string path;  // root-relative POSIX path, valid UTF-8, no `.`/`..` segments
+  int64_t size = 0;  // bytes hashed
+  int64_t mtime_ns = 0;
+  std::string sha256;       // lowercase hex, 64 characters
+  std::string encoding;     // "utf-8", "utf-8-sig", or the normalised PEP 263 codec name
+  bool is_tracked = false;  // in the git index (git mode only)
+  bool by_shebang = false;  // recognised by its shebang, not its extension
+};
+
+// Diagnostic codes (ScanDiagnostic::code).
+namespace scan_code {
+inline constexpr const char* kTooLarge = "TOO_LARGE";            // size > max_file_bytes
+inline constexpr const char* kUnreadable = "UNREADABLE";         // stat/open/read failed
+inline constexpr const char* kNotRegular = "NOT_REGULAR";        // fifo, socket, device...
+inline constexpr const char* kBinary = "BINARY";                 // NUL in the first 8 KiB
+inline constexpr const char* kSymlink = "SYMLINK";               // link not followed
+inline constexpr const char* kBrokenSymlink = "BROKEN_SYMLINK";  // target missing
+inline constexpr const char* kSymlinkLoop = "SYMLINK_LOOP";      // ELOOP or a link to an ancestor
+inline constexpr const char* kHostileName =
+    "HOSTILE_NAME";  // resolves outside root, control chars, `..`
+inline constexpr const char* kNotUtf8Name = "NOT_UTF8_NAME";      // path bytes are not UTF-8
+inline constexpr const char* kLimitMaxFiles = "LIMIT_MAX_FILES";  // max_files reached
+inline constexpr const char* kLimitWalk = "LIMIT_WALK";           // depth or directory budget
+inline constexpr const char* kMissing = "MISSING";      // tracked in the index, absent on disk
+inline constexpr const char* kSubmodule = "SUBMODULE";  // submodule / nested repository
+inline constexpr const char* kUnknownEncoding = "UNKNOWN_ENCODING";  // cookie names no known codec
+inline constexpr const char* kEncodingConflict = "ENCODING_CONFLICT";  // BOM + non-UTF-8 cookie
+inline constexpr const char* kGitError = "GIT_ERROR";  // libgit2 failed; fell back to a walk
+}  // namespace scan_code
+
+struct ScanDiagnostic {
+  // Root-relative path ("" for the whole scan). A name that is not UTF-8 is shown with each
+  // invalid byte as `\xNN`.
+  std::string path;
+  std::string code;  // one of scan_code
+  std::string message;
+};
+
+struct RepoScan {
+  std::string root;  // the canonical absolute root
+  bool is_git = false;
+  std::vector<ScannedFile> files;           // sorted bytewise by path
+  std::vector<ScanDiagnostic> diagnostics;  // sorted by (path, code, message)
+};
+
+RepoScan ScanRepository(const std::string& root, const ScanOptions& options);
+
+}  // namespace cpglake::pipeline
