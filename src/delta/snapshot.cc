@@ -132,6 +132,15 @@ struct ReplayUnit {
   std::vector<RemoveFile> removes;
   std::vector<FileKey> remove_keys;
   std::vector<Action> others;  // protocol, metaData, txn, domainMetadata, commitInfo, ...
+  // Log compaction files may hold several actions for one file key (the newest first, as
+  // readers take them in file order): their file actions are reconciled in file order,
+  // recorded here as (is_add, index into the slots / overflow / removes).
+  bool ordered = false;
+  struct Step {
+    uint8_t what;  // 0 add slot, 1 overflow add, 2 remove
+    uint32_t index;
+  };
+  std::vector<Step> sequence;
 };
 
 // The result of replaying a log segment (PROTOCOL.md "Action Reconciliation").
@@ -180,18 +189,24 @@ ReplayResult Replay(storage::ObjectStore& store, const LogSegment& seg, int thre
   // 2. Parse into the slots.
   ParallelFor(units.size(), threads, [&](size_t u) {
     ReplayUnit& unit = units[u];
+    unit.ordered = u >= num_cp && seg.commits[u - num_cp].kind == LogFile::Kind::kCompaction;
     auto take = [&](Action& a) {
       if (auto* add = std::get_if<AddFile>(&a)) {
         FileKey key = MakeFileKey(add->path, add->deletion_vector);
         if (unit.add_count < unit.add_capacity) {
+          if (unit.ordered) unit.sequence.push_back({0, static_cast<uint32_t>(unit.add_count)});
           out.files[unit.add_begin + unit.add_count] = std::move(*add);
           keys[unit.add_begin + unit.add_count] = key;
           ++unit.add_count;
         } else {
+          if (unit.ordered) {
+            unit.sequence.push_back({1, static_cast<uint32_t>(unit.overflow_adds.size())});
+          }
           unit.overflow_adds.push_back(std::move(*add));
           unit.overflow_keys.push_back(key);
         }
       } else if (auto* rm = std::get_if<RemoveFile>(&a)) {
+        if (unit.ordered) unit.sequence.push_back({2, static_cast<uint32_t>(unit.removes.size())});
         unit.remove_keys.push_back(MakeFileKey(rm->path, rm->deletion_vector));
         unit.removes.push_back(std::move(*rm));
       } else if (!std::holds_alternative<AddCDCFile>(a)) {
@@ -221,16 +236,30 @@ ReplayResult Replay(storage::ObjectStore& store, const LogSegment& seg, int thre
   std::vector<std::vector<char>> overflow_live(units.size()), remove_live(units.size());
   for (size_t u = units.size(); u-- > 0;) {
     ReplayUnit& unit = units[u];
-    for (size_t i = 0; i < unit.add_count; ++i) {
-      live[unit.add_begin + i] = seen.Insert(keys[unit.add_begin + i]) ? 1 : 0;
-    }
     overflow_live[u].resize(unit.overflow_adds.size());
-    for (size_t i = 0; i < unit.overflow_adds.size(); ++i) {
-      overflow_live[u][i] = seen.Insert(unit.overflow_keys[i]) ? 1 : 0;
-    }
     remove_live[u].resize(unit.removes.size());
-    for (size_t i = 0; i < unit.removes.size(); ++i) {
-      remove_live[u][i] = seen.Insert(unit.remove_keys[i]) ? 1 : 0;
+    if (unit.ordered) {
+      for (const auto& step : unit.sequence) {
+        const size_t i = step.index;
+        if (step.what == 0) {
+          live[unit.add_begin + i] = seen.Insert(keys[unit.add_begin + i]) ? 1 : 0;
+        } else if (step.what == 1) {
+          overflow_live[u][i] = seen.Insert(unit.overflow_keys[i]) ? 1 : 0;
+        } else {
+          remove_live[u][i] = seen.Insert(unit.remove_keys[i]) ? 1 : 0;
+        }
+      }
+    } else {
+      // A commit or checkpoint part holds one action per file key: order does not matter.
+      for (size_t i = 0; i < unit.add_count; ++i) {
+        live[unit.add_begin + i] = seen.Insert(keys[unit.add_begin + i]) ? 1 : 0;
+      }
+      for (size_t i = 0; i < unit.overflow_adds.size(); ++i) {
+        overflow_live[u][i] = seen.Insert(unit.overflow_keys[i]) ? 1 : 0;
+      }
+      for (size_t i = 0; i < unit.removes.size(); ++i) {
+        remove_live[u][i] = seen.Insert(unit.remove_keys[i]) ? 1 : 0;
+      }
     }
     for (auto& a : unit.others) {
       if (auto* p = std::get_if<Protocol>(&a)) {
