@@ -1,11 +1,18 @@
 #include "delta/scan.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
 #include <set>
+#include <thread>
+#include <utility>
 
 #include "common/error.h"
 #include "common/parallel.h"
 #include "delta/deletion_vector.h"
+#include "delta/file_pruning.h"
 #include "delta/schema_json.h"
 #include "delta/stats.h"
 #include "expr/binder.h"
@@ -139,7 +146,432 @@ std::string DecodedPath(const std::string& path) {
   }
 }
 
+// The data file of an add or cdc action, resolved against the table's store.
+std::shared_ptr<storage::RandomAccessFile> OpenDataFile(storage::ObjectStore& store,
+                                                        const std::string& raw_path) {
+  const std::string path = DecodedPath(raw_path);
+  if (raw_path.rfind("file:", 0) == 0) {
+    // An absolute URI: the store decodes it (decoding here too would double-decode %25).
+    auto slash = raw_path.rfind('/');
+    auto other = storage::OpenObjectStore(raw_path.substr(0, slash));
+    return other->OpenForRead(storage::UriDecode(raw_path.substr(slash + 1)));
+  }
+  if (path.find("://") != std::string::npos) {
+    throw Unsupported("data file on another file system: " + raw_path);
+  }
+  if (!path.empty() && path[0] == '/') {
+    auto slash = path.rfind('/');
+    auto other = storage::OpenObjectStore(path.substr(0, std::max<size_t>(slash, 1)));
+    return other->OpenForRead(path.substr(slash + 1));
+  }
+  auto resolved = storage::ResolveRelative(path);
+  if (!resolved) throw CorruptData("path '" + raw_path + "' escapes the table directory");
+  return store.OpenForRead(*resolved);
+}
+
+// One data file opened for reading table rows (the contract of ReadTableFile): the footer
+// is read and the table fields are mapped to file fields once; row groups can then be read
+// in any order, from several threads at once.
+class TableFileReader {
+ public:
+  TableFileReader(const TableConfiguration& config, storage::ObjectStore& store,
+                  const std::string& raw_path, const PartitionValues& partition_values,
+                  const std::vector<int>& needed, const std::vector<std::string>& extra_columns,
+                  int threads) {
+    const auto& schema = config.schema();
+    const columnar::Schema physical = ToPhysicalSchema(schema, config.column_mapping_mode());
+    parquet::ParquetReadOptions options;
+    options.threads = std::max(1, threads);
+    reader_ = parquet::ParquetFileReader::Open(OpenDataFile(store, raw_path), options);
+    std::set<std::string> partition_cols(config.partition_columns().begin(),
+                                         config.partition_columns().end());
+    // Map table fields to file fields by physical name.
+    std::vector<int> read_fields;
+    for (int field : needed) {
+      const auto& f = schema.field(field);
+      Output out;
+      out.field = f;
+      if (partition_cols.count(f.name)) {
+        auto it = partition_values.find(physical.field(field).name);
+        if (it == partition_values.end()) it = partition_values.find(f.name);
+        std::optional<std::string> text = it == partition_values.end() ? std::nullopt : it->second;
+        out.partition_value = ParsePartitionValue(text, f.type);
+      } else {
+        const int idx = reader_->file_schema().FieldIndex(physical.field(field).name);
+        if (idx >= 0) {
+          out.file_name = reader_->schema().field(idx).name;
+          out.physical_type = physical.field(field).type;
+          read_fields.push_back(idx);
+        }
+      }
+      outputs_.push_back(std::move(out));
+    }
+    for (const auto& name : extra_columns) {
+      const int idx = reader_->file_schema().FieldIndex(name);
+      if (idx < 0) throw CorruptData(raw_path + " has no column '" + name + "'");
+      Output out;
+      out.field = reader_->schema().field(idx);
+      out.file_name = out.field.name;
+      read_fields.push_back(idx);
+      outputs_.push_back(std::move(out));
+    }
+    std::sort(read_fields.begin(), read_fields.end());
+    read_fields.erase(std::unique(read_fields.begin(), read_fields.end()), read_fields.end());
+    read_fields_ = std::move(read_fields);
+    std::vector<columnar::Field> fields;
+    for (const auto& out : outputs_) fields.push_back(out.field);
+    schema_ = columnar::Schema(std::move(fields));
+    int64_t row = 0;
+    for (const auto& rg : reader_->metadata().row_groups) {
+      first_rows_.push_back(row);
+      row += rg.num_rows;
+    }
+  }
+
+  const parquet::ParquetFileReader& parquet() const { return *reader_; }
+  int num_row_groups() const { return reader_->num_row_groups(); }
+  // The file row number of row group g's first row.
+  int64_t first_row(int g) const { return first_rows_[g]; }
+
+  RecordBatch ReadRowGroup(int g) const {
+    const int64_t rows = reader_->metadata().row_groups[g].num_rows;
+    RecordBatch raw = read_fields_.empty() ? RecordBatch() : reader_->ReadRowGroup(g, read_fields_);
+    std::vector<ColumnPtr> cols;
+    cols.reserve(outputs_.size());
+    for (const auto& out : outputs_) {
+      ColumnPtr col;
+      if (out.partition_value) {
+        col = ConstantColumn(*out.partition_value, out.field.type, rows);
+      } else if (out.file_name.empty()) {
+        col = Column::Make(out.field.type);  // column added after this file was written
+        col->AppendNulls(rows);
+      } else {
+        col = raw.column_ptr(raw.schema().FieldIndex(out.file_name));
+        if (out.physical_type) {
+          // Physical (file) names → physical table type → logical type.
+          col = Cast(col, out.physical_type);
+          if (!col->type()->Equals(*out.field.type)) col = col->Retyped(out.field.type);
+        }
+      }
+      cols.push_back(std::move(col));
+    }
+    RecordBatch batch(schema_, std::move(cols));
+    batch.set_num_rows(rows);
+    return batch;
+  }
+
+ private:
+  struct Output {
+    columnar::Field field;                           // as returned
+    std::optional<columnar::Value> partition_value;  // a partition column
+    std::string file_name;            // the file's column ("" when the file lacks it)
+    columnar::TypePtr physical_type;  // table fields read from the file: their physical type
+  };
+  std::unique_ptr<parquet::ParquetFileReader> reader_;
+  std::vector<Output> outputs_;
+  std::vector<int> read_fields_;
+  columnar::Schema schema_;
+  std::vector<int64_t> first_rows_;
+};
+
+void AddMetrics(const ScanMetrics& d, ScanMetrics* m) {
+  m->files_total += d.files_total;
+  m->files_skipped_by_partition += d.files_skipped_by_partition;
+  m->files_skipped_by_stats += d.files_skipped_by_stats;
+  m->files_read += d.files_read;
+  m->row_groups_read += d.row_groups_read;
+  m->row_groups_skipped += d.row_groups_skipped;
+  m->rows_read += d.rows_read;
+  m->rows_deleted_by_dv += d.rows_deleted_by_dv;
+  m->rows_filtered += d.rows_filtered;
+  m->rows_returned += d.rows_returned;
+}
+
 }  // namespace
+
+// --- Reading a scan's files ------------------------------------------------------------
+//
+// A file is read in two phases, both of which run on any thread: PlanFile opens it (its
+// deletion vector, the Parquet footer) and decides which row groups to read (statistics
+// pruning), giving a list of steps; RunStep reads one step's row group and filters it.
+// Neither throws: an error becomes the step (or result) at the position where the serial
+// scan would have thrown. Each step carries the metrics of the work done since the step
+// before it, so that adding them up in step order, just before the step's batch goes to
+// the sink, gives the serial scan's metrics at every sink call.
+
+struct Scan::Step {
+  int row_group = -1;        // -1: nothing to read (metrics and maybe an error only)
+  bool first = false;        // the file's first row group read: delivered even when empty
+  ScanMetrics metrics;       // work accounted before this step
+  std::exception_ptr error;  // raised after the metrics (row_group is -1 then)
+};
+
+struct Scan::FilePlan {
+  std::unique_ptr<TableFileReader> reader;
+  std::optional<DeletionVector> dv;
+  std::vector<Step> steps;  // never empty
+};
+
+struct Scan::StepResult {
+  std::optional<RecordBatch> batch;  // none: nothing to deliver
+  ScanMetrics metrics;
+  std::exception_ptr error;
+};
+
+Scan::FilePlan Scan::PlanFile(const AddFile& file, int decode_threads) const {
+  const auto& config = snapshot_->config();
+  auto& store = *snapshot_->store();
+  FilePlan plan;
+  ScanMetrics m;
+  try {
+    if (file.deletion_vector) plan.dv = LoadDeletionVector(*file.deletion_vector, store);
+    ++m.files_read;
+    plan.reader =
+        std::make_unique<TableFileReader>(config, store, file.path, file.partition_values, needed_,
+                                          std::vector<std::string>{}, decode_threads);
+    bool first = true;
+    for (int g = 0; g < plan.reader->num_row_groups(); ++g) {
+      if (predicate_ && CanSkipRowGroup(plan.reader->parquet(), g)) {
+        ++m.row_groups_skipped;
+        continue;
+      }
+      plan.steps.push_back(Step{g, first, std::exchange(m, {}), nullptr});
+      first = false;
+    }
+  } catch (...) {
+    plan.steps.push_back(Step{-1, false, m, std::current_exception()});
+    return plan;
+  }
+  if (plan.steps.empty() || !(m == ScanMetrics{})) plan.steps.push_back(Step{-1, false, m, {}});
+  return plan;
+}
+
+// Row-group pruning from the Parquet statistics of top-level data columns.
+bool Scan::CanSkipRowGroup(const parquet::ParquetFileReader& reader, int g) const {
+  const auto& schema = snapshot_->schema();
+  std::map<std::string, expr::ColumnStats> by_name;
+  const int64_t rows = reader.metadata().row_groups[g].num_rows;
+  for (size_t i = 0; i < schema.num_fields(); ++i) {
+    int idx = reader.file_schema().FieldIndex(physical_schema_.field(i).name);
+    if (idx < 0) continue;
+    auto st = reader.RowGroupStats(g, idx);
+    expr::ColumnStats cs;
+    cs.num_records = rows;
+    cs.null_count = st.null_count;
+    // Statistics are in the file's type; use them only when it is the table's type.
+    if (st.min && st.min->type()->Equals(*schema.field(i).type)) cs.min = st.min;
+    if (st.max && st.max->type()->Equals(*schema.field(i).type)) cs.max = st.max;
+    by_name.emplace(schema.field(i).name, std::move(cs));
+  }
+  auto lookup = [&](const std::vector<std::string>& path) -> const expr::ColumnStats* {
+    if (path.size() != 1) return nullptr;
+    auto it = by_name.find(path[0]);
+    return it == by_name.end() ? nullptr : &it->second;
+  };
+  // Parquet bounds are exact (not truncated, NaN excluded by our writer and others).
+  return expr::CanSkip(*predicate_, lookup, rows, expr::PruneOptions()) == expr::PruneResult::kNone;
+}
+
+Scan::StepResult Scan::RunStep(const FilePlan& plan, const Step& step) const {
+  StepResult r;
+  r.metrics = step.metrics;
+  r.error = step.error;
+  if (step.row_group < 0) return r;
+  try {
+    const RecordBatch batch = plan.reader->ReadRowGroup(step.row_group);
+    const int64_t rows = batch.num_rows();
+    ++r.metrics.row_groups_read;
+    r.metrics.rows_read += rows;
+    RecordBatch out = batch;
+    // Without a deletion vector or a predicate the batch goes out as read.
+    if (plan.dv || predicate_) {
+      const int64_t first_row = plan.reader->first_row(step.row_group);
+      columnar::Bitmap keep(rows, true);
+      if (plan.dv) ApplyDeletionVector(*plan.dv, first_row, rows, &keep);
+      const int64_t after_dv = plan.dv ? keep.CountSet() : rows;
+      r.metrics.rows_deleted_by_dv += rows - after_dv;
+      if (predicate_) {
+        keep = expr::EvaluateFilter(*predicate_, batch);
+        if (plan.dv) ApplyDeletionVector(*plan.dv, first_row, rows, &keep);
+      }
+      const int64_t kept = predicate_ ? keep.CountSet() : after_dv;
+      r.metrics.rows_filtered += after_dv - kept;
+      if (kept < rows) out = batch.Filter(keep);  // all kept: no copy
+      if (needed_.size() > output_fields_.size()) {
+        // Drop the columns only the predicate needed (they follow the outputs).
+        std::vector<ColumnPtr> cols(
+            out.columns().begin(),
+            out.columns().begin() + static_cast<std::ptrdiff_t>(output_fields_.size()));
+        RecordBatch projected(output_schema_, std::move(cols));
+        projected.set_num_rows(out.num_rows());
+        out = std::move(projected);
+      }
+    }
+    r.metrics.rows_returned += out.num_rows();
+    if (out.num_rows() > 0 || step.first) r.batch = std::move(out);
+  } catch (...) {
+    r.error = std::current_exception();
+  }
+  return r;
+}
+
+// Runs a scan's steps on worker threads and delivers their results on the calling thread
+// in step order (files in order, then their steps).
+//
+// Files are opened (planned) in order, up to `max_open` ahead of the file being
+// delivered; their read steps are claimed strictly in delivery order, at most `max_in_flight`
+// claimed and not yet delivered. So the pipeline holds at most max_in_flight decoded row
+// groups whatever the file layout, every idle worker can take the next row group (of the
+// same file or the next one), and the step the caller waits for is always claimed first:
+// nothing waits on a step that cannot be claimed.
+class Scan::Pipeline {
+ public:
+  Pipeline(const Scan& scan, int workers, int decode_threads)
+      : scan_(scan),
+        n_(scan.files_.size()),
+        workers_(std::max(1, workers)),
+        decode_threads_(decode_threads),
+        max_in_flight_(2 * static_cast<size_t>(workers_)),
+        max_open_(4 * static_cast<size_t>(workers_)) {}
+
+  void Run(const std::function<void(StepResult&&)>& deliver) {
+    std::vector<std::thread> pool;
+    try {
+      for (int k = 0; k < workers_; ++k) pool.emplace_back([this] { Work(); });
+      Deliver(deliver);
+    } catch (...) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        stop_ = true;
+      }
+      work_.notify_all();
+      for (auto& t : pool) t.join();
+      throw;
+    }
+    for (auto& t : pool) t.join();
+  }
+
+ private:
+  struct Job {
+    bool planned = false;
+    FilePlan plan;
+    std::vector<std::optional<StepResult>> results;  // by step, once done
+  };
+
+  Job& JobOf(size_t file) { return jobs_[file - head_]; }
+
+  // Moves the claim cursor past delivered files and steps that need no reading.
+  void AdvanceCursor() {
+    if (cursor_file_ < head_) cursor_file_ = head_, cursor_step_ = 0;
+    while (cursor_file_ < next_open_ && JobOf(cursor_file_).planned) {
+      const auto& steps = JobOf(cursor_file_).plan.steps;
+      while (cursor_step_ < steps.size() && steps[cursor_step_].row_group < 0) ++cursor_step_;
+      if (cursor_step_ < steps.size()) return;
+      ++cursor_file_;
+      cursor_step_ = 0;
+    }
+  }
+
+  void Work() {
+    try {
+      std::unique_lock<std::mutex> lock(mu_);
+      for (;;) {
+        AdvanceCursor();
+        if (stop_) return;
+        if (cursor_file_ < next_open_ && JobOf(cursor_file_).planned &&
+            in_flight_ < max_in_flight_) {
+          // Read the next row group in delivery order.
+          const size_t file = cursor_file_, step = cursor_step_++;
+          ++in_flight_;
+          Job& job = JobOf(file);  // stays put: delivered (and popped) only after this step
+          lock.unlock();
+          StepResult r = scan_.RunStep(job.plan, job.plan.steps[step]);
+          lock.lock();
+          job.results[step] = std::move(r);
+          done_.notify_one();
+        } else if (next_open_ < n_ && next_open_ < head_ + max_open_) {
+          // Open the next file.
+          const size_t file = next_open_++;
+          jobs_.emplace_back();
+          Job& job = jobs_.back();
+          lock.unlock();
+          FilePlan plan = scan_.PlanFile(*scan_.files_[file], decode_threads_);
+          lock.lock();
+          job.plan = std::move(plan);
+          job.results.resize(job.plan.steps.size());
+          for (size_t k = 0; k < job.plan.steps.size(); ++k) {
+            if (job.plan.steps[k].row_group < 0) {
+              job.results[k] = scan_.RunStep(job.plan, job.plan.steps[k]);  // no reading
+            }
+          }
+          job.planned = true;
+          work_.notify_all();
+          done_.notify_one();
+        } else if (cursor_file_ >= n_) {
+          return;  // everything claimed
+        } else {
+          work_.wait(lock);
+        }
+      }
+    } catch (...) {  // only allocation failures get here
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!fatal_) fatal_ = std::current_exception();
+      stop_ = true;
+      work_.notify_all();
+      done_.notify_one();
+    }
+  }
+
+  void Deliver(const std::function<void(StepResult&&)>& deliver) {
+    for (size_t file = 0; file < n_; ++file) {
+      for (size_t step = 0;; ++step) {
+        std::optional<StepResult> r;
+        FilePlan finished;
+        {
+          std::unique_lock<std::mutex> lock(mu_);
+          done_.wait(lock, [&] {
+            return fatal_ || (!jobs_.empty() && jobs_.front().planned &&
+                              (step == jobs_.front().results.size() ||
+                               jobs_.front().results[step].has_value()));
+          });
+          if (fatal_) std::rethrow_exception(fatal_);
+          Job& job = jobs_.front();
+          if (step == job.results.size()) {
+            finished = std::move(job.plan);  // closed outside the lock
+            jobs_.pop_front();
+            ++head_;
+          } else {
+            r = std::move(job.results[step]);
+            job.results[step].reset();
+            if (job.plan.steps[step].row_group >= 0) --in_flight_;
+          }
+        }
+        work_.notify_all();
+        if (!r) break;
+        deliver(std::move(*r));
+      }
+    }
+  }
+
+  const Scan& scan_;
+  const size_t n_;
+  const int workers_;
+  const int decode_threads_;
+  const size_t max_in_flight_;
+  const size_t max_open_;
+
+  std::mutex mu_;
+  std::condition_variable work_;  // for workers: a file planned, a step delivered, stop
+  std::condition_variable done_;  // for the caller: a file planned, a step done, a failure
+  std::deque<Job> jobs_;          // files [head_, next_open_)
+  size_t head_ = 0;               // the file being delivered
+  size_t next_open_ = 0;          // the next file to plan
+  size_t cursor_file_ = 0;        // the next step to claim
+  size_t cursor_step_ = 0;
+  size_t in_flight_ = 0;  // read steps claimed and not yet delivered
+  bool stop_ = false;
+  std::exception_ptr fatal_;
+};
 
 ColumnPtr CastToTableType(const ColumnPtr& column, const TypePtr& target) {
   return Cast(column, target);
@@ -173,64 +605,35 @@ Scan ScanBuilder::Build() const {
     }
   }
   scan.output_schema_ = columnar::Schema(std::move(out_fields));
-  scan.predicate_schema_ = schema;
+  // Read the outputs, then the other top-level columns the predicate references.
+  scan.needed_ = scan.output_fields_;
+  if (predicate) {
+    std::set<int> have(scan.needed_.begin(), scan.needed_.end());
+    for (const auto& path : expr::ReferencedColumns(*predicate)) {
+      int i = schema.FieldIndex(path[0]);
+      if (i < 0) {  // not expected of a bound tree: read every column then
+        for (size_t k = 0; k < schema.num_fields(); ++k) {
+          if (have.insert(static_cast<int>(k)).second) scan.needed_.push_back(static_cast<int>(k));
+        }
+        break;
+      }
+      if (have.insert(i).second) scan.needed_.push_back(i);
+    }
+  }
 
   // File skipping: partition values, then statistics.
   const auto& config = snapshot_->config();
   const columnar::Schema physical = ToPhysicalSchema(schema, config.column_mapping_mode());
-  std::set<std::string> partition_cols(config.partition_columns().begin(),
-                                       config.partition_columns().end());
+  scan.physical_schema_ = physical;
   scan.metrics_.files_total = static_cast<int64_t>(snapshot_->files().size());
   for (const auto& file : snapshot_->files()) {
     if (predicate) {
-      auto stats = ParseFileStatistics(file.stats, physical);
-      const int64_t num_records = stats && stats->num_records ? *stats->num_records : -1;
-      std::map<std::string, expr::ColumnStats> by_logical;
-      for (size_t i = 0; i < schema.num_fields(); ++i) {
-        const auto& f = schema.field(i);
-        expr::ColumnStats cs;
-        cs.num_records = num_records >= 0 ? std::optional<int64_t>(num_records) : std::nullopt;
-        if (partition_cols.count(f.name)) {
-          auto it = file.partition_values.find(PhysicalName(physical.field(i)));
-          if (it == file.partition_values.end()) it = file.partition_values.find(f.name);
-          std::optional<std::string> text =
-              it == file.partition_values.end() ? std::nullopt : it->second;
-          auto v = ParsePartitionValue(text, f.type);
-          if (v.is_null()) {
-            cs.null_count = num_records >= 0 ? num_records : 1;
-          } else {
-            cs.min = v;
-            cs.max = v;
-            cs.null_count = 0;
-          }
-        } else if (stats) {
-          auto it = stats->columns.find(physical.field(i).name);
-          if (it != stats->columns.end()) {
-            cs.min = it->second.min;
-            cs.max = it->second.max;
-            cs.null_count = it->second.null_count;
-            // Without tight bounds (DVs), minima/maxima still bound the live rows.
-          }
-        }
-        by_logical.emplace(f.name, std::move(cs));
-      }
-      // Partition values alone first (to report why a file was skipped), then with stats.
-      auto lookup_in = [&](bool partitions_only) {
-        return
-            [&, partitions_only](const std::vector<std::string>& path) -> const expr::ColumnStats* {
-              if (path.size() != 1) return nullptr;
-              if (partitions_only && !partition_cols.count(path[0])) return nullptr;
-              auto it = by_logical.find(path[0]);
-              return it == by_logical.end() ? nullptr : &it->second;
-            };
-      };
-      if (!partition_cols.empty() &&
-          expr::CanSkip(*predicate, lookup_in(true), num_records, expr::PruneOptions::Exact()) ==
-              expr::PruneResult::kNone) {
+      const FilePrune prune = PruneFile(config, file, *predicate);
+      if (prune == FilePrune::kSkipByPartition) {
         ++scan.metrics_.files_skipped_by_partition;
         continue;
       }
-      if (expr::CanSkip(*predicate, lookup_in(false), num_records) == expr::PruneResult::kNone) {
+      if (prune == FilePrune::kSkipByStats) {
         ++scan.metrics_.files_skipped_by_stats;
         continue;
       }
@@ -241,7 +644,24 @@ Scan ScanBuilder::Build() const {
 }
 
 void Scan::Execute(const std::function<void(const RecordBatch&)>& sink) {
-  for (const AddFile* f : files_) ReadFile(*f, sink);
+  auto deliver = [&](StepResult&& r) {
+    AddMetrics(r.metrics, &metrics_);
+    if (r.error) std::rethrow_exception(r.error);
+    if (r.batch) sink(*r.batch);
+  };
+  const size_t n = files_.size();
+  const int threads = threads_ > 0 ? threads_ : DefaultThreads();
+  if (threads <= 1) {
+    for (const AddFile* f : files_) {
+      const FilePlan plan = PlanFile(*f, 1);
+      for (const Step& step : plan.steps) deliver(RunStep(plan, step));
+    }
+    return;
+  }
+  if (n == 0) return;
+  // Fewer files than threads: each file's columns are decoded in parallel too.
+  const int decode_threads = n < static_cast<size_t>(threads) ? threads / static_cast<int>(n) : 1;
+  Pipeline(*this, std::max(1, threads / decode_threads), decode_threads).Run(deliver);
 }
 
 RecordBatch Scan::ReadAll() {
@@ -254,172 +674,13 @@ void ReadTableFile(const TableConfiguration& config, storage::ObjectStore& store
                    const std::string& raw_path, const PartitionValues& partition_values,
                    const std::vector<int>& needed, const std::vector<std::string>& extra_columns,
                    const std::function<void(const RecordBatch&, int64_t)>& sink,
-                   const RowGroupFilter& skip_row_group) {
-  const auto& schema = config.schema();
-  const columnar::Schema physical = ToPhysicalSchema(schema, config.column_mapping_mode());
-  const std::string path = DecodedPath(raw_path);
-  std::shared_ptr<storage::RandomAccessFile> data;
-  if (raw_path.rfind("file:", 0) == 0) {
-    // An absolute URI: the store decodes it (decoding here too would double-decode %25).
-    auto slash = raw_path.rfind('/');
-    auto other = storage::OpenObjectStore(raw_path.substr(0, slash));
-    data = other->OpenForRead(storage::UriDecode(raw_path.substr(slash + 1)));
-  } else if (path.find("://") != std::string::npos) {
-    throw Unsupported("data file on another file system: " + raw_path);
-  } else if (!path.empty() && path[0] == '/') {
-    auto slash = path.rfind('/');
-    auto other = storage::OpenObjectStore(path.substr(0, std::max<size_t>(slash, 1)));
-    data = other->OpenForRead(path.substr(slash + 1));
-  } else {
-    auto resolved = storage::ResolveRelative(path);
-    if (!resolved) throw CorruptData("path '" + raw_path + "' escapes the table directory");
-    data = store.OpenForRead(*resolved);
+                   const RowGroupFilter& skip_row_group, int threads) {
+  const TableFileReader reader(config, store, raw_path, partition_values, needed, extra_columns,
+                               threads);
+  for (int g = 0; g < reader.num_row_groups(); ++g) {
+    if (skip_row_group && skip_row_group(reader.parquet(), g)) continue;
+    sink(reader.ReadRowGroup(g), reader.first_row(g));
   }
-  auto reader = parquet::ParquetFileReader::Open(data);
-  std::set<std::string> partition_cols(config.partition_columns().begin(),
-                                       config.partition_columns().end());
-  // Map table fields to file fields by physical name.
-  std::vector<int> file_field(needed.size(), -1);
-  std::vector<int> read_fields;
-  for (size_t k = 0; k < needed.size(); ++k) {
-    const auto& f = schema.field(needed[k]);
-    if (partition_cols.count(f.name)) continue;
-    int idx = reader->file_schema().FieldIndex(physical.field(needed[k]).name);
-    file_field[k] = idx;
-    if (idx >= 0) read_fields.push_back(idx);
-  }
-  std::vector<int> extra_field;
-  for (const auto& name : extra_columns) {
-    int idx = reader->file_schema().FieldIndex(name);
-    if (idx < 0) throw CorruptData(raw_path + " has no column '" + name + "'");
-    extra_field.push_back(idx);
-    read_fields.push_back(idx);
-  }
-  std::sort(read_fields.begin(), read_fields.end());
-  read_fields.erase(std::unique(read_fields.begin(), read_fields.end()), read_fields.end());
-  int64_t first_row = 0;
-  for (int g = 0; g < reader->num_row_groups(); ++g) {
-    const int64_t rows = reader->metadata().row_groups[g].num_rows;
-    if (skip_row_group && skip_row_group(*reader, g)) {
-      first_row += rows;
-      continue;
-    }
-    RecordBatch raw = read_fields.empty() ? RecordBatch() : reader->ReadRowGroup(g, read_fields);
-    std::vector<columnar::Field> fields;
-    std::vector<ColumnPtr> cols;
-    for (size_t k = 0; k < needed.size(); ++k) {
-      const auto& f = schema.field(needed[k]);
-      ColumnPtr col;
-      if (partition_cols.count(f.name)) {
-        auto it = partition_values.find(physical.field(needed[k]).name);
-        if (it == partition_values.end()) it = partition_values.find(f.name);
-        std::optional<std::string> text = it == partition_values.end() ? std::nullopt : it->second;
-        col = ConstantColumn(ParsePartitionValue(text, f.type), f.type, rows);
-      } else if (file_field[k] < 0) {
-        col = Column::Make(f.type);  // column added after this file was written
-        col->AppendNulls(rows);
-      } else {
-        const std::string& fname = reader->schema().field(file_field[k]).name;
-        ColumnPtr c = raw.column_ptr(raw.schema().FieldIndex(fname));
-        // Physical (file) names → physical table type → logical type.
-        col = Cast(c, physical.field(needed[k]).type);
-        if (!col->type()->Equals(*f.type)) col = col->Retyped(f.type);
-      }
-      fields.push_back(f);
-      cols.push_back(std::move(col));
-    }
-    for (int idx : extra_field) {
-      const std::string& fname = reader->schema().field(idx).name;
-      fields.push_back(reader->schema().field(idx));
-      cols.push_back(raw.column_ptr(raw.schema().FieldIndex(fname)));
-    }
-    RecordBatch batch(columnar::Schema(fields), std::move(cols));
-    batch.set_num_rows(rows);
-    sink(batch, first_row);
-    first_row += rows;
-  }
-}
-
-void Scan::ReadFile(const AddFile& file, const std::function<void(const RecordBatch&)>& sink) {
-  const auto& config = snapshot_->config();
-  const auto& schema = snapshot_->schema();
-  auto& store = *snapshot_->store();
-  std::optional<DeletionVector> dv;
-  if (file.deletion_vector) dv = LoadDeletionVector(*file.deletion_vector, store);
-  // Which table columns to produce: outputs, plus all when a predicate must be evaluated.
-  std::vector<int> needed = output_fields_;
-  if (predicate_) {
-    needed.clear();
-    for (size_t i = 0; i < schema.num_fields(); ++i) needed.push_back(static_cast<int>(i));
-  }
-  ++metrics_.files_read;
-  // Row-group pruning from the Parquet statistics of top-level data columns.
-  RowGroupFilter skip;
-  if (predicate_) {
-    const columnar::Schema physical = ToPhysicalSchema(schema, config.column_mapping_mode());
-    skip = [&, physical](const parquet::ParquetFileReader& reader, int g) {
-      std::map<std::string, expr::ColumnStats> by_name;
-      const int64_t rows = reader.metadata().row_groups[g].num_rows;
-      for (size_t i = 0; i < schema.num_fields(); ++i) {
-        int idx = reader.file_schema().FieldIndex(physical.field(i).name);
-        if (idx < 0) continue;
-        auto st = reader.RowGroupStats(g, idx);
-        expr::ColumnStats cs;
-        cs.num_records = rows;
-        cs.null_count = st.null_count;
-        // Statistics are in the file's type; use them only when it is the table's type.
-        if (st.min && st.min->type()->Equals(*schema.field(i).type)) cs.min = st.min;
-        if (st.max && st.max->type()->Equals(*schema.field(i).type)) cs.max = st.max;
-        by_name.emplace(schema.field(i).name, std::move(cs));
-      }
-      auto lookup = [&](const std::vector<std::string>& path) -> const expr::ColumnStats* {
-        if (path.size() != 1) return nullptr;
-        auto it = by_name.find(path[0]);
-        return it == by_name.end() ? nullptr : &it->second;
-      };
-      // Parquet bounds are exact (not truncated, NaN excluded by our writer and others).
-      expr::PruneOptions options;
-      if (expr::CanSkip(*predicate_, lookup, rows, options) == expr::PruneResult::kNone) {
-        ++metrics_.row_groups_skipped;
-        return true;
-      }
-      return false;
-    };
-  }
-  bool first = true;
-  ReadTableFile(
-      config, store, file.path, file.partition_values, needed, {},
-      [&](const RecordBatch& batch, int64_t first_row) {
-        const int64_t rows = batch.num_rows();
-        ++metrics_.row_groups_read;
-        metrics_.rows_read += rows;
-        columnar::Bitmap keep(rows, true);
-        bool filtered = false;
-        if (dv) {
-          ApplyDeletionVector(*dv, first_row, rows, &keep);
-          filtered = true;
-        }
-        const int64_t after_dv = filtered ? keep.CountSet() : rows;
-        metrics_.rows_deleted_by_dv += rows - after_dv;
-        if (predicate_) {
-          columnar::Bitmap match = expr::EvaluateFilter(*predicate_, batch);
-          for (int64_t i = 0; i < rows; ++i) {
-            if (keep.Get(i) && !match.Get(i)) keep.Set(i, false);
-          }
-          filtered = true;
-        }
-        RecordBatch out = filtered ? batch.Filter(keep) : batch;
-        metrics_.rows_filtered += after_dv - out.num_rows();
-        if (predicate_) {
-          std::vector<std::string> names;
-          for (int i : output_fields_) names.push_back(schema.field(i).name);
-          out = out.Project(names);
-        }
-        metrics_.rows_returned += out.num_rows();
-        if (out.num_rows() > 0 || first) sink(out);
-        first = false;
-      },
-      skip);
 }
 
 }  // namespace cpglake::delta

@@ -1,8 +1,15 @@
 // Scans of a snapshot: ScanBuilder (projection, predicate) → Scan (the files that survive
 // partition and statistics skipping) → batches, with deletion vectors applied, partition
 // values materialised with their types, column mapping and type widening resolved, and
-// every row filtered exactly by the predicate. Memory is bounded by one row group per
-// file being read.
+// every row filtered exactly by the predicate.
+//
+// Execute with several threads opens files ahead (footer, deletion vector, row-group
+// pruning) and has worker threads read row groups in delivery order, each worker taking the
+// next one whichever file it is in; with fewer files than threads, each file's columns are
+// decoded in parallel too. Batches, metrics and errors are the same whatever the thread
+// count: the sink is called on the calling thread, files in order, row groups in file
+// order. Memory is bounded by 2 decoded row groups per worker thread (read ahead of the
+// sink) and the footers and deletion vectors of 4 files per worker, never by the table.
 #pragma once
 
 #include <functional>
@@ -29,6 +36,7 @@ struct ScanMetrics {
   int64_t rows_deleted_by_dv = 0;
   int64_t rows_filtered = 0;
   int64_t rows_returned = 0;
+  bool operator==(const ScanMetrics&) const = default;
 };
 
 class Scan;
@@ -46,6 +54,8 @@ class ScanBuilder {
     predicate_ = std::move(predicate);
     return *this;
   }
+  // Threads that read and decode data files; 0 (the default): one per core, 1: serial.
+  // The output does not depend on it.
   ScanBuilder& WithThreads(int threads) {
     threads_ = threads;
     return *this;
@@ -56,7 +66,7 @@ class ScanBuilder {
   std::shared_ptr<const Snapshot> snapshot_;
   std::optional<std::vector<std::string>> columns_;
   expr::ExprPtr predicate_;
-  int threads_ = 1;
+  int threads_ = 0;
 };
 
 class Scan {
@@ -64,20 +74,35 @@ class Scan {
   const columnar::Schema& schema() const { return output_schema_; }
   // The files that may hold matching rows (after skipping).
   const std::vector<const AddFile*>& files() const { return files_; }
-  // Streams batches to `sink` (files in path order, row groups in file order).
+  // Streams batches to `sink` on the calling thread (files in path order, row groups in
+  // file order; the first row group read from a file is delivered even when no row
+  // survives, later empty ones are not). The first error in file order is rethrown once
+  // the other reads have stopped, after the batches that preceded it; an exception from
+  // `sink` stops the scan the same way.
   void Execute(const std::function<void(const columnar::RecordBatch&)>& sink);
   columnar::RecordBatch ReadAll();
   const ScanMetrics& metrics() const { return metrics_; }
 
  private:
   friend class ScanBuilder;
-  void ReadFile(const AddFile& file, const std::function<void(const columnar::RecordBatch&)>& sink);
+  struct Step;
+  struct FilePlan;
+  struct StepResult;
+  class Pipeline;
+  // The phases of reading one file (scan.cc): open it and choose its row groups, then
+  // read and filter them one by one. Both const and safe to run concurrently.
+  FilePlan PlanFile(const AddFile& file, int decode_threads) const;
+  bool CanSkipRowGroup(const parquet::ParquetFileReader& reader, int row_group) const;
+  StepResult RunStep(const FilePlan& plan, const Step& step) const;
 
   std::shared_ptr<const Snapshot> snapshot_;
   columnar::Schema output_schema_;  // logical names, table types
   std::vector<int> output_fields_;  // indices into the table schema
   expr::ExprPtr predicate_;
-  columnar::Schema predicate_schema_;  // the columns the predicate needs (+ outputs)
+  // Table fields read from each file: the outputs, then the other columns the predicate
+  // references.
+  std::vector<int> needed_;
+  columnar::Schema physical_schema_;  // the table schema with physical names
   std::vector<const AddFile*> files_;
   ScanMetrics metrics_;
   int threads_ = 1;
@@ -88,13 +113,14 @@ class Scan {
 // followed by the file's own `extra_columns` as written (e.g. _change_type). Batches go to
 // `sink` with the file row number of their first row; nothing is filtered.
 // `skip_row_group`, when given, is asked before each row group is read (statistics-based
-// pruning); skipped row groups still advance the file row numbers.
+// pruning); skipped row groups still advance the file row numbers. `threads`: the columns
+// of a row group decoded in parallel.
 using RowGroupFilter = std::function<bool(const parquet::ParquetFileReader&, int row_group)>;
 void ReadTableFile(const TableConfiguration& config, storage::ObjectStore& store,
                    const std::string& raw_path, const PartitionValues& partition_values,
                    const std::vector<int>& needed, const std::vector<std::string>& extra_columns,
                    const std::function<void(const columnar::RecordBatch&, int64_t)>& sink,
-                   const RowGroupFilter& skip_row_group = nullptr);
+                   const RowGroupFilter& skip_row_group = nullptr, int threads = 1);
 
 // Casts a column read from a data file to the table's type: struct fields by name (missing
 // fields become null, column mapping renames applied by the caller), numeric widening
