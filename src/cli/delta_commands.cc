@@ -158,14 +158,19 @@ int RunScan(const TableArgs& a, const std::string& columns, const std::string& w
   RowPrinter printer(fmt, stdout);
   int64_t printed = 0;
   bool header = false;
-  scan.Execute([&](const columnar::RecordBatch& batch) {
-    if (limit >= 0 && printed >= limit) return;
-    int64_t n = batch.num_rows();
-    if (limit >= 0) n = std::min(n, limit - printed);
-    printer.Print(batch, 0, n);
-    header = true;
-    printed += n;
-  });
+  // Thrown by the sink once --limit rows are printed: the scan stops reading.
+  struct LimitReached {};
+  try {
+    scan.Execute([&](const columnar::RecordBatch& batch) {
+      int64_t n = batch.num_rows();
+      if (limit >= 0) n = std::min(n, limit - printed);
+      if (n > 0 || !header) printer.Print(batch, 0, n);
+      header = true;
+      printed += n;
+      if (limit >= 0 && printed >= limit) throw LimitReached{};
+    });
+  } catch (const LimitReached&) {
+  }
   if (!header) printer.Print(columnar::RecordBatch::MakeEmpty(scan.schema()));
   printer.Finish();
   return 0;
