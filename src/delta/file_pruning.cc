@@ -29,6 +29,7 @@ FilePrune PruneFile(const TableConfiguration& config, const AddFile& file,
       std::optional<std::string> text =
           it == file.partition_values.end() ? std::nullopt : it->second;
       auto v = ParsePartitionValue(text, f.type);
+      cs.exact = true;
       if (v.is_null()) {
         cs.null_count = num_records >= 0 ? num_records : 1;
       } else {

@@ -193,7 +193,7 @@ class Pruner {
                           (max && columnar::IsFloatType(max->type_id()));
     if (is_float) {
       if ((min && IsNaN(*min)) || (max && IsNaN(*max))) return false;
-      if (options_.float_stats_may_omit_nan) {
+      if (options_.float_stats_may_omit_nan && !s->exact) {
         // Would a NaN row satisfy `NaN op lit`?
         bool nan_matches =
             IsNaN(lit) ? (op == CompareOp::kEq || op == CompareOp::kLe || op == CompareOp::kGe)
@@ -202,15 +202,15 @@ class Pruner {
       }
     }
     if (max && columnar::IsTimestampType(max->type_id()) &&
-        options_.timestamp_max_slack_micros > 0) {
+        options_.timestamp_max_slack_micros > 0 && !s->exact) {
       int64_t widened;
       if (__builtin_add_overflow(max->as_int(), options_.timestamp_max_slack_micros, &widened)) {
         widened = std::numeric_limits<int64_t>::max();
       }
       max = Value::Integer(max->type(), widened);
     }
-    const bool truncated =
-        max && columnar::IsBytesType(max->type_id()) && options_.string_max_may_be_truncated;
+    const bool truncated = max && columnar::IsBytesType(max->type_id()) &&
+                           options_.string_max_may_be_truncated && !s->exact;
 
     auto cmp = [&](const Value& stat) { return CompareScalars(stat, lit); };
     auto all_at_least = [&] {

@@ -40,6 +40,9 @@ struct ColumnStats {
   // Rows these stats cover, when it differs from (or is known better than) the
   // num_records given to CanSkip.
   std::optional<int64_t> num_records;
+  // min/max are exact values (a partition value): PruneOptions' allowances for truncated
+  // strings, millisecond timestamps and NaN-free float stats do not apply to this column.
+  bool exact = false;
 };
 
 // Stats for a column path (as written in the expression: bind it first to get the

@@ -328,7 +328,7 @@ TEST(KernelReadTest, BasicPartitionedPredicatesOnLetter) {
 // under the default expr::PruneOptions, whose string_max_may_be_truncated treats the exact
 // partition value 'a' as a possibly truncated max, so `letter > 'a'` cannot be ruled out (the
 // partition-only pass uses PruneOptions::Exact() but cannot decide an OR with a stats leg).
-TEST(KernelReadTest, DISABLED_BasicPartitionedMixedOrSkipsOnPartitionValue) {
+TEST(KernelReadTest, BasicPartitionedMixedOrSkipsOnPartitionValue) {
   EXPECT_EQ(SelectedFiles("basic_partitioned", "letter > 'a' OR number > 3"), 5u);
 }
 
