@@ -492,3 +492,40 @@ TEST_F(WriterTest, StorageFailuresNeverLoseOrCorruptACommit) {
 
 }  // namespace
 }  // namespace cpglake::delta
+
+namespace cpglake::delta {
+namespace {
+
+TEST_F(WriterTest, SchemaMergeAddsNestedStructFields) {
+  auto s1 = DataType::Struct({Field("a", DataType::Int64(), true)});
+  Schema v1(std::vector<Field>{Field("id", DataType::Int64(), false), Field("s", s1, true)});
+  RecordBatch b1 = RecordBatch::MakeEmpty(v1);
+  b1.mutable_column(0).Append<int64_t>(1);
+  b1.mutable_column(1).mutable_child(0).Append<int64_t>(10);
+  b1.mutable_column(1).CloseStruct();
+  b1.set_num_rows(1);
+  WriteDeltaTable(Store(), b1, {});
+  auto s2 =
+      DataType::Struct({Field("a", DataType::Int64(), true), Field("b", DataType::String(), true)});
+  Schema v2(std::vector<Field>{Field("id", DataType::Int64(), false), Field("s", s2, true)});
+  RecordBatch b2 = RecordBatch::MakeEmpty(v2);
+  b2.mutable_column(0).Append<int64_t>(2);
+  b2.mutable_column(1).mutable_child(0).Append<int64_t>(20);
+  b2.mutable_column(1).mutable_child(1).AppendString("x");
+  b2.mutable_column(1).CloseStruct();
+  b2.set_num_rows(1);
+  EXPECT_THROW(WriteDeltaTable(Store(), b2, {}), InvalidInput) << "strict mode refuses s.b";
+  WriteOptions merge;
+  merge.schema_mode = SchemaMode::kMerge;
+  WriteDeltaTable(Store(), b2, merge);
+  auto snap = Latest();
+  EXPECT_EQ(snap->schema().field(1).type->ToString(), "struct<a:long,b:string>");
+  EXPECT_EQ(ScanAll().num_rows(), 2);
+  // The old file's rows read s.b as null.
+  RecordBatch old = ScanAll("id = 1");
+  ASSERT_EQ(old.num_rows(), 1);
+  EXPECT_TRUE(old.column(1).child(1).IsNull(0));
+}
+
+}  // namespace
+}  // namespace cpglake::delta
