@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -54,12 +55,35 @@ struct Diagnostic {
 };
 
 // Line index: line number (1-based) → [start byte, end byte incl. newline), newline kind.
+// Newlines are those of Python's tokenizer: LF, CRLF and a lone CR each end a line. Every
+// newline starts a new line, so a file ending in a newline has a last, empty line (kNone),
+// and an empty file has one empty line. A UTF-8 byte order mark is part of line 1's bytes
+// but not of its columns: columns are UTF-8 byte offsets like CPython's ast `col_offset`,
+// which does not see the BOM (line 1, column 0 is the byte after the BOM).
+enum class NewlineKind : uint8_t { kNone, kLf, kCrLf, kCr };
+const char* NewlineKindName(NewlineKind k);  // "none", "lf", "crlf", "cr"
+
 struct LineIndex {
-  std::vector<int64_t> line_starts;  // line_starts[i] = byte offset of line i+1
-  int64_t size = 0;                  // file size in bytes
+  std::vector<int64_t> line_starts;   // line_starts[i] = byte offset of line i+1
+  std::vector<NewlineKind> newlines;  // newlines[i] = how line i+1 ends
+  int64_t size = 0;                   // file size in bytes
+  int64_t bom = 0;                    // 3 when the file starts with a UTF-8 BOM, else 0
+
+  int64_t line_count() const { return static_cast<int64_t>(line_starts.size()); }
+  // Start byte and end byte (after its newline) of a 1-based line; requires 1 <= line <= count.
+  int64_t LineStart(int64_t line) const { return line_starts[static_cast<size_t>(line - 1)]; }
+  int64_t LineEnd(int64_t line) const {
+    return line < line_count() ? line_starts[static_cast<size_t>(line)] : size;
+  }
   // 1-based line and 0-based UTF-8 byte column of a byte offset (clamped to the file).
   std::pair<int64_t, int64_t> Position(int64_t byte) const;
+  // The byte offset of a line and column (the inverse of Position; the line is clamped to
+  // the file and the column to the line's bytes including its newline).
+  int64_t Offset(int64_t line, int64_t col) const;
 };
+
+// Builds the line index of a file's raw bytes.
+LineIndex BuildLineIndex(std::string_view source);
 
 struct FileEvidence {
   std::string path;  // repository-relative POSIX path
