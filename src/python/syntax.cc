@@ -1198,7 +1198,7 @@ void Extractor::EnterTypeParam(TSNode n, Frame& f, const Frame& p) {
 }  // namespace
 
 void ExtractSyntax(Parser& parser, std::string_view source, const std::string& module_name,
-                   FileEvidence* out) {
+                   FileEvidence* out, TreePtr* tree_out) {
   if (out->lines.line_starts.empty()) out->lines = BuildLineIndex(source);
   // What tree-sitter parses when it must differ from the source (always with the same length
   // and offsets; names and texts are still read from the source).
@@ -1211,8 +1211,9 @@ void ExtractSyntax(Parser& parser, std::string_view source, const std::string& m
   }
   const size_t nodes0 = out->nodes.size(), edges0 = out->edges.size(),
                diags0 = out->diagnostics.size();
+  TreePtr tree;
   for (int round = 0;; ++round) {
-    TreePtr tree = parser.Parse(patched.empty() ? source : std::string_view(patched));
+    tree = parser.Parse(patched.empty() ? source : std::string_view(patched));
     Extractor extractor(source, out, ts_tree_root_node(tree.get()));
     extractor.Run(module_name);
     // Rename the `type` keywords of misparsed statements to an ordinary identifier of the
@@ -1230,6 +1231,7 @@ void ExtractSyntax(Parser& parser, std::string_view source, const std::string& m
     if (patched.empty()) patched.assign(source);
     for (uint32_t at : renames) patched.replace(at, 4, "typ_");
   }
+  if (tree_out) *tree_out = std::move(tree);
 }
 
 void ExtractSyntax(std::string_view source, const std::string& module_name, FileEvidence* out) {

@@ -23,8 +23,11 @@ namespace cpglake::python {
 // diagnostics to `out`; fills `out->lines` when it is empty. `module_name` is the dotted
 // module name (the PY_MODULE node's name). Never fails on bad input: syntax errors become
 // TS_ERROR / TS_MISSING nodes and diagnostics, and the rest of the file is still extracted.
+// `tree_out`, when given, receives the tree that was extracted from (of a same-length
+// patched copy where tree-sitter needs one: read texts from `source`), for the scope
+// analysis to reuse instead of parsing again.
 void ExtractSyntax(Parser& parser, std::string_view source, const std::string& module_name,
-                   FileEvidence* out);
+                   FileEvidence* out, TreePtr* tree_out = nullptr);
 
 // The same with a parser owned by the calling thread.
 void ExtractSyntax(std::string_view source, const std::string& module_name, FileEvidence* out);

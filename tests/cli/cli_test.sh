@@ -47,7 +47,7 @@ check missing 4 "$bin" parquet meta /nonexistent/file.parquet
 check corrupt 5 "$bin" parquet cat "$data/../bad_data/PARQUET-1481.parquet"
 check encrypted 6 "$bin" parquet meta "$data/encrypt_columns_and_footer.parquet.encrypted"
 check directory 2 "$bin" parquet meta "$data"
-check build-not-yet 6 "$bin" build "$data"
+check build-not-a-dir 1 "$bin" build "$data/alltypes_plain.parquet"
 delta="$2/delta-acceptance/kernel_data"
 for sub in "delta --help" "delta describe --help" "delta scan --help" "delta history --help" "delta changes --help"; do
   # shellcheck disable=SC2086
@@ -119,6 +119,18 @@ expect_out delta-write-csv-scan "3,d,2024-03-04"
 printf 'id,name\n1,2,3\n' > "$tmp/bad.csv"
 check delta-write-csv-ragged 2 "$bin" delta write "$tmp/c" --input "$tmp/bad.csv"
 check delta-write-foreign-dir 2 "$bin" delta write "$data" --input "$data/alltypes_plain.parquet"
+# cpglake build on a tiny repository.
+mkdir -p "$tmp/repo/pkg"
+printf 'from .m import f\n' > "$tmp/repo/pkg/__init__.py"
+printf 'def f(x):\n    return len(x)\n\ndef broken(:\n' > "$tmp/repo/pkg/m.py"
+check build-help 0 "$bin" build --help
+check build 0 "$bin" --json build "$tmp/repo" --jobs 2
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["files"]==2 and d["nodes_by_kind"]["CST_FUNCTION_DEF"]>=1 and d["table_versions"]["cpg_nodes"]==0' \
+  && pass=$((pass + 1)) || { echo "FAIL build: summary JSON"; fail=$((fail + 1)); }
+check build-scan 0 "$bin" delta scan "$tmp/repo/.cpglake/cpg_nodes" --where "node_kind = 'CST_FUNCTION_DEF'" --columns qualified_name --format csv
+expect_out build-scan "pkg.m.f"
+check build-again 0 "$bin" build "$tmp/repo" -q
+check build-missing 1 "$bin" build "$tmp/nope"
 rm -rf "$tmp"
 rm -f /tmp/cli_test_err.$$
 echo "$pass passed, $fail failed"

@@ -1,0 +1,274 @@
+#include "pipeline/build.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "columnar/record_batch.h"
+#include "common/error.h"
+#include "common/ids.h"
+#include "common/parallel.h"
+#include "cpg/graph.h"
+#include "cpg/ids.h"
+#include "delta/writer.h"
+#include "python/scopes.h"
+#include "python/syntax.h"
+#include "python/tree_sitter.h"
+#include "storage/object_store.h"
+
+namespace cpglake::pipeline {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+columnar::Schema RepoFilesSchema() {
+  using columnar::DataType;
+  using columnar::Field;
+  return columnar::Schema(std::vector<Field>{
+      Field("file_id", DataType::String(), false), Field("path", DataType::String(), false),
+      Field("sha256", DataType::String(), true), Field("size_bytes", DataType::Int64(), true),
+      Field("mtime_ns", DataType::Int64(), true), Field("encoding", DataType::String(), true),
+      Field("is_tracked", DataType::Boolean(), true)});
+}
+
+std::string Dirname(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash);
+}
+
+std::string ReadWholeFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw IoError(p.string() + ": cannot open");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw IoError(p.string() + ": read failed");
+  return ss.str();
+}
+
+}  // namespace
+
+std::string ModuleNameForPath(const std::string& path,
+                              const std::vector<std::string>& package_dirs) {
+  const std::set<std::string> packages(package_dirs.begin(), package_dirs.end());
+  std::string stem = path;
+  for (const char* ext : {".pyi", ".pyw", ".py"}) {
+    const std::string e(ext);
+    if (stem.size() > e.size() && stem.compare(stem.size() - e.size(), e.size(), e) == 0) {
+      stem.resize(stem.size() - e.size());
+      break;
+    }
+  }
+  std::vector<std::string> parts;
+  std::string base = stem.substr(stem.rfind('/') == std::string::npos ? 0 : stem.rfind('/') + 1);
+  std::string dir = Dirname(stem);
+  if (base != "__init__") parts.push_back(base);
+  if (base == "__init__" && dir.empty()) return "__init__";
+  // The file's own package chain.
+  while (!dir.empty() && packages.count(dir)) {
+    parts.push_back(dir.substr(dir.rfind('/') == std::string::npos ? 0 : dir.rfind('/') + 1));
+    dir = Dirname(dir);
+  }
+  if (parts.empty()) parts.push_back(base);
+  std::string out;
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) out += (out.empty() ? "" : ".") + *it;
+  return out;
+}
+
+BuildResult BuildGraph(const BuildOptions& options) {
+  BuildResult result;
+  const fs::path repo = fs::absolute(options.repo).lexically_normal();
+  if (!fs::exists(repo)) throw NotFound(options.repo + ": no such directory");
+  if (!fs::is_directory(repo)) throw InvalidInput(options.repo + " is not a directory");
+  const fs::path out = options.out ? fs::absolute(*options.out) : repo / ".cpglake";
+  result.out = out.string();
+  std::string dirname = repo.filename().string();
+  if (dirname.empty()) dirname = repo.parent_path().filename().string();
+  result.repo_id = options.repo_id.value_or(dirname.empty() ? "repo" : dirname);
+  result.build_id = RandomUuid();
+  const int threads = options.jobs > 0 ? options.jobs : DefaultThreads();
+  auto progress = [&](const std::string& stage, int64_t done, int64_t total) {
+    if (options.progress) options.progress(stage, done, total);
+  };
+
+  // 1. Scan.
+  auto t0 = Clock::now();
+  ScanOptions scan_options = options.scan;
+  scan_options.output_dir = out.string();
+  scan_options.threads = threads;
+  RepoScan scan = ScanRepository(repo.string(), scan_options);
+  result.files_scanned = static_cast<int64_t>(scan.files.size());
+  result.seconds_scan = Since(t0);
+
+  std::vector<std::string> package_dirs;
+  for (const auto& f : scan.files) {
+    const std::string base =
+        f.path.substr(f.path.rfind('/') == std::string::npos ? 0 : f.path.rfind('/') + 1);
+    if (base == "__init__.py" || base == "__init__.pyi") package_dirs.push_back(Dirname(f.path));
+  }
+
+  // 2. Extract, files in parallel (one parser per task; results in per-file slots).
+  auto t1 = Clock::now();
+  const std::string repo_node = cpg::StableId("PY_REPO", {result.repo_id});
+  std::vector<cpg::GraphRows> per_file(scan.files.size());
+  std::vector<std::string> module_ids(scan.files.size());
+  std::atomic<int64_t> done{0}, bytes{0};
+  ParallelFor(scan.files.size(), threads, [&](size_t i) {
+    const ScannedFile& f = scan.files[i];
+    cpg::FileContext ctx;
+    ctx.repo_id = result.repo_id;
+    ctx.file_id = cpg::FileId(result.repo_id, f.path);
+    ctx.path = f.path;
+    ctx.module_name = ModuleNameForPath(f.path, package_dirs);
+    python::FileEvidence ev;
+    ev.path = f.path;
+    std::string source;
+    try {
+      source = ReadWholeFile(repo / f.path);
+    } catch (const Error& e) {
+      ev.diagnostics.push_back({"error", "UNREADABLE", e.what(), -1, -1});
+    }
+    if (ev.diagnostics.empty()) {
+      thread_local python::Parser parser;
+      python::TreePtr tree;
+      python::ExtractSyntax(parser, source, ctx.module_name, &ev, &tree);
+      python::AnalyzeScopes(source, ts_tree_root_node(tree.get()), &ev);
+    }
+    bytes += static_cast<int64_t>(source.size());
+    cpg::GraphRows rows = cpg::RowsForFile(ctx, ev);
+    // The file node and its links.
+    cpg::NodeRow file_node;
+    file_node.node_id = ctx.file_id;
+    file_node.node_kind = "PY_FILE";
+    file_node.file_id = ctx.file_id;
+    file_node.path = f.path;
+    file_node.name = f.path;
+    for (const auto& n : rows.nodes) {
+      if (n.node_kind == "PY_MODULE") module_ids[i] = n.node_id;
+    }
+    auto edge = [&](const std::string& kind, const std::string& src, const std::string& dst) {
+      cpg::EdgeRow e;
+      e.edge_kind = kind;
+      e.src_node_id = src;
+      e.dst_node_id = dst;
+      e.edge_id = cpg::EdgeId(kind, src, dst, std::nullopt, std::nullopt);
+      e.edge_owner_file_id = ctx.file_id;
+      e.path = f.path;
+      e.origin = "syntax";
+      e.confidence = 1.0;
+      rows.edges.push_back(std::move(e));
+    };
+    edge("REPO_CONTAINS", repo_node, ctx.file_id);
+    if (!module_ids[i].empty()) edge("FILE_DECLARES_MODULE", ctx.file_id, module_ids[i]);
+    for (const auto& [k, v] : std::initializer_list<std::pair<const char*, python::PropValue>>{
+             {"size_bytes", python::PropValue(f.size)},
+             {"sha256", python::PropValue(f.sha256)},
+             {"encoding", python::PropValue(f.encoding)}}) {
+      rows.props.push_back(cpg::PropRow{"node", ctx.file_id, ctx.file_id, k, v, false});
+    }
+    rows.nodes.push_back(std::move(file_node));
+    per_file[i] = std::move(rows);
+    progress("extract", ++done, static_cast<int64_t>(scan.files.size()));
+  });
+  result.files_parsed = static_cast<int64_t>(scan.files.size());
+  result.bytes_parsed = bytes;
+
+  // Repository-level nodes: the repo, packages (PACKAGE_CONTAINS package → module/subpackage).
+  cpg::GraphRows all;
+  {
+    cpg::NodeRow r;
+    r.node_id = repo_node;
+    r.node_kind = "PY_REPO";
+    r.name = result.repo_id;
+    all.nodes.push_back(std::move(r));
+  }
+  std::map<std::string, std::string> package_ids;  // dir → id
+  for (const auto& dir : package_dirs) {
+    const std::string dotted = ModuleNameForPath(dir + "/__init__.py", package_dirs);
+    const std::string id = cpg::StableId("PY_PACKAGE", {result.repo_id, dotted});
+    if (!package_ids.emplace(dir, id).second) continue;
+    cpg::NodeRow r;
+    r.node_id = id;
+    r.node_kind = "PY_PACKAGE";
+    r.path = dir;
+    r.name = dotted.substr(dotted.rfind('.') == std::string::npos ? 0 : dotted.rfind('.') + 1);
+    r.qualified_name = dotted;
+    all.nodes.push_back(std::move(r));
+  }
+  auto repo_edge = [&](const std::string& kind, const std::string& src, const std::string& dst) {
+    cpg::EdgeRow e;
+    e.edge_kind = kind;
+    e.src_node_id = src;
+    e.dst_node_id = dst;
+    e.edge_id = cpg::EdgeId(kind, src, dst, std::nullopt, std::nullopt);
+    e.origin = "syntax";
+    e.confidence = 1.0;
+    all.edges.push_back(std::move(e));
+  };
+  for (const auto& [dir, id] : package_ids) {
+    auto parent = package_ids.find(Dirname(dir));
+    if (parent != package_ids.end() && !Dirname(dir).empty()) {
+      repo_edge("PACKAGE_CONTAINS", parent->second, id);
+    }
+  }
+  for (size_t i = 0; i < scan.files.size(); ++i) {
+    if (module_ids[i].empty()) continue;
+    auto pkg = package_ids.find(Dirname(scan.files[i].path));
+    if (pkg != package_ids.end()) repo_edge("PACKAGE_CONTAINS", pkg->second, module_ids[i]);
+  }
+  for (auto& rows : per_file) all.Append(std::move(rows));
+  per_file.clear();
+  cpg::SortAndCheck(&all);
+  for (const auto& n : all.nodes) ++result.nodes_by_kind[n.node_kind];
+  for (const auto& e : all.edges) ++result.edges_by_kind[e.edge_kind];
+  result.props = static_cast<int64_t>(all.props.size());
+  result.diagnostics = result.nodes_by_kind.count("DIAG") ? result.nodes_by_kind["DIAG"] : 0;
+  result.diagnostics += static_cast<int64_t>(scan.diagnostics.size());
+  result.seconds_extract = Since(t1);
+
+  // 3. Write the tables (overwrite; incremental builds come later).
+  auto t2 = Clock::now();
+  delta::WriteOptions wo;
+  wo.mode = delta::WriteMode::kOverwrite;
+  wo.schema_mode = delta::SchemaMode::kOverwrite;
+  wo.properties = options.table_properties;
+  wo.commit_properties = {{"cpglake.build_id", result.build_id},
+                          {"cpglake.repo_id", result.repo_id},
+                          {"cpglake.version", std::string(CpglakeVersion())}};
+  wo.parquet.threads = threads;
+  auto write = [&](const std::string& name, const columnar::RecordBatch& batch) {
+    progress("write " + name, 0, 1);
+    auto store = storage::OpenObjectStore((out / name).string());
+    auto r = delta::WriteDeltaTable(store, batch, wo);
+    result.table_versions[name] = r.version;
+    progress("write " + name, 1, 1);
+  };
+  write("cpg_nodes", cpg::NodesBatch(all.nodes));
+  write("cpg_edges", cpg::EdgesBatch(all.edges));
+  write("cpg_props", cpg::PropsBatch(all.props));
+  columnar::RecordBatch files = columnar::RecordBatch::MakeEmpty(RepoFilesSchema());
+  for (const auto& f : scan.files) {
+    files.mutable_column(0).AppendString(cpg::FileId(result.repo_id, f.path));
+    files.mutable_column(1).AppendString(f.path);
+    files.mutable_column(2).AppendString(f.sha256);
+    files.mutable_column(3).Append<int64_t>(f.size);
+    files.mutable_column(4).Append<int64_t>(f.mtime_ns);
+    files.mutable_column(5).AppendString(f.encoding);
+    files.mutable_column(6).AppendBool(f.is_tracked);
+  }
+  files.set_num_rows(static_cast<int64_t>(scan.files.size()));
+  write("_cpglake/repo_files", files);
+  result.seconds_write = Since(t2);
+  return result;
+}
+
+}  // namespace cpglake::pipeline
