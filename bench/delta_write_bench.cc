@@ -115,8 +115,9 @@ int main(int argc, char** argv) {
   }
   const double open_json = open_median_of(storage::OpenObjectStore(json_only.string()));
   const double open_median = open_json;
-  std::printf("open after %d commits: %.2f ms from the latest checkpoint, %.2f ms from JSON alone\n",
-              2 * commits, open_cp * 1e3, open_json * 1e3);
+  std::printf(
+      "open after %d commits: %.2f ms from the latest checkpoint, %.2f ms from JSON alone\n",
+      2 * commits, open_cp * 1e3, open_json * 1e3);
 
   // 2. Throughput: the same batches through the Delta writer and the bare Parquet writer.
   std::vector<columnar::RecordBatch> batches;
@@ -165,8 +166,8 @@ int main(int argc, char** argv) {
       "\"rows\":%lld,\"delta_s\":%.3f,\"bare_parquet_s\":%.3f,\"throughput_ratio\":%.3f,"
       "\"peak_rss_mb\":%ld}\n",
       append_median * 1e3, append_p90 * 1e3, commit_median * 1e3, 2 * commits, open_median * 1e3,
-      open_cp * 1e3,
-      static_cast<long long>(rows), delta_s / 2, bare_s / 2, bare_s / delta_s, bench::PeakRssMb());
+      open_cp * 1e3, static_cast<long long>(rows), delta_s / 2, bare_s / 2, bare_s / delta_s,
+      bench::PeakRssMb());
   fs::remove_all(dir);
   return 0;
 }

@@ -82,7 +82,7 @@ struct WriteResult {
   WriteMetrics totals;
   // Per partition (the Hive path, "p=x/"; "" for an unpartitioned table).
   std::map<std::string, WriteMetrics> partitions;
-  std::string commit_info;  // as written
+  std::string commit_info;                    // as written
   std::optional<int64_t> checkpoint_version;  // a checkpoint was written after the commit
   std::string checkpoint_error;               // the commit stands; its checkpoint failed
 };
