@@ -1,0 +1,70 @@
+// Bare tree-sitter parsing of every .py file under the given directories, one thread: the
+// peer that `cpglake build` is measured against (bench/build_vs_peers.sh). Prints files,
+// bytes and seconds as one JSON line. With --extract, also runs syntax extraction and scope
+// analysis (what the build does per file before rows).
+//
+//   python_parse_bench [--extract] DIR...
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "python/scopes.h"
+#include "python/syntax.h"
+#include "python/tree_sitter.h"
+
+namespace fs = std::filesystem;
+using namespace cpglake;
+
+int main(int argc, char** argv) {
+  bool extract = false;
+  std::vector<std::string> dirs;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--extract") {
+      extract = true;
+    } else {
+      dirs.push_back(a);
+    }
+  }
+  if (dirs.empty()) {
+    std::fprintf(stderr, "usage: %s [--extract] DIR...\n", argv[0]);
+    return 2;
+  }
+  std::vector<std::string> sources;
+  size_t bytes = 0;
+  for (const auto& d : dirs) {
+    for (const auto& e : fs::recursive_directory_iterator(d, fs::directory_options::skip_permission_denied)) {
+      if (!e.is_regular_file() || e.path().extension() != ".py") continue;
+      if (e.path().string().find("__pycache__") != std::string::npos) continue;
+      std::ifstream in(e.path(), std::ios::binary);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      sources.push_back(ss.str());
+      bytes += sources.back().size();
+    }
+  }
+  python::Parser parser;
+  size_t nodes = 0;
+  auto t = std::chrono::steady_clock::now();
+  for (const auto& s : sources) {
+    if (extract) {
+      python::FileEvidence ev;
+      python::TreePtr tree;
+      python::ExtractSyntax(parser, s, "m", &ev, &tree);
+      python::AnalyzeScopes(s, ts_tree_root_node(tree.get()), &ev);
+      nodes += ev.nodes.size();
+    } else {
+      auto tree = parser.Parse(s);
+      nodes += ts_node_child_count(ts_tree_root_node(tree.get()));
+    }
+  }
+  double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  std::printf("{\"bench\":\"python_parse\",\"extract\":%s,\"files\":%zu,\"bytes\":%zu,\"seconds\":%.3f,"
+              "\"mb_per_s\":%.2f,\"nodes\":%zu}\n",
+              extract ? "true" : "false", sources.size(), bytes, sec, bytes / sec / 1e6, nodes);
+  return 0;
+}
