@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> sources;
   size_t bytes = 0;
   for (const auto& d : dirs) {
-    for (const auto& e : fs::recursive_directory_iterator(d, fs::directory_options::skip_permission_denied)) {
+    for (const auto& e :
+         fs::recursive_directory_iterator(d, fs::directory_options::skip_permission_denied)) {
       if (!e.is_regular_file() || e.path().extension() != ".py") continue;
       if (e.path().string().find("__pycache__") != std::string::npos) continue;
       std::ifstream in(e.path(), std::ios::binary);
@@ -63,8 +64,9 @@ int main(int argc, char** argv) {
     }
   }
   double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-  std::printf("{\"bench\":\"python_parse\",\"extract\":%s,\"files\":%zu,\"bytes\":%zu,\"seconds\":%.3f,"
-              "\"mb_per_s\":%.2f,\"nodes\":%zu}\n",
-              extract ? "true" : "false", sources.size(), bytes, sec, bytes / sec / 1e6, nodes);
+  std::printf(
+      "{\"bench\":\"python_parse\",\"extract\":%s,\"files\":%zu,\"bytes\":%zu,\"seconds\":%.3f,"
+      "\"mb_per_s\":%.2f,\"nodes\":%zu}\n",
+      extract ? "true" : "false", sources.size(), bytes, sec, bytes / sec / 1e6, nodes);
   return 0;
 }

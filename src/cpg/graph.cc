@@ -83,9 +83,15 @@ Schema PropsSchema() {
       Field("value_json", DataType::String(), true)});
 }
 
+void GraphRows::Reserve(size_t nodes_n, size_t edges_n, size_t props_n) {
+  nodes.reserve(nodes_n);
+  edges.reserve(edges_n);
+  props.reserve(props_n);
+}
+
 void GraphRows::Append(GraphRows&& other) {
   auto move_all = [](auto& to, auto& from) {
-    if (to.empty()) {
+    if (to.empty() && to.capacity() < from.size()) {
       to = std::move(from);
     } else {
       to.insert(to.end(), std::make_move_iterator(from.begin()),
@@ -199,16 +205,33 @@ GraphRows RowsForFile(const FileContext& file, const python::FileEvidence& ev) {
   return out;
 }
 
+namespace {
+
+// Sorts `v` by `less` through an index permutation: the comparisons read the rows in place
+// and each row is moved once (rows are large; moving them inside std::sort dominated).
+template <typename Row, typename Less>
+void SortRows(std::vector<Row>& v, Less less) {
+  std::vector<uint32_t> order(v.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return less(v[a], v[b]); });
+  std::vector<Row> sorted;
+  sorted.reserve(v.size());
+  for (uint32_t i : order) sorted.push_back(std::move(v[i]));
+  v = std::move(sorted);
+}
+
+}  // namespace
+
 void SortAndCheck(GraphRows* rows) {
   auto& nodes = rows->nodes;
-  std::sort(nodes.begin(), nodes.end(), [](const NodeRow& a, const NodeRow& b) {
+  SortRows(nodes, [](const NodeRow& a, const NodeRow& b) {
     if (int c = Cmp(a.path, b.path)) return c < 0;
     if (int c = Cmp(a.bstart, b.bstart)) return c < 0;
     if (int c = Cmp(a.bend, b.bend)) return c < 0;
     return std::tie(a.node_kind, a.node_id) < std::tie(b.node_kind, b.node_id);
   });
   auto& edges = rows->edges;
-  std::sort(edges.begin(), edges.end(), [](const EdgeRow& a, const EdgeRow& b) {
+  SortRows(edges, [](const EdgeRow& a, const EdgeRow& b) {
     if (int c = Cmp(a.edge_owner_file_id, b.edge_owner_file_id)) return c < 0;
     if (int c = Cmp(a.path, b.path)) return c < 0;
     if (int c = Cmp(a.bstart, b.bstart)) return c < 0;
@@ -216,8 +239,9 @@ void SortAndCheck(GraphRows* rows) {
            std::tie(b.edge_kind, b.src_node_id, b.dst_node_id, b.edge_id);
   });
   auto& props = rows->props;
-  std::sort(props.begin(), props.end(), [](const PropRow& a, const PropRow& b) {
-    return std::tie(a.entity_id, a.prop_key) < std::tie(b.entity_id, b.prop_key);
+  SortRows(props, [](const PropRow& a, const PropRow& b) {
+    if (int c = a.entity_id.compare(b.entity_id)) return c < 0;
+    return a.prop_key < b.prop_key;
   });
   // Duplicates: ids must be unique (the sort orders are not by id: check with a set of views).
   std::vector<std::string_view> ids;

@@ -50,6 +50,7 @@ struct GraphRows {
   std::vector<NodeRow> nodes;
   std::vector<EdgeRow> edges;
   std::vector<PropRow> props;
+  void Reserve(size_t nodes_n, size_t edges_n, size_t props_n);
   void Append(GraphRows&& other);
 };
 

@@ -225,7 +225,19 @@ BuildResult BuildGraph(const BuildOptions& options) {
     auto pkg = package_ids.find(Dirname(scan.files[i].path));
     if (pkg != package_ids.end()) repo_edge("PACKAGE_CONTAINS", pkg->second, module_ids[i]);
   }
-  for (auto& rows : per_file) all.Append(std::move(rows));
+  {
+    size_t n = all.nodes.size(), e = all.edges.size(), p = all.props.size();
+    for (const auto& rows : per_file) {
+      n += rows.nodes.size();
+      e += rows.edges.size();
+      p += rows.props.size();
+    }
+    all.Reserve(n, e, p);  // one allocation per table instead of regrowing while merging
+  }
+  for (auto& rows : per_file) {
+    all.Append(std::move(rows));
+    rows = cpg::GraphRows();  // free each file's rows as soon as they are merged
+  }
   per_file.clear();
   cpg::SortAndCheck(&all);
   for (const auto& n : all.nodes) ++result.nodes_by_kind[n.node_kind];
