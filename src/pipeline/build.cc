@@ -272,15 +272,25 @@ BuildResult BuildGraph(const BuildOptions& options) {
   // The four tables are independent: written at the same time (each commit on its own).
   ParallelFor(4, threads, [&](size_t t) {
     switch (t) {
-      case 0:
-        write("cpg_props", cpg::PropsBatch(all.props));
+      // Each table's rows are freed once they are a batch (peak memory).
+      case 0: {
+        auto batch = cpg::PropsBatch(all.props);
+        std::vector<cpg::PropRow>().swap(all.props);
+        write("cpg_props", batch);
         break;
-      case 1:
-        write("cpg_nodes", cpg::NodesBatch(all.nodes));
+      }
+      case 1: {
+        auto batch = cpg::NodesBatch(all.nodes);
+        std::vector<cpg::NodeRow>().swap(all.nodes);
+        write("cpg_nodes", batch);
         break;
-      case 2:
-        write("cpg_edges", cpg::EdgesBatch(all.edges));
+      }
+      case 2: {
+        auto batch = cpg::EdgesBatch(all.edges);
+        std::vector<cpg::EdgeRow>().swap(all.edges);
+        write("cpg_edges", batch);
         break;
+      }
       default: {
         columnar::RecordBatch files = columnar::RecordBatch::MakeEmpty(RepoFilesSchema());
         for (const auto& f : scan.files) {
