@@ -215,6 +215,25 @@ BuildResult BuildGraph(const BuildOptions& options) {
     e.confidence = 1.0;
     all.edges.push_back(std::move(e));
   };
+  // Scan diagnostics (files skipped: too large, binary, unreadable, hostile names, limits) as
+  // DIAG nodes of the repository.
+  for (const auto& d : scan.diagnostics) {
+    cpg::NodeRow r;
+    r.node_id = cpg::StableId("DIAG", {result.repo_id, d.path, d.code, d.message});
+    r.node_kind = "DIAG";
+    if (!d.path.empty()) r.path = d.path;
+    r.name = d.code;
+    for (const auto& [k, v] :
+         std::initializer_list<std::pair<const char*, std::string>>{{"severity", "warning"},
+                                                                    {"message", d.message},
+                                                                    {"code", d.code},
+                                                                    {"diag_source", "scan"}}) {
+      all.props.push_back(
+          cpg::PropRow{"node", r.node_id, std::nullopt, k, python::PropValue(v), false});
+    }
+    repo_edge("HAS_DIAGNOSTIC", repo_node, r.node_id);
+    all.nodes.push_back(std::move(r));
+  }
   for (const auto& [dir, id] : package_ids) {
     auto parent = package_ids.find(Dirname(dir));
     if (parent != package_ids.end() && !Dirname(dir).empty()) {
@@ -245,7 +264,6 @@ BuildResult BuildGraph(const BuildOptions& options) {
   for (const auto& e : all.edges) ++result.edges_by_kind[e.edge_kind];
   result.props = static_cast<int64_t>(all.props.size());
   result.diagnostics = result.nodes_by_kind.count("DIAG") ? result.nodes_by_kind["DIAG"] : 0;
-  result.diagnostics += static_cast<int64_t>(scan.diagnostics.size());
   result.seconds_extract = Since(t1);
 
   // 3. Write the tables (overwrite; incremental builds come later).

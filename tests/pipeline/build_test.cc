@@ -90,6 +90,8 @@ TEST(BuildTest, WritesReadableTablesWithModulesAndDiagnostics) {
   EXPECT_GE(Table(out + "/cpg_nodes", "node_kind = 'TS_ERROR' OR node_kind = 'DIAG'").num_rows(),
             1);
   EXPECT_EQ(Table(out + "/cpg_nodes", "node_kind = 'PY_FILE'").num_rows(), r.files_scanned);
+  // The binary .py file is not parsed: a scan diagnostic of the repository.
+  EXPECT_EQ(Table(out + "/cpg_nodes", "node_kind = 'DIAG' AND name = 'BINARY'").num_rows(), 1);
   EXPECT_EQ(Table(out + "/_cpglake/repo_files").num_rows(), r.files_scanned);
   // Every edge's endpoints are nodes.
   auto nodes = Table(out + "/cpg_nodes");
