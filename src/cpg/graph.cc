@@ -132,8 +132,8 @@ GraphRows RowsForFile(const FileContext& file, const python::FileEvidence& ev) {
       r.bend = e.bend;
     }
     if (!e.name.empty()) r.name = e.name;
-    if (e.kind == "PY_MODULE") {
-      r.qualified_name = file.module_name;
+    if (e.kind == "PY_MODULE" || e.qualified_path == "<module>") {
+      r.qualified_name = file.module_name;  // the module itself (and its module scope)
     } else if (IsDeclarationKind(e.kind) && !e.qualified_path.empty()) {
       r.qualified_name =
           file.module_name.empty() ? e.qualified_path : file.module_name + "." + e.qualified_path;
