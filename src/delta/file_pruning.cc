@@ -10,12 +10,22 @@
 
 namespace cpglake::delta {
 
+FilePruner::FilePruner(const TableConfiguration& config, const expr::Expr& predicate)
+    : config_(config),
+      predicate_(predicate),
+      physical_(ToPhysicalSchema(config.schema(), config.column_mapping_mode())),
+      partition_cols_(config.partition_columns().begin(), config.partition_columns().end()) {}
+
 FilePrune PruneFile(const TableConfiguration& config, const AddFile& file,
                     const expr::Expr& predicate) {
-  const auto& schema = config.schema();
-  const columnar::Schema physical = ToPhysicalSchema(schema, config.column_mapping_mode());
-  const std::set<std::string> partition_cols(config.partition_columns().begin(),
-                                             config.partition_columns().end());
+  return FilePruner(config, predicate).Prune(file);
+}
+
+FilePrune FilePruner::Prune(const AddFile& file) const {
+  const auto& schema = config_.schema();
+  const columnar::Schema& physical = physical_;
+  const std::set<std::string>& partition_cols = partition_cols_;
+  const expr::Expr& predicate = predicate_;
   auto stats = ParseFileStatistics(file.stats, physical);
   const int64_t num_records = stats && stats->num_records ? *stats->num_records : -1;
   std::map<std::string, expr::ColumnStats> by_logical;

@@ -626,9 +626,11 @@ Scan ScanBuilder::Build() const {
   const columnar::Schema physical = ToPhysicalSchema(schema, config.column_mapping_mode());
   scan.physical_schema_ = physical;
   scan.metrics_.files_total = static_cast<int64_t>(snapshot_->files().size());
+  std::optional<FilePruner> pruner;
+  if (predicate) pruner.emplace(config, *predicate);
   for (const auto& file : snapshot_->files()) {
-    if (predicate) {
-      const FilePrune prune = PruneFile(config, file, *predicate);
+    if (pruner) {
+      const FilePrune prune = pruner->Prune(file);
       if (prune == FilePrune::kSkipByPartition) {
         ++scan.metrics_.files_skipped_by_partition;
         continue;

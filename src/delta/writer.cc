@@ -836,13 +836,15 @@ WriteResult WriteDeltaTable(const std::shared_ptr<storage::ObjectStore>& store,
       if (predicate)
         read_pred =
             expr::BindPredicate(*expr::ParsePredicate(*options.predicate), read_config.schema());
+      std::optional<FilePruner> pruner;
+      if (read_pred) pruner.emplace(read_config, *read_pred);
       for (const auto& f : snapshot->files()) {
         if (!predicate) {
           txn.RemoveFile(RemoveFor(f, now));
           result.totals.rows_removed += LiveRows(f);
           continue;
         }
-        if (PruneFile(read_config, f, *read_pred) != FilePrune::kMaybe) continue;
+        if (pruner->Prune(f) != FilePrune::kMaybe) continue;
         if (partition_only) {
           txn.RemoveFile(RemoveFor(f, now));
           result.totals.rows_removed += LiveRows(f);
