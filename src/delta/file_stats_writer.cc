@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "delta/partitioning.h"
 #include "delta/utf8_internal.h"
+#include "expr/expression.h"
 #include "parquet/statistics.h"
 
 namespace cpglake::delta {
@@ -469,58 +470,39 @@ StatsConfig MakeConfig(columnar::Schema schema, std::vector<std::string> partiti
 }  // namespace
 
 std::vector<std::vector<std::string>> ParseStatsColumnList(std::string_view text) {
-  std::vector<std::vector<std::string>> out;
-  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  auto bad = [&](const std::string& why) -> void {
+  auto bad = [&](const std::string& why) {
     throw InvalidInput(std::string(kStatsColumnsKey) + " '" + std::string(text) + "': " + why);
   };
-  size_t i = 0;
-  auto skip_space = [&]() {
-    while (i < text.size() && is_space(text[i])) ++i;
-  };
-  skip_space();
-  if (i == text.size()) return out;
-  while (true) {
-    std::vector<std::string> path;
-    while (true) {  // one name part
-      skip_space();
-      std::string part;
-      if (i < text.size() && text[i] == '`') {
-        ++i;
-        bool closed = false;
-        while (i < text.size()) {
-          if (text[i] == '`') {
-            if (i + 1 < text.size() && text[i + 1] == '`') {
-              part.push_back('`');
-              i += 2;
-              continue;
-            }
-            ++i;
-            closed = true;
-            break;
-          }
-          part.push_back(text[i++]);
-        }
-        if (!closed) bad("unterminated backtick");
-      } else {
-        while (i < text.size() && text[i] != ',' && text[i] != '.' && text[i] != '`' &&
-               !is_space(text[i])) {
-          part.push_back(text[i++]);
-        }
-      }
-      if (part.empty()) bad("empty column name");
-      path.push_back(std::move(part));
-      skip_space();
-      if (i < text.size() && text[i] == '.') {
-        ++i;
-        continue;
-      }
-      break;
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  // Split at commas outside back quotes (a doubled back quote toggles twice: no effect).
+  std::vector<std::string_view> items;
+  bool quoted = false;
+  size_t begin = 0;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i < text.size() && text[i] == '`') quoted = !quoted;
+    if (i == text.size() || (text[i] == ',' && !quoted)) {
+      items.push_back(text.substr(begin, i - begin));
+      begin = i + 1;
     }
-    out.push_back(std::move(path));
-    if (i == text.size()) break;
-    if (text[i] != ',') bad(std::string("unexpected '") + text[i] + "'");
-    ++i;
+  }
+  std::vector<std::vector<std::string>> out;
+  for (std::string_view item : items) {
+    while (!item.empty() && is_space(item.front())) item.remove_prefix(1);
+    while (!item.empty() && is_space(item.back())) item.remove_suffix(1);
+    if (item.empty()) {
+      if (items.size() == 1) return out;  // blank text: no columns
+      bad("empty column name");
+    }
+    quoted = false;
+    for (char c : item) {
+      if (c == '`') quoted = !quoted;
+      if (!quoted && is_space(c)) bad("unexpected space in '" + std::string(item) + "'");
+    }
+    try {
+      out.push_back(expr::ParseColumnPath(item));
+    } catch (const InvalidInput& e) {
+      bad(e.what());
+    }
   }
   return out;
 }

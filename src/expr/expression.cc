@@ -162,6 +162,10 @@ ExprPtr Expr::Make(Node node) {
 // --- Builders --------------------------------------------------------------------------
 
 ExprPtr Col(std::string_view text) {
+  return ColPath(ParseColumnPath(text));
+}
+
+std::vector<std::string> ParseColumnPath(std::string_view text) {
   std::vector<std::string> path;
   size_t i = 0;
   while (true) {
@@ -205,7 +209,7 @@ ExprPtr Col(std::string_view text) {
     if (i >= text.size()) break;
     ++i;  // the '.'
   }
-  return ColPath(std::move(path));
+  return path;
 }
 
 ExprPtr ColPath(std::vector<std::string> path) {

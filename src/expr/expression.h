@@ -144,6 +144,8 @@ class Expr {
 // `` doubles a back quote). Col("a.b") is field b of struct column a. InvalidInput for
 // an empty segment or an unclosed back quote.
 ExprPtr Col(std::string_view dotted_name);
+// The segments Col() reads from a dotted, possibly back-quoted name ("a.`b.c`" → {a, b.c}).
+std::vector<std::string> ParseColumnPath(std::string_view dotted_name);
 // A column reference from its path, with no parsing: ColPath({"a.b"}) is the column
 // literally named "a.b".
 ExprPtr ColPath(std::vector<std::string> path);
