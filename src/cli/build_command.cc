@@ -35,7 +35,7 @@ int RunBuild(const pipeline::BuildOptions& o, const GlobalOptions& g) {
   int64_t nodes = 0, edges = 0;
   for (const auto& [k, n] : r.nodes_by_kind) nodes += n;
   for (const auto& [k, n] : r.edges_by_kind) edges += n;
-  const double total_s = r.seconds_scan + r.seconds_extract + r.seconds_write;
+  const double total_s = r.seconds_scan + r.seconds_extract + r.seconds_resolve + r.seconds_write;
   if (g.json) {
     nlohmann::ordered_json j;
     j["out"] = r.out;
@@ -52,14 +52,16 @@ int RunBuild(const pipeline::BuildOptions& o, const GlobalOptions& g) {
     j["table_versions"] = r.table_versions;
     j["seconds"] = {{"scan", r.seconds_scan},
                     {"extract", r.seconds_extract},
+                    {"resolve", r.seconds_resolve},
                     {"write", r.seconds_write},
                     {"total", total_s}};
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
   if (g.quiet) return 0;
-  std::printf("built %s -> %s in %.2f s (scan %.2f, extract %.2f, write %.2f)\n", r.repo_id.c_str(),
-              r.out.c_str(), total_s, r.seconds_scan, r.seconds_extract, r.seconds_write);
+  std::printf("built %s -> %s in %.2f s (scan %.2f, extract %.2f, resolve %.2f, write %.2f)\n",
+              r.repo_id.c_str(), r.out.c_str(), total_s, r.seconds_scan, r.seconds_extract,
+              r.seconds_resolve, r.seconds_write);
   std::printf("files: %lld (%.1f MB), nodes: %lld, edges: %lld, props: %lld, diagnostics: %lld\n",
               static_cast<long long>(r.files_scanned), static_cast<double>(r.bytes_parsed) / 1e6,
               static_cast<long long>(nodes), static_cast<long long>(edges),

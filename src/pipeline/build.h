@@ -42,7 +42,7 @@ struct BuildResult {
   int64_t props = 0;
   int64_t diagnostics = 0;
   std::map<std::string, int64_t> table_versions;  // table path (relative to out) → version
-  double seconds_scan = 0, seconds_extract = 0, seconds_write = 0;
+  double seconds_scan = 0, seconds_extract = 0, seconds_resolve = 0, seconds_write = 0;
 };
 
 BuildResult BuildGraph(const BuildOptions& options);

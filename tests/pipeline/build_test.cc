@@ -93,6 +93,27 @@ TEST(BuildTest, WritesReadableTablesWithModulesAndDiagnostics) {
   // The binary .py file is not parsed: a scan diagnostic of the repository.
   EXPECT_EQ(Table(out + "/cpg_nodes", "node_kind = 'DIAG' AND name = 'BINARY'").num_rows(), 1);
   EXPECT_EQ(Table(out + "/_cpglake/repo_files").num_rows(), r.files_scanned);
+  // Cross-file resolution: the script's pkg.Engine() calls the class re-exported by pkg's
+  // __init__ (and no __init__, which Engine lacks); os.path.join is an external name.
+  auto engine = Table(out + "/cpg_nodes",
+                      "qualified_name = 'pkg.core.Engine' AND node_kind = 'CST_CLASS_DEF'");
+  ASSERT_EQ(engine.num_rows(), 1);
+  const std::string engine_id = columnar::GetValue(engine.column(0), 0).as_string();
+  auto calls = Table(out + "/cpg_edges", "edge_kind = 'CALLS' AND path = 'scripts/tool.py'");
+  ASSERT_EQ(calls.num_rows(), 1);
+  EXPECT_EQ(columnar::GetValue(*calls.ColumnByName("dst_node_id"), 0).as_string(), engine_id);
+  EXPECT_EQ(columnar::GetValue(*calls.ColumnByName("origin"), 0).as_string(), "resolver");
+  EXPECT_EQ(columnar::GetValue(*calls.ColumnByName("resolution_method"), 0).as_string(), "import");
+  EXPECT_EQ(Table(out + "/cpg_nodes",
+                  "node_kind = 'PY_QUALIFIED_NAME' AND qualified_name = 'os.path.join'")
+                .num_rows(),
+            1);
+  EXPECT_EQ(Table(out + "/cpg_edges",
+                  "edge_kind = 'IMPORTS' AND path = 'pkg/__init__.py' AND "
+                  "dst_node_id = '" +
+                      engine_id + "'")
+                .num_rows(),
+            1);
   // Every edge's endpoints are nodes.
   auto nodes = Table(out + "/cpg_nodes");
   std::set<std::string> ids;
@@ -140,6 +161,16 @@ TEST(BuildTest, DeclarationIdsSurviveUnrelatedLinesMoving) {
     return ids;
   };
   EXPECT_EQ(ids_of("a"), ids_of("b"));
+  // Edges into the file whose lines moved, owned by other files, do not change either.
+  auto edges_of = [&](const std::string& name) {
+    const std::string out = (dir.path() / name / ".cpglake").string();
+    auto file = Table(out + "/cpg_nodes", "node_kind = 'PY_FILE' AND path = 'pkg/core.py'");
+    const std::string file_id(file.column(0).GetString(0));
+    return Rows(Table(out + "/cpg_edges",
+                      "edge_owner_file_id <> '" + file_id + "' AND origin = 'resolver'"));
+  };
+  EXPECT_EQ(edges_of("a"), edges_of("b"));
+  EXPECT_FALSE(edges_of("a").empty());
 }
 
 TEST(ModuleNameTest, FromPathsAndPackages) {

@@ -1,0 +1,121 @@
+#include "cpg/resolution_rows.h"
+
+#include <array>
+
+#include "common/error.h"
+#include "cpg/ids.h"
+
+namespace cpglake::cpg {
+
+namespace {
+
+bool IsDeclaration(std::string_view kind) {
+  static constexpr std::array<std::string_view, 9> kKinds = {
+      "PY_MODULE", "PY_PACKAGE", "CST_CLASS_DEF", "CST_FUNCTION_DEF", "CST_LAMBDA",
+      "CST_PARAM", "PY_SCOPE",   "PY_BINDING",    "TYPE_PARAM"};
+  for (std::string_view k : kKinds) {
+    if (k == kind) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string NodeIdOf(std::string_view file_id, const python::NodeKey& key) {
+  if (IsDeclaration(key.kind) || key.bstart < 0) {
+    return DeclarationId(key.kind, file_id,
+                         key.qualified_path.empty() ? key.name : key.qualified_path, key.ordinal);
+  }
+  return AnchoredId(key.kind, file_id, key.bstart, key.bend);
+}
+
+NodeRow QualifiedNameNode(const std::string& qualified_name) {
+  NodeRow r;
+  r.node_id = QualifiedNameId(qualified_name);
+  r.node_kind = "PY_QUALIFIED_NAME";
+  const size_t dot = qualified_name.rfind('.');
+  r.name = dot == std::string::npos ? qualified_name : qualified_name.substr(dot + 1);
+  r.qualified_name = qualified_name;
+  return r;
+}
+
+GraphRows RowsForResolution(size_t file, const std::vector<FileContext>& contexts,
+                            const std::vector<const python::ModuleSummary*>& summaries,
+                            const python::FileResolution& resolution,
+                            std::set<std::string>* externals) {
+  GraphRows out;
+  const FileContext& ctx = contexts.at(file);
+  const python::ModuleSummary* own = summaries.at(file);
+  if (!own) return out;
+  auto key_of = [&](size_t f, int32_t key) -> const python::NodeKey& {
+    const python::ModuleSummary* s = summaries.at(f);
+    if (!s || key < 0 || static_cast<size_t>(key) >= s->keys.size()) {
+      throw InternalError("resolved edge of " + ctx.path + " names a node that does not exist");
+    }
+    return s->keys[static_cast<size_t>(key)];
+  };
+  for (const auto& e : resolution.edges) {
+    EdgeRow r;
+    r.edge_kind = e.kind;
+    r.src_node_id = NodeIdOf(ctx.file_id, key_of(file, e.src_key));
+    if (e.dst.file >= 0) {
+      const auto f = static_cast<size_t>(e.dst.file);
+      r.dst_node_id = NodeIdOf(contexts.at(f).file_id, key_of(f, e.dst.key));
+    } else {
+      r.dst_node_id = QualifiedNameId(e.dst.external);
+      externals->insert(e.dst.external);
+    }
+    std::optional<int64_t> b, en;
+    if (e.bstart >= 0) b = e.bstart, en = e.bend;
+    r.edge_id = EdgeId(r.edge_kind, r.src_node_id, r.dst_node_id, b, en);
+    r.edge_owner_file_id = ctx.file_id;
+    r.path = ctx.path;
+    r.bstart = b;
+    r.bend = en;
+    r.origin = "resolver";
+    r.resolution_method = e.resolution_method;
+    r.confidence = e.confidence;
+    out.edges.push_back(std::move(r));
+  }
+  const std::string module_id =
+      own->module_key >= 0 ? NodeIdOf(ctx.file_id, key_of(file, own->module_key)) : std::string();
+  for (const auto& d : resolution.diagnostics) {
+    NodeRow r;
+    r.node_id = StableId("DIAG", {ctx.file_id, d.bstart, d.bend, d.code, d.message});
+    r.node_kind = "DIAG";
+    r.file_id = ctx.file_id;
+    r.path = ctx.path;
+    if (d.bstart >= 0) {
+      r.bstart = d.bstart;
+      r.bend = d.bend;
+    }
+    r.name = d.code;
+    for (auto& [k, v] :
+         std::initializer_list<std::pair<const char*, std::string>>{{"severity", d.severity},
+                                                                    {"message", d.message},
+                                                                    {"code", d.code},
+                                                                    {"diag_source", "resolver"}}) {
+      out.props.push_back(PropRow{"node", r.node_id, ctx.file_id, k, python::PropValue(v), false});
+    }
+    if (!module_id.empty()) {
+      EdgeRow h;
+      h.edge_kind = "HAS_DIAGNOSTIC";
+      h.src_node_id = module_id;
+      h.dst_node_id = r.node_id;
+      std::optional<int64_t> b, en;
+      if (d.bstart >= 0) b = d.bstart, en = d.bend;
+      h.edge_id = EdgeId(h.edge_kind, h.src_node_id, h.dst_node_id, b, en);
+      h.edge_owner_file_id = ctx.file_id;
+      h.path = ctx.path;
+      h.bstart = b;
+      h.bend = en;
+      h.origin = "resolver";
+      h.confidence = 1.0;
+      out.edges.push_back(std::move(h));
+    }
+    out.nodes.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace cpglake::cpg

@@ -1,0 +1,770 @@
+#include "python/module_summary.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "common/error.h"
+#include "python/tree_sitter.h"
+
+namespace cpglake::python {
+
+const BoundName* FindBound(const std::vector<BoundName>& sorted, std::string_view name) {
+  auto it = std::lower_bound(sorted.begin(), sorted.end(), name,
+                             [](const BoundName& b, std::string_view n) { return b.name < n; });
+  return it != sorted.end() && it->name == name ? &*it : nullptr;
+}
+
+const BoundName* ModuleSummary::FindGlobal(std::string_view name) const {
+  return FindBound(globals, name);
+}
+
+const ModuleSummary::ClassInfo* ModuleSummary::FindClass(int32_t key) const {
+  for (const auto& c : classes) {
+    if (c.key == key) return &c;
+  }
+  return nullptr;
+}
+
+const SymbolRef* ModuleSummary::FindReturn(int32_t key) const {
+  for (const auto& [k, r] : returns) {
+    if (k == key) return &r;
+  }
+  return nullptr;
+}
+
+std::string AbsoluteImportModule(std::string_view module_name, bool is_package, int64_t level,
+                                 std::string_view module) {
+  if (level <= 0) return std::string(module);
+  auto parent = [](std::string_view m) {
+    const size_t dot = m.rfind('.');
+    return dot == std::string_view::npos ? std::string_view() : m.substr(0, dot);
+  };
+  std::string_view pkg = is_package ? module_name : parent(module_name);
+  for (int64_t i = 1; i < level; ++i) {
+    if (pkg.empty()) return "";
+    pkg = parent(pkg);
+  }
+  if (pkg.empty()) return "";
+  std::string out(pkg);
+  if (!module.empty()) out.append(".").append(module);
+  return out;
+}
+
+namespace {
+
+struct Grammar {
+  TSSymbol identifier, attribute, call, parenthesized_expression, subscript, function_definition,
+      class_definition, decorated_definition, decorator, assignment, augmented_assignment,
+      return_statement, list, tuple, string, string_content, lambda, keyword_argument, list_splat,
+      dictionary_splat, module, expression_statement, block;
+  TSFieldId f_name, f_object, f_attribute, f_function, f_left, f_right, f_superclasses, f_value,
+      f_definition, f_body;
+
+  Grammar() {
+    const TSLanguage* lang = PythonLanguage();
+    auto sym = [lang](const char* name) {
+      const TSSymbol s =
+          ts_language_symbol_for_name(lang, name, static_cast<uint32_t>(std::strlen(name)), true);
+      CPGLAKE_CHECK(s != 0, std::string("the Python grammar has no node type ") + name);
+      return s;
+    };
+    auto field = [lang](const char* name) {
+      const TSFieldId f =
+          ts_language_field_id_for_name(lang, name, static_cast<uint32_t>(std::strlen(name)));
+      CPGLAKE_CHECK(f != 0, std::string("the Python grammar has no field ") + name);
+      return f;
+    };
+    identifier = sym("identifier");
+    attribute = sym("attribute");
+    call = sym("call");
+    parenthesized_expression = sym("parenthesized_expression");
+    subscript = sym("subscript");
+    function_definition = sym("function_definition");
+    class_definition = sym("class_definition");
+    decorated_definition = sym("decorated_definition");
+    decorator = sym("decorator");
+    assignment = sym("assignment");
+    augmented_assignment = sym("augmented_assignment");
+    return_statement = sym("return_statement");
+    list = sym("list");
+    tuple = sym("tuple");
+    string = sym("string");
+    string_content = sym("string_content");
+    lambda = sym("lambda");
+    keyword_argument = sym("keyword_argument");
+    list_splat = sym("list_splat");
+    dictionary_splat = sym("dictionary_splat");
+    module = sym("module");
+    expression_statement = sym("expression_statement");
+    block = sym("block");
+    f_name = field("name");
+    f_object = field("object");
+    f_attribute = field("attribute");
+    f_function = field("function");
+    f_left = field("left");
+    f_right = field("right");
+    f_superclasses = field("superclasses");
+    f_value = field("value");
+    f_definition = field("definition");
+    f_body = field("body");
+  }
+};
+
+const Grammar& G() {
+  static const Grammar g;
+  return g;
+}
+
+// `a.b().c` as a head name and steps: {"a", ["b", "()", "c"]}.
+struct Chain {
+  int64_t head_bstart = -1;
+  std::string head;
+  std::vector<std::string> steps;
+};
+
+constexpr size_t kMaxSteps = 32;
+constexpr int kMaxDepth = 8;  // local aliases followed within one file
+
+const PropValue* FindProp(const EvidenceNode& n, std::string_view key) {
+  for (const auto& [k, v] : n.props) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+
+std::string PropString(const EvidenceNode& n, std::string_view key) {
+  const PropValue* v = FindProp(n, key);
+  const auto* s = v ? std::get_if<std::string>(v) : nullptr;
+  return s ? *s : std::string();
+}
+
+int64_t PropInt(const EvidenceNode& n, std::string_view key) {
+  const PropValue* v = FindProp(n, key);
+  const auto* i = v ? std::get_if<int64_t>(v) : nullptr;
+  return i ? *i : 0;
+}
+
+bool PropBool(const EvidenceNode& n, std::string_view key) {
+  const PropValue* v = FindProp(n, key);
+  const auto* b = v ? std::get_if<bool>(v) : nullptr;
+  return b && *b;
+}
+
+class Summarizer {
+ public:
+  Summarizer(std::string_view source, const FileEvidence& ev, ModuleSummary* out)
+      : src_(source), ev_(ev), out_(out), g_(G()) {}
+
+  void Run(TSNode root) {
+    IndexEvidence();
+    Walk(root);
+    Build();
+  }
+
+ private:
+  struct DefSite {
+    int32_t binding;
+    int64_t bstart;
+    std::string_view kind;
+  };
+
+  std::string_view Text(TSNode n) const { return NodeText(n, src_); }
+  static int64_t Start(TSNode n) { return ts_node_start_byte(n); }
+  static int64_t End(TSNode n) { return ts_node_end_byte(n); }
+
+  int32_t KeyOf(int32_t node) {
+    if (node < 0 || static_cast<size_t>(node) >= ev_.nodes.size()) return -1;
+    auto [it, fresh] = key_of_.emplace(node, static_cast<int32_t>(out_->keys.size()));
+    if (fresh) {
+      const EvidenceNode& n = ev_.nodes[static_cast<size_t>(node)];
+      out_->keys.push_back(NodeKey{n.kind, n.name, n.qualified_path, n.ordinal, n.bstart, n.bend});
+    }
+    return it->second;
+  }
+
+  void IndexEvidence() {
+    const size_t n = ev_.nodes.size();
+    scope_of_.assign(n, -1);
+    resolves_to_.assign(n, -1);
+    scope_parent_.assign(n, -1);
+    for (size_t i = 0; i < n; ++i) {
+      const EvidenceNode& e = ev_.nodes[i];
+      const auto idx = static_cast<int32_t>(i);
+      if (e.kind == "PY_MODULE" && module_node_ < 0) {
+        module_node_ = idx;
+      } else if (e.kind == "PY_SCOPE") {
+        const std::string type = PropString(e, "scope_type");
+        if (type == "module" && module_scope_ < 0) module_scope_ = idx;
+        if ((type == "class" || type == "function") && e.enclosing >= 0) {
+          scope_of_owner_.emplace(e.enclosing, idx);
+        }
+      } else if (e.kind == "CST_FUNCTION_DEF" || e.kind == "CST_CLASS_DEF") {
+        def_by_start_.emplace(e.bstart, idx);
+      } else if (e.kind == "CST_CALLSITE") {
+        call_by_end_.emplace(e.bend, idx);
+      } else if (e.kind == "CST_DECORATOR") {
+        decorator_by_start_.emplace(e.bstart, idx);
+      } else if (e.kind == "CST_IMPORT_ALIAS") {
+        aliases_.push_back(idx);
+      } else if (e.kind == "CST_PARAM" && e.parent >= 0) {
+        const std::string kind = PropString(e, "param_kind");
+        if (kind == "positional" || kind == "positional_only") {
+          auto [it, fresh] = first_param_.emplace(e.parent, e.bstart);
+          if (!fresh && e.bstart < it->second) it->second = e.bstart;
+        }
+      }
+    }
+    for (const EvidenceEdge& e : ev_.edges) {
+      if (e.src < 0 || e.dst < 0 || static_cast<size_t>(e.src) >= n ||
+          static_cast<size_t>(e.dst) >= n) {
+        continue;
+      }
+      if (e.kind == "SCOPE_BINDS") {
+        scope_of_[static_cast<size_t>(e.dst)] = e.src;
+        bindings_of_[e.src].push_back(e.dst);
+      } else if (e.kind == "SCOPE_PARENT") {
+        scope_parent_[static_cast<size_t>(e.src)] = e.dst;
+      } else if (e.kind == "BINDING_RESOLVES_TO") {
+        resolves_to_[static_cast<size_t>(e.src)] = e.dst;
+      } else if (e.kind == "USE_SITE_OF") {
+        use_binding_.emplace(e.bstart, e.dst);
+      } else if (e.kind == "DEF_SITE_OF") {
+        const EvidenceNode& site = ev_.nodes[static_cast<size_t>(e.src)];
+        const PropValue* k = FindProp(site, "def_kind");
+        const auto* ks = k ? std::get_if<std::string>(k) : nullptr;
+        sites_.push_back(DefSite{e.dst, site.bstart, ks ? std::string_view(*ks) : ""});
+      }
+    }
+    std::sort(sites_.begin(), sites_.end(), [](const DefSite& a, const DefSite& b) {
+      return std::tie(a.binding, a.bstart) < std::tie(b.binding, b.bstart);
+    });
+    std::sort(aliases_.begin(), aliases_.end(), [&](int32_t a, int32_t b) {
+      return ev_.nodes[static_cast<size_t>(a)].bstart < ev_.nodes[static_cast<size_t>(b)].bstart;
+    });
+  }
+
+  // --- The tree walk: the syntactic facts the evidence does not hold. ---
+
+  bool MakeChain(TSNode n, Chain* c) const {
+    std::vector<std::string> rev;
+    for (size_t guard = 0; guard <= kMaxSteps; ++guard) {
+      const TSSymbol s = ts_node_symbol(n);
+      if (s == g_.identifier) {
+        c->head = std::string(Text(n));
+        c->head_bstart = Start(n);
+        c->steps.assign(rev.rbegin(), rev.rend());
+        return true;
+      }
+      if (s == g_.attribute) {
+        TSNode attr = ts_node_child_by_field_id(n, g_.f_attribute);
+        if (ts_node_is_null(attr)) return false;
+        rev.emplace_back(Text(attr));
+        n = ts_node_child_by_field_id(n, g_.f_object);
+      } else if (s == g_.call) {
+        rev.emplace_back("()");
+        n = ts_node_child_by_field_id(n, g_.f_function);
+      } else if (s == g_.parenthesized_expression && ts_node_named_child_count(n) == 1) {
+        n = ts_node_named_child(n, 0);
+      } else {
+        return false;
+      }
+      if (ts_node_is_null(n)) return false;
+    }
+    return false;
+  }
+
+  // The strings of a literal list or tuple of plain string literals.
+  bool StringList(TSNode n, std::vector<std::string>* out) const {
+    const TSSymbol s = ts_node_symbol(n);
+    if (s != g_.list && s != g_.tuple) return false;
+    const uint32_t count = ts_node_named_child_count(n);
+    for (uint32_t i = 0; i < count; ++i) {
+      TSNode item = ts_node_named_child(n, i);
+      if (ts_node_symbol(item) != g_.string || ts_node_named_child_count(item) != 3) return false;
+      TSNode content = ts_node_named_child(item, 1);
+      if (ts_node_symbol(content) != g_.string_content) return false;
+      const std::string_view prefix = Text(ts_node_named_child(item, 0));
+      if (prefix.find_first_of("fFbB") != std::string_view::npos) return false;
+      out->emplace_back(Text(content));
+    }
+    return true;
+  }
+
+  void Walk(TSNode root) {
+    struct Item {
+      TSNode node;
+      int32_t function;  // evidence index of the innermost enclosing def, -1 at module level
+      bool module_level;
+    };
+    std::vector<Item> stack{{root, -1, true}};
+    while (!stack.empty()) {
+      const Item it = stack.back();
+      stack.pop_back();
+      const TSNode n = it.node;
+      const TSSymbol s = ts_node_symbol(n);
+      int32_t function = it.function;
+      bool module_level = it.module_level;
+      if (s == g_.call) {
+        OnCall(n);
+      } else if (s == g_.decorator) {
+        OnDecorator(n);
+      } else if (s == g_.class_definition) {
+        OnDefName(n);
+        OnClass(n);
+        module_level = false;
+      } else if (s == g_.function_definition) {
+        OnDefName(n);
+        auto d = def_by_start_.find(Start(n));
+        function = d == def_by_start_.end() ? -2 : d->second;
+        module_level = false;
+      } else if (s == g_.lambda) {
+        function = -2;
+        module_level = false;
+      } else if (s == g_.assignment || s == g_.augmented_assignment) {
+        OnAssignment(n, s == g_.augmented_assignment, module_level);
+      } else if (s == g_.return_statement && function >= 0) {
+        OnReturn(n, function);
+      } else if (s == g_.decorated_definition) {
+        OnDecorated(n);
+      }
+      const uint32_t count = ts_node_child_count(n);
+      for (uint32_t i = count; i-- > 0;) {
+        TSNode c = ts_node_child(n, i);
+        if (ts_node_is_named(c)) stack.push_back({c, function, module_level});
+      }
+    }
+  }
+
+  // The def site of the name a def/class binds is its name identifier.
+  void OnDefName(TSNode n) {
+    auto d = def_by_start_.find(Start(n));
+    TSNode name = ts_node_child_by_field_id(n, g_.f_name);
+    if (d != def_by_start_.end() && !ts_node_is_null(name))
+      def_by_name_.emplace(Start(name), d->second);
+  }
+
+  void OnCall(TSNode n) {
+    auto site = call_by_end_.find(End(n));
+    if (site == call_by_end_.end()) return;
+    TSNode fn = ts_node_child_by_field_id(n, g_.f_function);
+    Chain c;
+    if (ts_node_is_null(fn) || !MakeChain(fn, &c)) return;
+    calls_.emplace_back(site->second, std::move(c));
+  }
+
+  void OnDecorator(TSNode n) {
+    if (ts_node_named_child_count(n) < 1) return;
+    TSNode expr = ts_node_named_child(n, 0);
+    while (ts_node_symbol(expr) == g_.parenthesized_expression &&
+           ts_node_named_child_count(expr) == 1) {
+      expr = ts_node_named_child(expr, 0);
+    }
+    if (ts_node_symbol(expr) == g_.call) return;  // `@d(x)`: the call d(x) is a call site
+    auto site = decorator_by_start_.find(Start(expr));
+    Chain c;
+    if (site == decorator_by_start_.end() || !MakeChain(expr, &c)) return;
+    decorators_.emplace_back(site->second, std::move(c));
+  }
+
+  void OnDecorated(TSNode n) {
+    TSNode def = ts_node_child_by_field_id(n, g_.f_definition);
+    if (ts_node_is_null(def)) return;
+    auto d = def_by_start_.find(Start(def));
+    if (d == def_by_start_.end()) return;
+    const uint32_t count = ts_node_named_child_count(n);
+    for (uint32_t i = 0; i < count; ++i) {
+      TSNode c = ts_node_named_child(n, i);
+      if (ts_node_symbol(c) != g_.decorator || ts_node_named_child_count(c) < 1) continue;
+      const std::string_view text = Text(ts_node_named_child(c, 0));
+      if (text == "staticmethod") static_methods_.insert(d->second);
+      if (text == "classmethod") class_methods_.insert(d->second);
+    }
+  }
+
+  void OnClass(TSNode n) {
+    auto d = def_by_start_.find(Start(n));
+    if (d == def_by_start_.end()) return;
+    TSNode supers = ts_node_child_by_field_id(n, g_.f_superclasses);
+    if (ts_node_is_null(supers)) return;
+    const uint32_t count = ts_node_named_child_count(supers);
+    for (uint32_t i = 0; i < count; ++i) {
+      TSNode b = ts_node_named_child(supers, i);
+      const TSSymbol s = ts_node_symbol(b);
+      if (s == g_.keyword_argument || s == g_.list_splat || s == g_.dictionary_splat) continue;
+      TSNode expr = b;
+      if (s == g_.subscript) expr = ts_node_child_by_field_id(b, g_.f_value);  // Generic[T]
+      Chain c;
+      if (ts_node_is_null(expr) || !MakeChain(expr, &c)) continue;
+      bases_.push_back({d->second, Start(b), End(b), std::move(c)});
+    }
+  }
+
+  void OnAssignment(TSNode n, bool augmented, bool module_level) {
+    TSNode left = ts_node_child_by_field_id(n, g_.f_left);
+    TSNode right = ts_node_child_by_field_id(n, g_.f_right);
+    if (ts_node_is_null(left) || ts_node_is_null(right) || ts_node_symbol(left) != g_.identifier) {
+      return;
+    }
+    if (module_level && Text(left) == "__all__") {
+      std::vector<std::string> names;
+      if (!StringList(right, &names)) {
+        all_unknown_ = true;
+      } else {
+        if (!augmented) all_.clear();
+        all_.insert(all_.end(), names.begin(), names.end());
+        all_seen_ = true;
+      }
+      return;
+    }
+    if (augmented) return;
+    Chain c;
+    if (MakeChain(right, &c)) assigned_.emplace(Start(left), std::move(c));
+  }
+
+  void OnReturn(TSNode n, int32_t function) {
+    auto& r = returns_[function];
+    if (ts_node_named_child_count(n) != 1) {
+      r.other = true;
+      return;
+    }
+    TSNode v = ts_node_named_child(n, 0);
+    if (ts_node_symbol(v) != g_.identifier) {
+      r.other = true;
+      return;
+    }
+    r.names.emplace_back(Start(v), std::string(Text(v)));
+  }
+
+  // --- Values of names, from the scope analysis's bindings. ---
+
+  std::string_view BindingKind(int32_t b) const {
+    const PropValue* v = FindProp(ev_.nodes[static_cast<size_t>(b)], "binding_kind");
+    const auto* s = v ? std::get_if<std::string>(v) : nullptr;
+    return s ? std::string_view(*s) : std::string_view();
+  }
+
+  std::string_view ScopeType(int32_t scope) const {
+    if (scope < 0) return {};
+    const PropValue* v = FindProp(ev_.nodes[static_cast<size_t>(scope)], "scope_type");
+    const auto* s = v ? std::get_if<std::string>(v) : nullptr;
+    return s ? std::string_view(*s) : std::string_view();
+  }
+
+  // The sites that give a binding a value (not declarations, deletions or bare annotations).
+  std::vector<DefSite> ValueSites(int32_t b) const {
+    std::vector<DefSite> out;
+    auto lo = std::lower_bound(sites_.begin(), sites_.end(), b,
+                               [](const DefSite& s, int32_t v) { return s.binding < v; });
+    for (; lo != sites_.end() && lo->binding == b; ++lo) {
+      if (lo->kind == "global" || lo->kind == "nonlocal" || lo->kind == "del" ||
+          lo->kind == "annotation") {
+        continue;
+      }
+      out.push_back(*lo);
+    }
+    return out;
+  }
+
+  SymbolRef Global(std::string name) const {
+    SymbolRef r;
+    r.base = SymbolRef::Base::kGlobal;
+    r.name = std::move(name);
+    return r;
+  }
+
+  SymbolRef ImportValue(int32_t alias, bool bound) {
+    const EvidenceNode& a = ev_.nodes[static_cast<size_t>(alias)];
+    SymbolRef r;
+    const std::string module = PropString(a, "module");
+    const std::string imported = PropString(a, "imported_name");
+    const int64_t level = PropInt(a, "relative_level");
+    if (PropBool(a, "is_star")) return r;
+    r.base = SymbolRef::Base::kModule;
+    if (imported.empty() && level == 0) {  // import a.b [as c]
+      const bool as = !PropString(a, "asname").empty();
+      r.name = bound && !as ? module.substr(0, module.find('.')) : module;
+      return r;
+    }
+    r.name = AbsoluteImportModule(out_->module_name, out_->is_package, level, module);
+    if (r.name.empty()) return SymbolRef();
+    r.steps.push_back(imported);
+    return r;
+  }
+
+  int32_t AliasAt(int64_t bstart) const {
+    auto it = std::upper_bound(aliases_.begin(), aliases_.end(), bstart, [&](int64_t b, int32_t a) {
+      return b < ev_.nodes[static_cast<size_t>(a)].bstart;
+    });
+    if (it == aliases_.begin()) return -1;
+    const int32_t a = *(it - 1);
+    return bstart < ev_.nodes[static_cast<size_t>(a)].bend ? a : -1;
+  }
+
+  // `self` / `cls`: the first positional parameter of a method.
+  SymbolRef ParamValue(int32_t b, int64_t bstart) {
+    const int32_t scope = scope_of_[static_cast<size_t>(b)];
+    if (ScopeType(scope) != "function") return {};
+    const int32_t fn = ev_.nodes[static_cast<size_t>(scope)].enclosing;
+    const int32_t parent = scope_parent_[static_cast<size_t>(scope)];
+    if (fn < 0 || ScopeType(parent) != "class") return {};
+    auto first = first_param_.find(fn);
+    if (first == first_param_.end() || first->second != bstart) return {};
+    if (static_methods_.count(fn)) return {};
+    const int32_t cls = ev_.nodes[static_cast<size_t>(parent)].enclosing;
+    if (cls < 0 || ev_.nodes[static_cast<size_t>(cls)].kind != "CST_CLASS_DEF") return {};
+    SymbolRef r;
+    r.key = KeyOf(cls);
+    const std::string& name = ev_.nodes[static_cast<size_t>(fn)].name;
+    const bool class_first = class_methods_.count(fn) || name == "__new__" ||
+                             name == "__init_subclass__" || name == "__class_getitem__";
+    r.base = class_first ? SymbolRef::Base::kNode : SymbolRef::Base::kInstance;
+    return r;
+  }
+
+  SymbolRef SiteValue(int32_t b, const DefSite& site, int depth) {
+    if (site.kind == "def" || site.kind == "class") {
+      // The def site is the name; the def node starts at `def`/`class` (or `async`).
+      auto d = def_by_name_.find(site.bstart);
+      if (d == def_by_name_.end()) return {};
+      SymbolRef r;
+      r.base = SymbolRef::Base::kNode;
+      r.key = KeyOf(d->second);
+      return r;
+    }
+    if (site.kind == "import") {
+      const int32_t a = AliasAt(site.bstart);
+      return a < 0 ? SymbolRef() : ImportValue(a, true);
+    }
+    if (site.kind == "assign") {
+      auto it = assigned_.find(site.bstart);
+      if (it == assigned_.end() || depth >= kMaxDepth) return {};
+      SymbolRef r = ChainValue(it->second, depth + 1);
+      if (r.known()) ++r.hops;
+      return r;
+    }
+    if (site.kind == "param") return ParamValue(b, site.bstart);
+    return {};
+  }
+
+  // What binding `b` holds where it is used: certain only when one statement binds it.
+  SymbolRef BindingValue(int32_t b, int depth) {
+    for (int guard = 0; guard < 64; ++guard) {
+      const int32_t next = resolves_to_[static_cast<size_t>(b)];
+      if (next < 0) break;
+      b = next;
+    }
+    const int32_t scope = scope_of_[static_cast<size_t>(b)];
+    const std::string_view type = ScopeType(scope);
+    const std::string& name = ev_.nodes[static_cast<size_t>(b)].name;
+    if (type == "module" || BindingKind(b) == "global_ref") return Global(name);
+    const std::vector<DefSite> sites = ValueSites(b);
+    if (type == "class") return LastValue(b, sites, depth);
+    if (sites.size() != 1) return {};
+    return SiteValue(b, sites[0], depth);
+  }
+
+  // The value of the last statement that binds a module- or class-level name to something
+  // known (`try: import x` / `except: x = None` keeps the import).
+  SymbolRef LastValue(int32_t b, const std::vector<DefSite>& sites, int depth) {
+    for (auto it = sites.rbegin(); it != sites.rend(); ++it) {
+      SymbolRef r = SiteValue(b, *it, depth);
+      if (r.known()) return r;
+    }
+    return {};
+  }
+
+  SymbolRef ChainValue(const Chain& c, int depth) {
+    auto use = use_binding_.find(c.head_bstart);
+    if (use == use_binding_.end()) return {};
+    SymbolRef r = BindingValue(use->second, depth);
+    if (!r.known()) return r;
+    auto step = c.steps.begin();
+    if (r.base == SymbolRef::Base::kGlobal && r.name == "super" && step != c.steps.end() &&
+        *step == "()" && !module_binds_super_) {
+      const int32_t cls = MethodClass(use->second);
+      if (cls < 0) return {};
+      r = SymbolRef();
+      r.base = SymbolRef::Base::kSuper;
+      r.key = KeyOf(cls);
+      ++step;
+    }
+    r.steps.insert(r.steps.end(), step, c.steps.end());
+    return r;
+  }
+
+  // The class whose method's body holds a use of binding `b` (zero-argument super()).
+  int32_t MethodClass(int32_t b) const {
+    int32_t scope = scope_of_[static_cast<size_t>(b)];
+    for (int guard = 0; scope >= 0 && guard < 256; ++guard) {
+      if (ScopeType(scope) == "function") {
+        const int32_t parent = scope_parent_[static_cast<size_t>(scope)];
+        if (ScopeType(parent) != "class") return -1;
+        return ev_.nodes[static_cast<size_t>(parent)].enclosing;
+      }
+      scope = scope_parent_[static_cast<size_t>(scope)];
+    }
+    return -1;
+  }
+
+  std::vector<BoundName> Names(int32_t scope) {
+    std::vector<BoundName> out;
+    auto it = bindings_of_.find(scope);
+    if (it == bindings_of_.end()) return out;
+    for (int32_t b : it->second) {
+      const std::vector<DefSite> sites = ValueSites(b);
+      if (sites.empty()) continue;
+      BoundName n;
+      n.name = ev_.nodes[static_cast<size_t>(b)].name;
+      n.value = LastValue(b, sites, 0);
+      n.binding_key = KeyOf(b);
+      if (!n.value.known()) {
+        n.value.base = SymbolRef::Base::kVariable;
+        n.value.key = n.binding_key;
+      }
+      n.several = sites.size() > 1;
+      out.push_back(std::move(n));
+    }
+    std::sort(out.begin(), out.end(),
+              [](const BoundName& a, const BoundName& b) { return a.name < b.name; });
+    return out;
+  }
+
+  void Build() {
+    if (module_node_ >= 0) out_->module_key = KeyOf(module_node_);
+    if (module_scope_ >= 0) {
+      auto it = bindings_of_.find(module_scope_);
+      if (it != bindings_of_.end()) {
+        for (int32_t b : it->second) {
+          if (ev_.nodes[static_cast<size_t>(b)].name == "super" && !ValueSites(b).empty()) {
+            module_binds_super_ = true;
+          }
+        }
+      }
+      out_->globals = Names(module_scope_);
+    }
+    out_->has_all = all_seen_ && !all_unknown_;
+    if (out_->has_all) out_->all = all_;
+
+    for (int32_t a : aliases_) {
+      const EvidenceNode& n = ev_.nodes[static_cast<size_t>(a)];
+      ModuleSummary::Import imp;
+      imp.key = KeyOf(a);
+      imp.star = PropBool(n, "is_star");
+      const int64_t level = PropInt(n, "relative_level");
+      imp.relative = level > 0;
+      const std::string module = PropString(n, "module");
+      std::string absolute =
+          AbsoluteImportModule(out_->module_name, out_->is_package, level, module);
+      if (absolute.empty() && level > 0) {
+        imp.error = "relative import beyond the top-level package";
+      } else if (imp.star) {
+        imp.target.base = SymbolRef::Base::kModule;
+        imp.target.name = absolute;
+        if (n.enclosing == module_node_) out_->star_imports.push_back(absolute);
+      } else {
+        imp.target = ImportValue(a, false);
+      }
+      out_->imports.push_back(std::move(imp));
+    }
+
+    std::unordered_map<int32_t, size_t> class_index;
+    for (size_t i = 0; i < ev_.nodes.size(); ++i) {
+      if (ev_.nodes[i].kind != "CST_CLASS_DEF") continue;
+      ModuleSummary::ClassInfo c;
+      c.key = KeyOf(static_cast<int32_t>(i));
+      auto scope = scope_of_owner_.find(static_cast<int32_t>(i));
+      if (scope != scope_of_owner_.end()) c.members = Names(scope->second);
+      class_index.emplace(static_cast<int32_t>(i), out_->classes.size());
+      out_->classes.push_back(std::move(c));
+    }
+    for (auto& b : bases_) {
+      auto c = class_index.find(b.cls);
+      if (c == class_index.end()) continue;
+      // Bases are evaluated in the scope enclosing the class: their names' use sites say so.
+      out_->classes[c->second].bases.push_back({ChainValue(b.chain, 0), b.bstart, b.bend});
+    }
+
+    for (auto& [fn, r] : returns_) {
+      if (r.other || r.names.empty()) continue;
+      SymbolRef value;
+      bool same = true;
+      for (const auto& [bstart, name] : r.names) {
+        Chain c;
+        c.head_bstart = bstart;
+        c.head = name;
+        SymbolRef v = ChainValue(c, 0);
+        if (v.base != SymbolRef::Base::kNode ||
+            (value.known() && (v.key != value.key || v.base != value.base))) {
+          same = false;
+          break;
+        }
+        value = std::move(v);
+      }
+      if (same && value.known()) out_->returns.emplace_back(KeyOf(fn), std::move(value));
+    }
+    std::sort(out_->returns.begin(), out_->returns.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+
+    auto add_refs = [&](std::vector<std::pair<int32_t, Chain>>& from, ModuleSummary::RefKind k) {
+      for (auto& [node, chain] : from) {
+        SymbolRef target = ChainValue(chain, 0);
+        if (!target.known()) continue;
+        out_->references.push_back({k, KeyOf(node), std::move(target)});
+      }
+    };
+    add_refs(calls_, ModuleSummary::RefKind::kCall);
+    add_refs(decorators_, ModuleSummary::RefKind::kDecorator);
+  }
+
+  std::string_view src_;
+  const FileEvidence& ev_;
+  ModuleSummary* out_;
+  const Grammar& g_;
+
+  std::unordered_map<int32_t, int32_t> key_of_;
+  int32_t module_node_ = -1, module_scope_ = -1;
+  std::vector<int32_t> scope_of_, resolves_to_, scope_parent_;
+  std::unordered_map<int32_t, std::vector<int32_t>> bindings_of_;
+  std::unordered_map<int32_t, int32_t> scope_of_owner_;  // class/def node → its scope
+  std::unordered_map<int64_t, int32_t> def_by_start_, def_by_name_, call_by_end_,
+      decorator_by_start_, use_binding_;
+  std::unordered_map<int32_t, int64_t> first_param_;  // def node → its first positional param
+  std::vector<int32_t> aliases_;                      // CST_IMPORT_ALIAS nodes by start
+  std::vector<DefSite> sites_;
+  std::unordered_set<int32_t> static_methods_, class_methods_;
+  bool module_binds_super_ = false;
+
+  std::vector<std::pair<int32_t, Chain>> calls_, decorators_;
+  struct BaseChain {
+    int32_t cls;
+    int64_t bstart, bend;
+    Chain chain;
+  };
+  std::vector<BaseChain> bases_;
+  std::unordered_map<int64_t, Chain> assigned_;  // target identifier start → value
+  struct Returns {
+    std::vector<std::pair<int64_t, std::string>> names;
+    bool other = false;
+  };
+  std::map<int32_t, Returns> returns_;
+  std::vector<std::string> all_;
+  bool all_seen_ = false, all_unknown_ = false;
+};
+
+}  // namespace
+
+ModuleSummary SummarizeModule(std::string_view source, TSNode root, const FileEvidence& ev,
+                              const std::string& module_name, bool is_package) {
+  ModuleSummary out;
+  out.module_name = module_name;
+  out.is_package = is_package;
+  Summarizer s(source, ev, &out);
+  s.Run(root);
+  return out;
+}
+
+}  // namespace cpglake::python

@@ -1,0 +1,350 @@
+// Cross-file resolution on a small multi-package repository: every IMPORTS, CALLS and
+// INHERITS edge the fixture should produce is asserted, and so are edges it must not produce.
+// Edges are written "KIND <anchor text> -> <target>", the target as the module-qualified name
+// of a repository node ("pkg.core.Engine.start", "pkg.util" for a module) or "ext:" and the
+// external qualified name ("ext:builtins.len").
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "python/module_summary.h"
+#include "python/resolver.h"
+#include "python/scopes.h"
+#include "python/syntax.h"
+#include "python/tree_sitter.h"
+
+namespace cpglake::python {
+namespace {
+
+struct File {
+  std::string path, module, source;
+};
+
+struct Result {
+  std::set<std::string> edges;
+  std::map<std::string, std::string> methods;  // edge → resolution_method
+  std::map<std::string, double> confidences;   // edge → confidence
+  std::vector<std::string> diagnostics;        // "path: message"
+};
+
+Result Resolve(const std::vector<File>& files) {
+  std::vector<ModuleSummary> summaries(files.size());
+  for (size_t i = 0; i < files.size(); ++i) {
+    Parser parser;
+    FileEvidence ev;
+    TreePtr tree;
+    ExtractSyntax(parser, files[i].source, files[i].module, &ev, &tree);
+    AnalyzeScopes(files[i].source, ts_tree_root_node(tree.get()), &ev);
+    const bool pkg = files[i].path.ends_with("__init__.py");
+    summaries[i] =
+        SummarizeModule(files[i].source, ts_tree_root_node(tree.get()), ev, files[i].module, pkg);
+  }
+  std::vector<ModuleEntry> entries;
+  for (size_t i = 0; i < files.size(); ++i) entries.push_back({&summaries[i], files[i].path});
+  Resolver resolver(entries);
+  Result out;
+  for (size_t i = 0; i < files.size(); ++i) {
+    FileResolution r = resolver.ResolveFile(i);
+    for (const auto& e : r.edges) {
+      std::string anchor = files[i].source.substr(static_cast<size_t>(e.bstart),
+                                                  static_cast<size_t>(e.bend - e.bstart));
+      anchor = anchor.substr(0, anchor.find('\n'));
+      std::string target;
+      if (e.dst.file < 0) {
+        target = "ext:" + e.dst.external;
+      } else {
+        const ModuleSummary& s = summaries[static_cast<size_t>(e.dst.file)];
+        const NodeKey& k = s.keys[static_cast<size_t>(e.dst.key)];
+        target = k.kind == "PY_MODULE" ? s.module_name : s.module_name + "." + k.qualified_path;
+        if (k.kind == "PY_BINDING") target += " (variable)";
+      }
+      const std::string text = e.kind + " " + anchor + " -> " + target;
+      out.edges.insert(text);
+      out.methods[text] = e.resolution_method;
+      out.confidences[text] = e.confidence;
+    }
+    for (const auto& d : r.diagnostics) out.diagnostics.push_back(files[i].path + ": " + d.message);
+  }
+  return out;
+}
+
+const std::vector<File>& Fixture() {
+  static const std::vector<File> files = {
+      {"pkg/__init__.py", "pkg",
+       "from .core import Engine, make_engine\n"
+       "from .util import *\n"
+       "__all__ = ['Engine', 'make_engine', 'helper']\n"},
+      {"pkg/util.py", "pkg.util",
+       "__all__ = ['helper']\n"
+       "LIMIT = 10\n"
+       "def helper(x):\n"
+       "    return x\n"
+       "def helper2():\n"
+       "    pass\n"
+       "def _private():\n"
+       "    pass\n"},
+      {"pkg/base.py", "pkg.base",
+       "import abc\n"
+       "class Base(abc.ABC):\n"
+       "    def __init__(self, name):\n"
+       "        self.name = name\n"
+       "    def stop(self):\n"
+       "        return print(self.name)\n"
+       "class Mixin:\n"
+       "    def stop(self):\n"
+       "        pass\n"
+       "    def mix(self):\n"
+       "        pass\n"},
+      {"pkg/core.py", "pkg.core",
+       "import os\n"
+       "import os.path as osp\n"
+       "from collections import OrderedDict\n"
+       "from . import util\n"
+       "from .util import helper as h, LIMIT\n"
+       "from .base import Base\n"
+       "\n"
+       "class Engine(Base):\n"
+       "    def __init__(self, name):\n"
+       "        super().__init__(name)\n"
+       "        self.start()\n"
+       "\n"
+       "    def start(self):\n"
+       "        h(self.name)\n"
+       "        util.helper2()\n"
+       "        os.path.join('a', 'b')\n"
+       "        osp.exists('x')\n"
+       "        OrderedDict()\n"
+       "        return self.stop()\n"
+       "\n"
+       "    @classmethod\n"
+       "    def create(cls):\n"
+       "        return cls('x')\n"
+       "\n"
+       "    @staticmethod\n"
+       "    def version(self):\n"
+       "        self.start()\n"
+       "        return len('1.0')\n"
+       "\n"
+       "def make_engine():\n"
+       "    e = Engine('n')\n"
+       "    e.start()\n"
+       "    return e\n"
+       "\n"
+       "def factory():\n"
+       "    def inner():\n"
+       "        return 1\n"
+       "    return inner\n"
+       "\n"
+       "def use_factory():\n"
+       "    f = factory()\n"
+       "    f()\n"
+       "    g = make_engine\n"
+       "    g()\n"
+       "    def shadow():\n"
+       "        pass\n"
+       "    len = shadow\n"
+       "    len()\n"},
+      {"pkg/sub/__init__.py", "pkg.sub", ""},
+      {"pkg/sub/deep.py", "pkg.sub.deep",
+       "from ..core import Engine\n"
+       "from .. import util\n"
+       "from ...toplevel import x\n"
+       "from ..missing import y\n"
+       "from ..util import nothere\n"
+       "from ..base import Base, Mixin\n"
+       "import pkg.util\n"
+       "import numpy as np\n"
+       "\n"
+       "class Left(Base):\n"
+       "    def stop(self):\n"
+       "        pass\n"
+       "class Right(Base, Mixin):\n"
+       "    pass\n"
+       "class Diamond(Left, Right):\n"
+       "    def run(self):\n"
+       "        self.stop()\n"
+       "        super().stop()\n"
+       "        self.mix()\n"
+       "        [self.run() for _ in range(3)]\n"
+       "class R2(Right):\n"
+       "    def run(self):\n"
+       "        self.stop()\n"
+       "        pkg.util.helper(1)\n"
+       "        np.array([1])\n"
+       "class Gen(Engine, metaclass=type):\n"
+       "    pass\n"},
+      {"main.py", "main",
+       "import pkg\n"
+       "from pkg import Engine, helper\n"
+       "from pkg.sub.deep import Diamond\n"
+       "import pkg.sub.deep as deep\n"
+       "\n"
+       "def decorate(f):\n"
+       "    return f\n"
+       "\n"
+       "def main():\n"
+       "    pkg.make_engine()\n"
+       "    Engine('x')\n"
+       "    helper(1)\n"
+       "    Diamond().run()\n"
+       "    deep.Diamond()\n"
+       "    len([])\n"
+       "    obj = Engine('y')\n"
+       "    obj.start()\n"
+       "    pkg.util.helper2()\n"
+       "\n"
+       "@decorate\n"
+       "def decorated():\n"
+       "    pass\n"
+       "\n"
+       "class Callable:\n"
+       "    def __call__(self):\n"
+       "        pass\n"
+       "Callable()()\n"},
+  };
+  return files;
+}
+
+TEST(Resolver, ImportsEveryForm) {
+  const Result r = Resolve(Fixture());
+  for (const char* e : {
+           "IMPORTS Engine -> pkg.core.Engine",
+           "IMPORTS make_engine -> pkg.core.make_engine",
+           "IMPORTS * -> pkg.util",
+           "IMPORTS os -> ext:os",
+           "IMPORTS os.path as osp -> ext:os.path",
+           "IMPORTS OrderedDict -> ext:collections.OrderedDict",
+           "IMPORTS util -> pkg.util",
+           "IMPORTS helper as h -> pkg.util.helper",
+           "IMPORTS LIMIT -> pkg.util.LIMIT (variable)",
+           "IMPORTS Base -> pkg.base.Base",
+           "IMPORTS Mixin -> pkg.base.Mixin",
+           "IMPORTS pkg.util -> pkg.util",
+           "IMPORTS numpy as np -> ext:numpy",
+           "IMPORTS pkg -> pkg",
+           "IMPORTS helper -> pkg.util.helper",  // through pkg/__init__'s star import
+           "IMPORTS Diamond -> pkg.sub.deep.Diamond",
+           "IMPORTS pkg.sub.deep as deep -> pkg.sub.deep",
+       }) {
+    EXPECT_TRUE(r.edges.count(e)) << e;
+  }
+  EXPECT_EQ(r.methods.at("IMPORTS Engine -> pkg.core.Engine"), "import");
+  EXPECT_EQ(r.methods.at("IMPORTS os -> ext:os"), "qualified_name");
+  // Relative imports past the top, of missing modules and of missing names are diagnosed.
+  const std::vector<std::string> want = {
+      "pkg/sub/deep.py: relative import beyond the top-level package",
+      "pkg/sub/deep.py: no module pkg.missing in the repository",
+      "pkg/sub/deep.py: cannot import name nothere from pkg.util",
+  };
+  EXPECT_EQ(r.diagnostics, want);
+}
+
+TEST(Resolver, CallsAcrossFiles) {
+  const Result r = Resolve(Fixture());
+  for (const char* e : {
+           // super().__init__ → Base.__init__; self.start() → Engine.start
+           "CALLS super().__init__(name) -> pkg.base.Base.__init__",
+           "CALLS self.start() -> pkg.core.Engine.start",
+           // aliased from-import, module attribute, external module paths
+           "CALLS h(self.name) -> pkg.util.helper",
+           "CALLS util.helper2() -> pkg.util.helper2",
+           "CALLS os.path.join('a', 'b') -> ext:os.path.join",
+           "CALLS osp.exists('x') -> ext:os.path.exists",
+           "CALLS OrderedDict() -> ext:collections.OrderedDict",
+           // inherited method through the hierarchy
+           "CALLS self.stop() -> pkg.base.Base.stop",
+           "CALLS print(self.name) -> ext:builtins.print",
+           // cls in a classmethod is the class: constructor + __init__
+           "CALLS cls('x') -> pkg.core.Engine",
+           "CALLS cls('x') -> pkg.core.Engine.__init__",
+           "CALLS len('1.0') -> ext:builtins.len",
+           // local instance, factory return value, local alias
+           "CALLS Engine('n') -> pkg.core.Engine",
+           "CALLS Engine('n') -> pkg.core.Engine.__init__",
+           "CALLS e.start() -> pkg.core.Engine.start",
+           "CALLS factory() -> pkg.core.factory",
+           "CALLS f() -> pkg.core.factory.<locals>.inner",
+           "CALLS g() -> pkg.core.make_engine",
+           "CALLS len() -> pkg.core.use_factory.<locals>.shadow",
+           // MRO: Diamond(Left, Right) → Left.stop; super() from Diamond → Left.stop too;
+           // a comprehension inside the method still sees self.
+           "CALLS self.mix() -> pkg.base.Mixin.mix",
+           "CALLS self.run() -> pkg.sub.deep.Diamond.run",
+           "CALLS pkg.util.helper(1) -> pkg.util.helper",
+           "CALLS np.array([1]) -> ext:numpy.array",
+           // main.py: re-exports, star re-exports, chained constructor calls, builtins
+           "CALLS pkg.make_engine() -> pkg.core.make_engine",
+           "CALLS Engine('x') -> pkg.core.Engine",
+           "CALLS Engine('x') -> pkg.core.Engine.__init__",
+           "CALLS helper(1) -> pkg.util.helper",
+           "CALLS Diamond().run() -> pkg.sub.deep.Diamond.run",
+           "CALLS Diamond() -> pkg.sub.deep.Diamond",
+           "CALLS deep.Diamond() -> pkg.sub.deep.Diamond",
+           "CALLS len([]) -> ext:builtins.len",
+           "CALLS obj.start() -> pkg.core.Engine.start",
+           "CALLS pkg.util.helper2() -> pkg.util.helper2",
+           "CALLS decorate -> main.decorate",
+           "CALLS Callable()() -> main.Callable.__call__",
+       }) {
+    EXPECT_TRUE(r.edges.count(e)) << e;
+  }
+  // Diamond's MRO is Diamond, Left, Right, Base, abc.ABC, Mixin: stop is Left's.
+  const std::string diamond_stop = "CALLS self.stop() -> pkg.sub.deep.Left.stop";
+  EXPECT_TRUE(r.edges.count(diamond_stop));
+  EXPECT_TRUE(r.edges.count("CALLS super().stop() -> pkg.sub.deep.Left.stop"));
+  EXPECT_EQ(r.methods.at(diamond_stop), "class_hierarchy");
+  EXPECT_EQ(r.methods.at("CALLS h(self.name) -> pkg.util.helper"), "import");
+  EXPECT_EQ(r.methods.at("CALLS factory() -> pkg.core.factory"), "lexical");
+  EXPECT_EQ(r.methods.at("CALLS len([]) -> ext:builtins.len"), "qualified_name");
+  EXPECT_EQ(r.methods.at("CALLS Engine('x') -> pkg.core.Engine.__init__"), "constructor");
+  EXPECT_DOUBLE_EQ(r.confidences.at("CALLS factory() -> pkg.core.factory"), 1.0);
+  EXPECT_LT(r.confidences.at("CALLS f() -> pkg.core.factory.<locals>.inner"), 1.0);
+  // Never: `self` of a staticmethod is not an instance; a shadowed builtin is not the builtin.
+  EXPECT_FALSE(r.edges.count("CALLS self.start() -> pkg.core.Engine.start") &&
+               r.edges.count("CALLS len() -> ext:builtins.len"));
+  EXPECT_FALSE(r.edges.count("CALLS len() -> ext:builtins.len"));
+  EXPECT_TRUE(r.edges.count("CALLS range(3) -> ext:builtins.range"));
+}
+
+TEST(Resolver, StaticMethodSelfIsNotAnInstance) {
+  const Result r = Resolve({{"m.py", "m",
+                             "class A:\n"
+                             "    def go(self):\n"
+                             "        pass\n"
+                             "    @staticmethod\n"
+                             "    def s(self):\n"
+                             "        self.go()\n"}});
+  // Applying the decorator is a call of it; `self` of a static method is just a parameter.
+  const std::set<std::string> want = {"CALLS staticmethod -> ext:builtins.staticmethod"};
+  EXPECT_EQ(r.edges, want);
+}
+
+TEST(Resolver, Inheritance) {
+  const Result r = Resolve(Fixture());
+  for (const char* e : {
+           "INHERITS abc.ABC -> ext:abc.ABC",
+           "INHERITS Base -> pkg.base.Base",
+           "INHERITS Left -> pkg.sub.deep.Left",
+           "INHERITS Right -> pkg.sub.deep.Right",
+           "INHERITS Mixin -> pkg.base.Mixin",
+           "INHERITS Engine -> pkg.core.Engine",
+       }) {
+    EXPECT_TRUE(r.edges.count(e)) << e;
+  }
+  for (const auto& e : r.edges) {
+    EXPECT_EQ(e.find("INHERITS metaclass"), std::string::npos) << e;
+  }
+}
+
+TEST(Resolver, ImportCyclesAndSelfReferenceTerminate) {
+  const Result r = Resolve({{"a.py", "a", "from b import f\nf()\nX = X\nX()\n"},
+                            {"b.py", "b", "from a import f\n"},
+                            {"c.py", "c", "class C(C):\n    pass\nC().m()\n"}});
+  EXPECT_FALSE(r.edges.count("CALLS f() -> b.f"));
+}
+
+}  // namespace
+}  // namespace cpglake::python
