@@ -249,6 +249,19 @@ class Summarizer {
 
   // --- The tree walk: the syntactic facts the evidence does not hold. ---
 
+  // `__x` written inside class C means `_C__x` (CPython's private name mangling).
+  static std::string Mangle(std::string_view attr, std::string_view cls) {
+    if (cls.empty() || attr.size() < 3 || attr.substr(0, 2) != "__" || attr.ends_with("__") ||
+        attr.find('.') != std::string_view::npos) {
+      return std::string(attr);
+    }
+    const size_t keep = cls.find_first_not_of('_');
+    if (keep == std::string_view::npos) return std::string(attr);
+    std::string out = "_";
+    out.append(cls.substr(keep)).append(attr);
+    return out;
+  }
+
   bool MakeChain(TSNode n, Chain* c) const {
     std::vector<std::string> rev;
     for (size_t guard = 0; guard <= kMaxSteps; ++guard) {
@@ -262,7 +275,7 @@ class Summarizer {
       if (s == g_.attribute) {
         TSNode attr = ts_node_child_by_field_id(n, g_.f_attribute);
         if (ts_node_is_null(attr)) return false;
-        rev.emplace_back(Text(attr));
+        rev.push_back(Mangle(Text(attr), class_name_));
         n = ts_node_child_by_field_id(n, g_.f_object);
       } else if (s == g_.call) {
         rev.emplace_back("()");
@@ -299,8 +312,9 @@ class Summarizer {
       TSNode node;
       int32_t function;  // evidence index of the innermost enclosing def, -1 at module level
       bool module_level;
+      std::string_view cls;  // the innermost enclosing class's name (for name mangling)
     };
-    std::vector<Item> stack{{root, -1, true}};
+    std::vector<Item> stack{{root, -1, true, {}}};
     while (!stack.empty()) {
       const Item it = stack.back();
       stack.pop_back();
@@ -308,14 +322,18 @@ class Summarizer {
       const TSSymbol s = ts_node_symbol(n);
       int32_t function = it.function;
       bool module_level = it.module_level;
+      class_name_ = it.cls;
+      std::string_view cls = it.cls;
       if (s == g_.call) {
         OnCall(n);
       } else if (s == g_.decorator) {
         OnDecorator(n);
       } else if (s == g_.class_definition) {
         OnDefName(n);
-        OnClass(n);
+        OnClass(n);  // bases and keywords are outside the class: its enclosing name mangles
         module_level = false;
+        TSNode name = ts_node_child_by_field_id(n, g_.f_name);
+        if (!ts_node_is_null(name)) cls = Text(name);
       } else if (s == g_.function_definition) {
         OnDefName(n);
         auto d = def_by_start_.find(Start(n));
@@ -334,7 +352,7 @@ class Summarizer {
       const uint32_t count = ts_node_child_count(n);
       for (uint32_t i = count; i-- > 0;) {
         TSNode c = ts_node_child(n, i);
-        if (ts_node_is_named(c)) stack.push_back({c, function, module_level});
+        if (ts_node_is_named(c)) stack.push_back({c, function, module_level, cls});
       }
     }
   }
@@ -737,6 +755,7 @@ class Summarizer {
   std::vector<DefSite> sites_;
   std::unordered_set<int32_t> static_methods_, class_methods_;
   bool module_binds_super_ = false;
+  std::string_view class_name_;  // of the node being visited (Walk)
 
   std::vector<std::pair<int32_t, Chain>> calls_, decorators_;
   struct BaseChain {

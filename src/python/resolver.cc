@@ -171,6 +171,14 @@ constexpr std::array<std::string_view, 158> kBuiltins = {
     "zip",
 };
 
+// dir(object) of CPython 3.11, sorted: the only members assumed on `object`.
+constexpr std::array<std::string_view, 24> kObjectMembers = {
+    "__class__",   "__delattr__", "__dir__",           "__doc__",         "__eq__",
+    "__format__",  "__ge__",      "__getattribute__",  "__getstate__",    "__gt__",
+    "__hash__",    "__init__",    "__init_subclass__", "__le__",          "__lt__",
+    "__ne__",      "__new__",     "__reduce__",        "__reduce_ex__",   "__repr__",
+    "__setattr__", "__sizeof__",  "__str__",           "__subclasshook__"};
+
 constexpr int kMaxDepth = 48;  // evaluation steps through other modules (import cycles)
 
 bool IsIdentifier(std::string_view s) {
@@ -192,6 +200,7 @@ struct Value {
   std::string name;             // kNamespace / kExternal: dotted name
   double confidence = 1.0;
   bool via_import = false, via_hierarchy = false;
+  bool instance = false;  // kExternal: an instance of the builtin type `name`
 
   bool known() const { return kind != Kind::kUnknown; }
 };
@@ -210,6 +219,23 @@ struct MroEntry {
 bool IsBuiltinName(std::string_view name) {
   return std::binary_search(kBuiltins.begin(), kBuiltins.end(), name);
 }
+
+namespace {
+
+// Builtins that are classes: calling one makes an instance whose methods are the class's.
+bool IsBuiltinType(std::string_view name) {
+  static constexpr std::array<std::string_view, 22> kTypes = {
+      "bool",      "bytearray", "bytes", "complex", "dict",       "enumerate", "filter",   "float",
+      "frozenset", "int",       "list",  "map",     "memoryview", "object",    "property", "range",
+      "reversed",  "set",       "slice", "str",     "tuple",      "zip"};
+  if (std::find(kTypes.begin(), kTypes.end(), name) != kTypes.end()) return true;
+  return IsBuiltinName(name) && !name.empty() && name[0] >= 'A' && name[0] <= 'Z' &&
+         (name.ends_with("Error") || name.ends_with("Exception") || name.ends_with("Warning") ||
+          name.ends_with("Group") || name == "GeneratorExit" || name == "KeyboardInterrupt" ||
+          name == "SystemExit" || name == "StopIteration" || name == "StopAsyncIteration");
+}
+
+}  // namespace
 
 struct Resolver::Impl {
   const std::vector<ModuleEntry>& modules;
@@ -386,17 +412,22 @@ struct Resolver::Impl {
       if (b->several) v.confidence *= 0.8;
       return v;
     }
+    // Star imports: the last one that provides the name wins. Of modules outside the
+    // repository nothing is known: a guess only when there is just one such module.
     std::string external_star;
+    bool several_external = false;
     for (auto it = s->star_imports.rbegin(); it != s->star_imports.rend(); ++it) {
       Value m = ModuleValue(*it);
       if (m.kind == Value::Kind::kModule && m.file != file) {
         if (Exports(m.file, name, depth + 1)) {
           return Carry(LookupGlobal(m.file, name, false, depth + 1), m);
         }
-      } else if (m.kind == Value::Kind::kExternal && external_star.empty()) {
+      } else if (m.kind == Value::Kind::kExternal) {
+        several_external = several_external || (!external_star.empty() && external_star != *it);
         external_star = *it;
       }
     }
+    if (several_external) external_star.clear();
     if (builtins && IsBuiltinName(name)) {
       Value v;
       v.kind = Value::Kind::kExternal;
@@ -453,6 +484,10 @@ struct Resolver::Impl {
       return Carry(v, cls);
     }
     if (!outside) return {};
+    if (outside->external == "builtins.object" &&
+        !std::binary_search(kObjectMembers.begin(), kObjectMembers.end(), name)) {
+      return {};
+    }
     Value v;
     v.kind = Value::Kind::kExternal;
     v.name = outside->external + "." + name;
@@ -476,6 +511,12 @@ struct Resolver::Impl {
         out.confidence *= 0.9;
         return Carry(out, v);
       }
+      if (v.kind == Value::Kind::kExternal && !v.instance && v.name.starts_with("builtins.") &&
+          IsBuiltinType(std::string_view(v.name).substr(9))) {
+        Value out = v;
+        out.instance = true;
+        return out;
+      }
       return {};
     }
     switch (v.kind) {
@@ -489,6 +530,7 @@ struct Resolver::Impl {
       case Value::Kind::kExternal: {
         Value out = v;
         out.name += "." + step;
+        out.instance = false;
         return out;
       }
       case Value::Kind::kNode:

@@ -1514,12 +1514,14 @@ void Analyzer::AssignPaths() {
 // Links scopes to the syntax nodes already in `out` (CST_FUNCTION_DEF, CST_CLASS_DEF,
 // CST_LAMBDA, PY_MODULE), matched by where their spans end.
 void Analyzer::FindOwners() {
-  std::unordered_multimap<int64_t, int32_t> by_end;
+  // Matched by where they start: the syntax nodes end where CPython's ast ends them (before
+  // trailing comments of the body), the scopes where tree-sitter does.
+  std::unordered_multimap<int64_t, int32_t> by_start;
   int32_t module_node = -1;
   for (size_t i = 0; i < out_->nodes.size(); ++i) {
     const EvidenceNode& n = out_->nodes[i];
     if (n.kind == "CST_FUNCTION_DEF" || n.kind == "CST_CLASS_DEF" || n.kind == "CST_LAMBDA") {
-      by_end.emplace(n.bend, static_cast<int32_t>(i));
+      by_start.emplace(n.bstart, static_cast<int32_t>(i));
     } else if (n.kind == "PY_MODULE" && module_node < 0) {
       module_node = static_cast<int32_t>(i);
     }
@@ -1543,13 +1545,12 @@ void Analyzer::FindOwners() {
         kind = "CST_LAMBDA";
         break;
     }
-    auto [lo, hi] = by_end.equal_range(s.bend);
-    for (auto it = lo; it != hi; ++it) {
-      const EvidenceNode& n = out_->nodes[it->second];
-      if (n.kind == kind && (n.bstart == s.bstart || n.bstart == s.decorated_start)) {
-        s.owner = it->second;
-        break;
+    for (const int64_t start : {s.bstart, s.decorated_start}) {
+      auto [lo, hi] = by_start.equal_range(start);
+      for (auto it = lo; it != hi && s.owner < 0; ++it) {
+        if (out_->nodes[it->second].kind == kind) s.owner = it->second;
       }
+      if (s.owner >= 0) break;
     }
   }
 }

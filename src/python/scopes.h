@@ -57,8 +57,8 @@
 //                        BINDING_RESOLVES_TO for the definition.
 //
 // `enclosing` of scopes, bindings and sites is set when `out` already holds the syntax nodes
-// (run syntax extraction first): the CST_FUNCTION_DEF / CST_CLASS_DEF / CST_LAMBDA whose span
-// ends where the scope's construct ends, or the PY_MODULE node; comprehension scopes take
+// (run syntax extraction first): the CST_FUNCTION_DEF / CST_CLASS_DEF / CST_LAMBDA that starts
+// where the scope's construct starts, or the PY_MODULE node; comprehension scopes take
 // their nearest non-comprehension ancestor's. `parent` is left at -1.
 //
 // Errors that CPython's symtable reports (nonlocal at module level, no binding for nonlocal,

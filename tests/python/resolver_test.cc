@@ -322,6 +322,43 @@ TEST(Resolver, StaticMethodSelfIsNotAnInstance) {
   EXPECT_EQ(r.edges, want);
 }
 
+TEST(Resolver, MethodsOfBuiltinTypeInstances) {
+  const Result r = Resolve({{"m.py", "m",
+                             "memoryview(b'x').tobytes()\n"
+                             "d = dict()\n"
+                             "d.get('k')\n"
+                             "len('x').bit_length()\n"
+                             "ValueError('x').with_traceback(None)\n"}});
+  for (const char* e : {"CALLS memoryview(b'x').tobytes() -> ext:builtins.memoryview.tobytes",
+                        "CALLS d.get('k') -> ext:builtins.dict.get",
+                        "CALLS ValueError('x').with_traceback(None) -> "
+                        "ext:builtins.ValueError.with_traceback"}) {
+    EXPECT_TRUE(r.edges.count(e)) << e;
+  }
+  // len() returns an int, but len is a function: nothing is known of its result.
+  for (const auto& e : r.edges) EXPECT_EQ(e.find("bit_length"), std::string::npos) << e;
+}
+
+TEST(Resolver, PrivateNamesAreMangled) {
+  const Result r = Resolve({{"m.py", "m",
+                             "class __C:\n"
+                             "    def __helper(self):\n"
+                             "        pass\n"
+                             "    def run(self):\n"
+                             "        self.__helper()\n"
+                             "        self.__missing()\n"
+                             "class D(__C):\n"
+                             "    def go(self):\n"
+                             "        self.__helper()\n"
+                             "        self._C__helper()\n"}});
+  const std::set<std::string> want = {
+      "CALLS self.__helper() -> m.__C.__helper",
+      "CALLS self._C__helper() -> m.__C.__helper",
+      "INHERITS __C -> m.__C",
+  };
+  EXPECT_EQ(r.edges, want);
+}
+
 TEST(Resolver, Inheritance) {
   const Result r = Resolve(Fixture());
   for (const char* e : {

@@ -2,6 +2,7 @@
 // CPython 3.11's symtable gives (each expectation was checked against `symtable`), plus the
 // graph shape (scopes, qualified paths, sites, edges) and robustness.
 #include "python/scopes.h"
+#include "python/syntax.h"
 
 #include <gtest/gtest.h>
 
@@ -525,6 +526,30 @@ TEST(ScopesTest, EnclosingLinksToSyntaxNodesAlreadyPresent) {
   EXPECT_EQ(enclosing["<module>"], m);
   EXPECT_EQ(enclosing["f"], f);
   EXPECT_EQ(enclosing["f.<locals>.<lambda>"], l);
+}
+
+TEST(ScopesTest, OwnersFoundWhenTheBodyEndsWithAComment) {
+  // CPython's ast (and so the syntax nodes) end a class or def at its last statement;
+  // tree-sitter's node (and so the scope) also holds the comments after it.
+  const std::string src =
+      "class C:\n    def m(self):\n        pass  # trailing\n    x = 1  # trailing\n"
+      "    # more\n\n@dec\ndef f():\n    g = lambda: 1  # c\n    # c\n";
+  FileEvidence ev;
+  Parser parser;
+  TreePtr tree;
+  ExtractSyntax(parser, src, "m", &ev, &tree);
+  AnalyzeScopes(src, ts_tree_root_node(tree.get()), &ev);
+  std::map<std::string, std::string> owner;
+  for (const EvidenceNode& n : ev.nodes) {
+    if (n.kind != "PY_SCOPE") continue;
+    ASSERT_GE(n.enclosing, 0) << n.qualified_path;
+    const EvidenceNode& o = ev.nodes[static_cast<size_t>(n.enclosing)];
+    owner[n.qualified_path] = o.kind + " " + o.name;
+  }
+  EXPECT_EQ(owner["C"], "CST_CLASS_DEF C");
+  EXPECT_EQ(owner["C.m"], "CST_FUNCTION_DEF m");
+  EXPECT_EQ(owner["f"], "CST_FUNCTION_DEF f");
+  EXPECT_EQ(owner["f.<locals>.<lambda>"], "CST_LAMBDA <lambda>");
 }
 
 TEST(ScopesTest, DeepAndBrokenInputs) {
