@@ -307,54 +307,73 @@ class Summarizer {
     return true;
   }
 
+  // One depth-first pass with a tree cursor (ts_node_child is linear in the child index, a
+  // cursor step is constant). A context applies to the descendants of the node that opened it.
   void Walk(TSNode root) {
-    struct Item {
-      TSNode node;
+    struct Context {
+      uint32_t depth;
       int32_t function;  // evidence index of the innermost enclosing def, -1 at module level
       bool module_level;
       std::string_view cls;  // the innermost enclosing class's name (for name mangling)
     };
-    std::vector<Item> stack{{root, -1, true, {}}};
-    while (!stack.empty()) {
-      const Item it = stack.back();
-      stack.pop_back();
-      const TSNode n = it.node;
-      const TSSymbol s = ts_node_symbol(n);
-      int32_t function = it.function;
-      bool module_level = it.module_level;
-      class_name_ = it.cls;
-      std::string_view cls = it.cls;
-      if (s == g_.call) {
-        OnCall(n);
-      } else if (s == g_.decorator) {
-        OnDecorator(n);
-      } else if (s == g_.class_definition) {
-        OnDefName(n);
-        OnClass(n);  // bases and keywords are outside the class: its enclosing name mangles
-        module_level = false;
-        TSNode name = ts_node_child_by_field_id(n, g_.f_name);
-        if (!ts_node_is_null(name)) cls = Text(name);
-      } else if (s == g_.function_definition) {
-        OnDefName(n);
-        auto d = def_by_start_.find(Start(n));
-        function = d == def_by_start_.end() ? -2 : d->second;
-        module_level = false;
-      } else if (s == g_.lambda) {
-        function = -2;
-        module_level = false;
-      } else if (s == g_.assignment || s == g_.augmented_assignment) {
-        OnAssignment(n, s == g_.augmented_assignment, module_level);
-      } else if (s == g_.return_statement && function >= 0) {
-        OnReturn(n, function);
-      } else if (s == g_.decorated_definition) {
-        OnDecorated(n);
+    std::vector<Context> contexts{{0, -1, true, {}}};
+    TSTreeCursor cursor = ts_tree_cursor_new(root);
+    uint32_t depth = 0;
+    for (;;) {
+      const TSNode n = ts_tree_cursor_current_node(&cursor);
+      while (contexts.size() > 1 && contexts.back().depth >= depth) contexts.pop_back();
+      if (ts_node_is_named(n)) {
+        const Context& c = contexts.back();
+        class_name_ = c.cls;
+        Context next = c;
+        next.depth = depth;
+        bool opens = false;
+        const TSSymbol s = ts_node_symbol(n);
+        if (s == g_.call) {
+          OnCall(n);
+        } else if (s == g_.decorator) {
+          OnDecorator(n);
+        } else if (s == g_.class_definition) {
+          OnDefName(n);
+          OnClass(n);  // bases are outside the class: the enclosing class's name mangles them
+          TSNode name = ts_node_child_by_field_id(n, g_.f_name);
+          next.module_level = false;
+          next.cls = ts_node_is_null(name) ? std::string_view() : Text(name);
+          opens = true;
+        } else if (s == g_.function_definition) {
+          OnDefName(n);
+          auto d = def_by_start_.find(Start(n));
+          next.function = d == def_by_start_.end() ? -2 : d->second;
+          next.module_level = false;
+          opens = true;
+        } else if (s == g_.lambda) {
+          next.function = -2;
+          next.module_level = false;
+          opens = true;
+        } else if (s == g_.assignment || s == g_.augmented_assignment) {
+          OnAssignment(n, s == g_.augmented_assignment, c.module_level);
+        } else if (s == g_.return_statement && c.function >= 0) {
+          OnReturn(n, c.function);
+        } else if (s == g_.decorated_definition) {
+          OnDecorated(n);
+        }
+        if (opens) contexts.push_back(next);
       }
-      const uint32_t count = ts_node_child_count(n);
-      for (uint32_t i = count; i-- > 0;) {
-        TSNode c = ts_node_child(n, i);
-        if (ts_node_is_named(c)) stack.push_back({c, function, module_level, cls});
+      if (ts_tree_cursor_goto_first_child(&cursor)) {
+        ++depth;
+        continue;
       }
+      bool done = false;
+      while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
+        if (!ts_tree_cursor_goto_parent(&cursor)) {
+          done = true;
+          break;
+        }
+        --depth;
+      }
+      if (done) break;
     }
+    ts_tree_cursor_delete(&cursor);
   }
 
   // The def site of the name a def/class binds is its name identifier.
