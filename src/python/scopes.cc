@@ -1471,28 +1471,7 @@ std::string_view Segment(const Scope& s) {
 }
 
 void Analyzer::AssignPaths() {
-  // Ordinals: rank among siblings with the same segment, in source order.
-  std::vector<int32_t> order(scopes_.size() > 0 ? scopes_.size() - 1 : 0);
-  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int32_t>(i + 1);
-  std::sort(order.begin(), order.end(), [this](int32_t a, int32_t b) {
-    const Scope& x = scopes_[a];
-    const Scope& y = scopes_[b];
-    if (x.parent != y.parent) return x.parent < y.parent;
-    const std::string_view sx = Segment(x), sy = Segment(y);
-    if (sx != sy) return sx < sy;
-    if (x.bstart != y.bstart) return x.bstart < y.bstart;
-    return a < b;
-  });
-  for (size_t i = 0; i < order.size(); ++i) {
-    const Scope& s = scopes_[order[i]];
-    if (i > 0) {
-      const Scope& prev = scopes_[order[i - 1]];
-      if (prev.parent == s.parent && Segment(prev) == Segment(s)) {
-        scopes_[order[i]].ordinal = prev.ordinal + 1;
-      }
-    }
-  }
-  // Paths, parents first (scopes are created before their children).
+  // Paths, parents first (scopes are created before their children): `__qualname__` style.
   for (Scope& s : scopes_) {
     if (s.type == ScopeType::kModule) {
       s.qualified_path = "<module>";
@@ -1502,12 +1481,24 @@ void Analyzer::AssignPaths() {
     s.qualified_path = scopes_[s.parent].child_prefix;
     s.qualified_path.append(Segment(s));
     s.child_prefix = s.qualified_path;
-    if (s.ordinal > 0) {
-      s.child_prefix += '#';
-      s.child_prefix += std::to_string(s.ordinal);
-    }
     s.child_prefix +=
         (s.type == ScopeType::kFunction || s.type == ScopeType::kLambda) ? ".<locals>." : ".";
+  }
+  // Ordinals: rank among the scopes with the same path, in source order (the syntax nodes'
+  // rule: the inner `g` of a redefined `f` is `f.<locals>.g` with ordinal 1).
+  std::vector<int32_t> order(scopes_.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int32_t>(i);
+  std::sort(order.begin(), order.end(), [this](int32_t a, int32_t b) {
+    const Scope& x = scopes_[a];
+    const Scope& y = scopes_[b];
+    if (x.qualified_path != y.qualified_path) return x.qualified_path < y.qualified_path;
+    if (x.bstart != y.bstart) return x.bstart < y.bstart;
+    return a < b;
+  });
+  for (size_t i = 1; i < order.size(); ++i) {
+    const Scope& prev = scopes_[order[i - 1]];
+    Scope& s = scopes_[order[i]];
+    if (prev.qualified_path == s.qualified_path) s.ordinal = prev.ordinal + 1;
   }
 }
 
@@ -1637,6 +1628,8 @@ void Analyzer::Emit() {
       n.name = std::string(names_[y.name]);
       n.qualified_path = s.child_prefix;
       n.qualified_path.append(names_[y.name]);
+      // Bindings share a path only when their scopes do: the scope's ordinal separates them.
+      n.ordinal = s.ordinal;
       n.enclosing = s.owner;
       n.props.reserve(13);
       n.props.emplace_back("binding_kind", std::string(BindingKind(y, module)));

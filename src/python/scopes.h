@@ -21,16 +21,16 @@
 //               "setcomp", "dictcomp", "genexpr"). Span: the module (whole file), the
 //               `def`/`class` statement without its decorators, or the expression.
 //               qualified_path: `__qualname__`-style nesting: "<module>" for the module,
-//               "f", "C.m", "f.<locals>.g", "f.<locals>.<lambda>", "<listcomp>"; an ancestor
-//               redefined under the same path carries its ordinal ("f#1.<locals>.g").
-//               ordinal: rank among same-path siblings in source order.
+//               "f", "C.m", "f.<locals>.g", "f.<locals>.<lambda>", "<listcomp>".
+//               ordinal: rank among the scopes with the same path in source order (the
+//               inner g of a redefined f is "f.<locals>.g" with ordinal 1), as for syntax nodes.
 //               props: scope_type (module | class | function | lambda | comprehension),
 //               line (symtable's get_lineno: 0 for the module, else the 1-based line of the
 //               `def`/`class`/`lambda` keyword or of the comprehension's first byte).
 //   PY_BINDING  one per (scope, name) in the scope's symbol table. name: the name as symtable
 //               spells it (private names mangled: `__x` in class C is "_C__x"). Not anchored.
 //               qualified_path: the scope's child prefix plus the name ("x", "f.<locals>.x",
-//               "C.x"); ordinal 0.
+//               "C.x"); ordinal: the scope's (bindings share a path only when scopes do).
 //               props, in this order: binding_kind (param | import | cell | local |
 //               nonlocal_ref | free_ref | global_ref), then the bools is_assigned,
 //               is_referenced, is_annotated, is_imported, is_global, is_declared_global,

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -134,17 +135,36 @@ TEST(ScopesTest, ScopeNodesNamesLinesPathsAndOrdinals) {
                      "comprehension setcomp 3 f.<locals>.<setcomp>#0", "class C 4 C#0",
                      "function m 6 C.m#0", "lambda lambda 6 C.m.<locals>.<lambda>#0",
                      "function f 7 f#1"}));
-  // Bindings are paths too: the second f's locals are under "f#1".
+  // Bindings are paths too: the second f's locals have its ordinal, like the syntax nodes.
   Scoped t("def f(): a = 1\ndef f(): b = 2\n");
   EXPECT_EQ(t.Describe("f", "a"), "local assigned local");
   bool found = false;
   for (const EvidenceNode& n : t.ev().nodes) {
     if (n.kind == "PY_BINDING" && n.name == "b") {
-      EXPECT_EQ(n.qualified_path, "f#1.<locals>.b");
+      EXPECT_EQ(n.qualified_path, "f.<locals>.b");
+      EXPECT_EQ(n.ordinal, 1);
       found = true;
     }
   }
   EXPECT_TRUE(found);
+}
+
+TEST(ScopesTest, ScopesShareTheirDefinitionsPathAndOrdinal) {
+  const std::string src = "def f():\n    def g(): pass\ndef f():\n    def g(): pass\n";
+  FileEvidence ev;
+  Parser parser;
+  TreePtr tree;
+  ExtractSyntax(parser, src, "m", &ev, &tree);
+  AnalyzeScopes(src, ts_tree_root_node(tree.get()), &ev);
+  std::set<std::string> defs, scopes;
+  for (const EvidenceNode& n : ev.nodes) {
+    const std::string key = n.qualified_path + "#" + std::to_string(n.ordinal);
+    if (n.kind == "CST_FUNCTION_DEF") defs.insert(key);
+    if (n.kind == "PY_SCOPE" && n.qualified_path != "<module>") scopes.insert(key);
+  }
+  const std::set<std::string> want = {"f#0", "f#1", "f.<locals>.g#0", "f.<locals>.g#1"};
+  EXPECT_EQ(defs, want);
+  EXPECT_EQ(scopes, want);
 }
 
 TEST(ScopesTest, ClassBodyDoesNotEncloseMethods) {
