@@ -20,6 +20,7 @@
 #include "python/module_summary.h"
 #include "python/resolver.h"
 #include "python/scopes.h"
+#include "python/source_decoding.h"
 #include "python/syntax.h"
 #include "python/tree_sitter.h"
 #include "storage/object_store.h"
@@ -146,14 +147,29 @@ BuildResult BuildGraph(const BuildOptions& options) {
       ev.diagnostics.push_back({"error", "UNREADABLE", e.what(), -1, -1});
     }
     if (ev.diagnostics.empty()) {
+      // A file in another encoding is parsed as its UTF-8 decoding; spans go back to raw bytes.
+      std::optional<python::DecodedSource> decoded;
+      if (!python::IsUtf8Encoding(f.encoding)) {
+        std::string why;
+        decoded = python::DecodeSource(source, f.encoding, &why);
+        if (!decoded) {
+          ev.diagnostics.push_back(
+              {"warning", "UNDECODABLE", why + "; parsed as UTF-8 instead", -1, -1});
+        }
+      }
+      const std::string_view text = decoded ? std::string_view(decoded->text) : source;
       thread_local python::Parser parser;
       python::TreePtr tree;
-      python::ExtractSyntax(parser, source, ctx.module_name, &ev, &tree);
-      python::AnalyzeScopes(source, ts_tree_root_node(tree.get()), &ev);
+      python::ExtractSyntax(parser, text, ctx.module_name, &ev, &tree);
+      python::AnalyzeScopes(text, ts_tree_root_node(tree.get()), &ev);
       const std::string base = f.path.substr(f.path.rfind('/') + 1);
       summaries[i] =
-          python::SummarizeModule(source, ts_tree_root_node(tree.get()), ev, ctx.module_name,
+          python::SummarizeModule(text, ts_tree_root_node(tree.get()), ev, ctx.module_name,
                                   base == "__init__.py" || base == "__init__.pyi");
+      if (decoded) {
+        python::MapEvidenceToRaw(*decoded, &ev);
+        python::MapSummaryToRaw(*decoded, &summaries[i]);
+      }
       has_summary[i] = 1;
     }
     bytes += static_cast<int64_t>(source.size());

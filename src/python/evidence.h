@@ -68,6 +68,10 @@ struct LineIndex {
   std::vector<NewlineKind> newlines;  // newlines[i] = how line i+1 ends
   int64_t size = 0;                   // file size in bytes
   int64_t bom = 0;                    // 3 when the file starts with a UTF-8 BOM, else 0
+  // A file decoded from another encoding (source_decoding.h): the UTF-8 offset of each raw
+  // byte offset (size + 1 entries), so columns count UTF-8 bytes of the decoded line. Empty
+  // for UTF-8 files.
+  std::vector<int64_t> utf8_offset;
 
   int64_t line_count() const { return static_cast<int64_t>(line_starts.size()); }
   // Start byte and end byte (after its newline) of a 1-based line; requires 1 <= line <= count.

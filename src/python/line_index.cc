@@ -64,7 +64,10 @@ std::pair<int64_t, int64_t> LineIndex::Position(int64_t byte) const {
   byte = std::clamp<int64_t>(byte, 0, size);
   const auto it = std::upper_bound(line_starts.begin(), line_starts.end(), byte);
   const int64_t line = it - line_starts.begin();  // >= 1: line_starts[0] == 0 <= byte
-  int64_t col = byte - line_starts[static_cast<size_t>(line - 1)];
+  const int64_t start = line_starts[static_cast<size_t>(line - 1)];
+  int64_t col = utf8_offset.empty() ? byte - start
+                                    : utf8_offset[static_cast<size_t>(byte)] -
+                                          utf8_offset[static_cast<size_t>(start)];
   if (line == 1) col = std::max<int64_t>(0, col - bom);
   return {line, col};
 }
@@ -73,6 +76,12 @@ int64_t LineIndex::Offset(int64_t line, int64_t col) const {
   if (line_starts.empty()) return 0;
   line = std::clamp<int64_t>(line, 1, line_count());
   const int64_t start = LineStart(line);
+  if (!utf8_offset.empty()) {  // the first raw offset whose UTF-8 column reaches `col`
+    const int64_t want = utf8_offset[static_cast<size_t>(start)] + std::max<int64_t>(0, col);
+    const auto first = utf8_offset.begin() + start;
+    const auto last = utf8_offset.begin() + LineEnd(line);
+    return std::lower_bound(first, last, want) - utf8_offset.begin();
+  }
   const int64_t byte = start + std::max<int64_t>(0, col) + (line == 1 ? bom : 0);
   return std::min(byte, LineEnd(line));
 }
