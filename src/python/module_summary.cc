@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "common/error.h"
+#include "python/identifiers.h"
 #include "python/tree_sitter.h"
 
 namespace cpglake::python {
@@ -275,7 +277,7 @@ class Summarizer {
       if (s == g_.attribute) {
         TSNode attr = ts_node_child_by_field_id(n, g_.f_attribute);
         if (ts_node_is_null(attr)) return false;
-        rev.push_back(Mangle(Text(attr), class_name_));
+        rev.push_back(Mangle(NormalizeIdentifier(Text(attr)), class_name_));
         n = ts_node_child_by_field_id(n, g_.f_object);
       } else if (s == g_.call) {
         rev.emplace_back("()");
@@ -339,6 +341,10 @@ class Summarizer {
           TSNode name = ts_node_child_by_field_id(n, g_.f_name);
           next.module_level = false;
           next.cls = ts_node_is_null(name) ? std::string_view() : Text(name);
+          if (MayNeedNormalization(next.cls)) {
+            owned_.push_back(NormalizeIdentifier(next.cls));
+            next.cls = owned_.back();
+          }
           opens = true;
         } else if (s == g_.function_definition) {
           OnDefName(n);
@@ -774,7 +780,8 @@ class Summarizer {
   std::vector<DefSite> sites_;
   std::unordered_set<int32_t> static_methods_, class_methods_;
   bool module_binds_super_ = false;
-  std::string_view class_name_;  // of the node being visited (Walk)
+  std::string_view class_name_;    // of the node being visited (Walk)
+  std::deque<std::string> owned_;  // normalised class names (stable addresses)
 
   std::vector<std::pair<int32_t, Chain>> calls_, decorators_;
   struct BaseChain {

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "python/identifiers.h"
 #include "python/tree_sitter.h"
 
 namespace cpglake::python {
@@ -460,6 +461,13 @@ int32_t Analyzer::NameId(std::string_view name) {
 // _Py_Mangle: `__spam` inside class `_Ham` becomes `_Ham__spam` (not `__spam__`, not dotted
 // names, not when the class name is all underscores).
 int32_t Analyzer::MangledId(int32_t scope, std::string_view raw) {
+  if (MayNeedNormalization(raw)) {  // NFKC, as CPython's parser (identifiers.h)
+    std::string normal = NormalizeIdentifier(raw);
+    if (normal != raw) {
+      owned_names_.push_back(std::move(normal));
+      raw = owned_names_.back();
+    }
+  }
   const std::string_view priv = scopes_[scope].private_name;
   if (priv.empty() || raw.size() < 2 || raw[0] != '_' || raw[1] != '_') return NameId(raw);
   if (raw.back() == '_' && raw[raw.size() - 2] == '_') return NameId(raw);
@@ -592,12 +600,16 @@ int32_t Analyzer::NewScope(ScopeType type, int32_t parent, std::string_view name
   s.type = type;
   s.parent = parent;
   s.name = name;
+  if (MayNeedNormalization(name)) {  // NFKC, as CPython's parser (identifiers.h)
+    owned_names_.push_back(NormalizeIdentifier(name));
+    s.name = owned_names_.back();
+  }
   s.bstart = ts_node_start_byte(node);
   s.bend = ts_node_end_byte(node);
   s.decorated_start = decorated_start < 0 ? s.bstart : decorated_start;
   s.line = static_cast<int32_t>(ts_node_start_point(node).row) + 1;
   if (type == ScopeType::kClass) {
-    s.private_name = name;
+    s.private_name = s.name;
   } else if (parent >= 0) {
     s.private_name = scopes_[parent].private_name;
   }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "python/identifiers.h"
 
 namespace cpglake::python {
 namespace {
@@ -271,6 +272,8 @@ class Extractor {
   void AddAnnotation(TSNode type, const char* of, int32_t owner, int32_t enclosing);
 
   std::string_view Text(TSNode n) const { return NodeText(n, src_); }
+  // An identifier as a name: NFKC-normalised like CPython's parser does (identifiers.h).
+  std::string Ident(TSNode n) const { return NormalizeIdentifier(Text(n)); }
   static int64_t Start(TSNode n) { return ts_node_start_byte(n); }
   static int64_t End(TSNode n) { return ts_node_end_byte(n); }
   int32_t Enclosing(int32_t scope) const { return scopes_[static_cast<size_t>(scope)].node; }
@@ -419,7 +422,7 @@ int32_t Extractor::AddDecl(const char* kind, int64_t b, int64_t e, std::string n
 }
 
 int32_t Extractor::AddRef(TSNode id, Ctx ctx, int32_t enclosing) {
-  const int32_t idx = AddNode("CST_REF", Start(id), End(id), Text(id), -1, enclosing, 1);
+  const int32_t idx = AddNode("CST_REF", Start(id), End(id), Ident(id), -1, enclosing, 1);
   out_->nodes[static_cast<size_t>(idx)].props.emplace_back("expr_context",
                                                            std::string(CtxName(ctx)));
   return idx;
@@ -483,7 +486,7 @@ int32_t Extractor::BeginDef(TSNode def, int32_t outer_scope, int32_t decorators,
   const int32_t outer_node = outer.node;
   const bool in_class = outer.is_class;
   TSNode name_node = ts_node_child_by_field_id(def, g_.f_name);
-  std::string name(ts_node_is_null(name_node) ? std::string_view() : Text(name_node));
+  std::string name(ts_node_is_null(name_node) ? std::string() : Ident(name_node));
   // A def or class whose name its scope declares global is named as at module level
   // (CPython's __qualname__ rule).
   bool global = false;
@@ -575,12 +578,12 @@ void Extractor::HandleImport(TSNode n, TSSymbol sym, int32_t enclosing) {
             if (ts_node_symbol(c) == g_.import_prefix) {
               for (char ch : Text(c)) level += ch == '.';
             } else if (ts_node_symbol(c) == g_.dotted_name) {
-              module = DottedText(Text(c));
+              module = NormalizeIdentifier(DottedText(Text(c)));
             }
           } while (ts_tree_cursor_goto_next_sibling(&list_));
         }
       } else {
-        module = DottedText(Text(m));
+        module = NormalizeIdentifier(DottedText(Text(m)));
       }
     }
   }
@@ -602,12 +605,12 @@ void Extractor::HandleImport(TSNode n, TSSymbol sym, int32_t enclosing) {
     if (s == g_.wildcard_import) {
       name = "*";
     } else if (f == g_.f_name && s == g_.dotted_name) {
-      name = DottedText(Text(c));
+      name = NormalizeIdentifier(DottedText(Text(c)));
     } else if (f == g_.f_name && s == g_.aliased_import) {
       TSNode nm = ts_node_child_by_field_id(c, g_.f_name);
       TSNode as = ts_node_child_by_field_id(c, g_.f_alias);
-      if (!ts_node_is_null(nm)) name = DottedText(Text(nm));
-      if (!ts_node_is_null(as)) asname = Text(as);
+      if (!ts_node_is_null(nm)) name = NormalizeIdentifier(DottedText(Text(nm)));
+      if (!ts_node_is_null(as)) asname = Ident(as);
     } else {
       continue;
     }
@@ -765,7 +768,7 @@ bool Extractor::Enter(TSNode n, TSFieldId field) {
       TSNode span = n;
       if (sym == g_.keyword_argument) {
         TSNode nm = ts_node_child_by_field_id(n, g_.f_name);
-        if (!ts_node_is_null(nm)) keyword = Text(nm);
+        if (!ts_node_is_null(nm)) keyword = Ident(nm);
       } else if (sym == g_.list_splat || (chain && f.splat_start >= 0)) {
         star = "*";
       } else if (sym == g_.dictionary_splat) {
@@ -846,7 +849,7 @@ bool Extractor::Enter(TSNode n, TSFieldId field) {
     TSNode attr = ts_node_child_by_field_id(n, g_.f_attribute);
     const int32_t a =
         AddAttribute(f.splat_start >= 0 ? f.splat_start : Start(n), End(n),
-                     ts_node_is_null(attr) ? std::string_view() : Text(attr), f.ctx, enclosing);
+                     ts_node_is_null(attr) ? std::string() : Ident(attr), f.ctx, enclosing);
     if (p.sym == g_.assignment && field == g_.f_left) p.aux2 = a;
     return push(true);
   }
@@ -1066,14 +1069,14 @@ bool Extractor::Enter(TSNode n, TSFieldId field) {
       if (!ts_node_is_null(kw) && ts_node_symbol(kw) == g_.kw_type)
         misparsed_type_.push_back(ts_node_start_byte(kw));
     } else {
-      alias_path_ = scopes_[static_cast<size_t>(f.scope)].prefix + std::string(Text(name));
+      alias_path_ = scopes_[static_cast<size_t>(f.scope)].prefix + Ident(name);
     }
     return push(true);
   }
   if (sym == g_.member_type) {  // `a.b` parsed as a type: an attribute access
     TSNode attr = LastNamed(n);
     if (!ts_node_is_null(attr) && ts_node_symbol(attr) == g_.identifier) {
-      AddAttribute(Start(n), End(n), Text(attr), Ctx::kLoad, enclosing);
+      AddAttribute(Start(n), End(n), Ident(attr), Ctx::kLoad, enclosing);
     }
     return push(true);
   }
@@ -1139,13 +1142,13 @@ bool Extractor::EnterParam(TSNode n, TSSymbol sym, Frame& f, Frame& p) {
   if (ts_node_is_null(name) || ts_node_symbol(name) != g_.identifier) {
     return push(false);  // a comment, a Python 2 tuple parameter, or broken input
   }
-  const std::string_view text = Text(name);
+  const std::string text = Ident(name);
   std::string path = out_->nodes[static_cast<size_t>(owner)].qualified_path;
   path += '(';
   path += text;
   path += ')';
-  const int32_t param = AddDecl("CST_PARAM", Start(name), end >= 0 ? end : End(name),
-                                std::string(text), std::move(path), owner, owner);
+  const int32_t param = AddDecl("CST_PARAM", Start(name), end >= 0 ? end : End(name), text,
+                                std::move(path), owner, owner);
   auto& props = out_->nodes[static_cast<size_t>(param)].props;
   props.reserve(2);
   props.emplace_back("param_kind", std::string(kind));
@@ -1179,10 +1182,10 @@ void Extractor::EnterTypeParam(TSNode n, Frame& f, const Frame& p) {
   std::string path =
       owner >= 0 ? out_->nodes[static_cast<size_t>(owner)].qualified_path : alias_path_;
   path += '[';
-  path += Text(name);
+  path += Ident(name);
   path += ']';
-  const int32_t tp = AddDecl("TYPE_PARAM", Start(n), End(n), std::string(Text(name)),
-                             std::move(path), owner, enclosing);
+  const int32_t tp =
+      AddDecl("TYPE_PARAM", Start(n), End(n), Ident(name), std::move(path), owner, enclosing);
   out_->nodes[static_cast<size_t>(tp)].props.emplace_back("type_param_kind", std::string(kind));
   if (owner >= 0) {
     EvidenceEdge edge;

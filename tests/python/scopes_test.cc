@@ -167,6 +167,18 @@ TEST(ScopesTest, ScopesShareTheirDefinitionsPathAndOrdinal) {
   EXPECT_EQ(scopes, want);
 }
 
+TEST(ScopesTest, IdentifiersAreNfkcNormalised) {
+  // CPython 3.11: symtable of "ﬁle = 1\nprint(file)\nclass Ｃ:\n    __ｘ = 1\n" has the names
+  // file, print, C at module level and _C__x in the class.
+  Scoped s("\xef\xac\x81le = 1\nprint(file)\nclass \xef\xbc\xa3:\n    __\xef\xbd\x98 = 1\n");
+  std::set<std::string> names;
+  for (const EvidenceNode& n : s.ev().nodes) {
+    if (n.kind == "PY_BINDING") names.insert(n.qualified_path);
+  }
+  const std::set<std::string> want = {"file", "print", "C", "C._C__x"};
+  EXPECT_EQ(names, want);
+}
+
 TEST(ScopesTest, ClassBodyDoesNotEncloseMethods) {
   Scoped s(
       "x = 0\n"

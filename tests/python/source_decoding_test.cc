@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "python/identifiers.h"
 #include "python/scopes.h"
 #include "python/syntax.h"
 
@@ -87,6 +88,30 @@ TEST(SourceDecodingTest, EvidenceSpansAreRawAndColumnsAreUtf8) {
   for (const auto& n : ev.nodes)
     binding = binding || (n.kind == "PY_BINDING" && n.name == "caf\xc3\xa9");
   EXPECT_TRUE(binding);
+}
+
+TEST(IdentifiersTest, NamesAreNfkcNormalisedSpansAreNot) {
+  // CPython 3.11: ast.parse("def \ufb01(\uff41): \uff41.\uff42\nimport \uff4d as \uff4e\n")
+  // names the function "fi", the parameter "a", the attribute "b", the import "m" as "n".
+  const std::string src =
+      "def \xef\xac\x81(\xef\xbd\x81): \xef\xbd\x81.\xef\xbd\x82\n"
+      "import \xef\xbd\x8d as \xef\xbd\x8e\n";
+  FileEvidence ev;
+  ExtractSyntax(src, "m", &ev);
+  std::vector<std::string> got;
+  for (const auto& n : ev.nodes) {
+    if (n.kind == "CST_FUNCTION_DEF" || n.kind == "CST_PARAM" || n.kind == "CST_REF" ||
+        n.kind == "CST_ATTRIBUTE_ACCESS" || n.kind == "CST_IMPORT_ALIAS") {
+      got.push_back(n.kind + " " + n.name + " " + n.qualified_path + " " +
+                    std::to_string(n.bend - n.bstart));
+    }
+  }
+  const std::vector<std::string> want = {"CST_FUNCTION_DEF fi fi 21", "CST_PARAM a fi(a) 3",
+                                         "CST_ATTRIBUTE_ACCESS b  7", "CST_REF a  3",
+                                         "CST_IMPORT_ALIAS m  10"};
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(NormalizeIdentifier("caf\xc3\xa9"), "caf\xc3\xa9");
+  EXPECT_EQ(NormalizeIdentifier("plain"), "plain");
 }
 
 }  // namespace
