@@ -227,6 +227,15 @@ bool Scanner::OpenGit() {
     }
     prefix = root_.substr(top == "/" ? 1 : top.size() + 1) + "/";
     if (prefix == ".git/" || prefix.compare(0, 5, ".git/") == 0) return false;
+    // A directory the enclosing repository ignores (a virtualenv, a pyenv version, a build
+    // tree) has nothing tracked: its files are what the user asked for, so walk it.
+    int ignored = 0;
+    if (git_ignore_path_is_ignored(&ignored, repo.get(), prefix.c_str()) == 0 && ignored != 0) {
+      AddDiagnostic("", scan_code::kGitIgnoredRoot,
+                    "the directory is ignored by the git repository at " + top +
+                        "; walking the filesystem instead");
+      return false;
+    }
   }
   git_.emplace();
   git_->repo = std::move(repo);

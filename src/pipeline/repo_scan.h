@@ -11,7 +11,9 @@
 //     (.gitignore files, .git/info/exclude, core.excludesFile, as libgit2 applies them).
 //     Submodules, nested repositories and skip-worktree (sparse) entries are not scanned; a
 //     tracked file missing from the work tree is reported (MISSING). If libgit2 cannot open
-//     the repository (e.g. it belongs to another user) the scan walks instead (GIT_ERROR).
+//     the repository (e.g. it belongs to another user) the scan walks instead (GIT_ERROR); a
+//     root that the enclosing repository ignores (a virtualenv, a pyenv version directory) is
+//     walked too (GIT_IGNORED_ROOT): nothing in it is tracked, and its files are what was asked.
 //   * Otherwise a filesystem walk (`is_tracked` = false).
 //   A file is Python if its name ends in `.py`, `.pyi` or `.pyw` (case-sensitive), or if it has
 //   no extension (Python's `os.path.splitext` rule) and its first line is a shebang naming
@@ -129,6 +131,8 @@ inline constexpr const char* kSubmodule = "SUBMODULE";  // submodule / nested re
 inline constexpr const char* kUnknownEncoding = "UNKNOWN_ENCODING";  // cookie names no known codec
 inline constexpr const char* kEncodingConflict = "ENCODING_CONFLICT";  // BOM + non-UTF-8 cookie
 inline constexpr const char* kGitError = "GIT_ERROR";  // libgit2 failed; fell back to a walk
+inline constexpr const char* kGitIgnoredRoot =
+    "GIT_IGNORED_ROOT";  // the root is ignored by an enclosing repository; walked instead
 }  // namespace scan_code
 
 struct ScanDiagnostic {

@@ -515,6 +515,20 @@ void MakeGitProject(const fs::path& r) {
   git_repository_free(nested);
 }
 
+TEST(RepoScanGitTest, IgnoredRootIsWalked) {
+  // A directory the enclosing repository ignores (a virtualenv, a pyenv version): its files
+  // are what was asked for, so the scan walks it and says why.
+  TempDir dir;
+  MakeGitProject(dir.path());
+  const RepoScan scan = ScanRepository((dir.path() / "ignored_dir").string(), {});
+  EXPECT_FALSE(scan.is_git);
+  EXPECT_EQ(Paths(scan), (std::vector<std::string>{"a.py"}));
+  EXPECT_EQ(Diags(scan), (std::vector<std::string>{" GIT_IGNORED_ROOT"}));
+  // A tracked subdirectory is still listed from the index.
+  const RepoScan sub = ScanRepository((dir.path() / "pkg").string(), {});
+  EXPECT_TRUE(sub.is_git);
+}
+
 TEST(RepoScanGitTest, TrackedAndUntrackedNotIgnored) {
   TempDir dir;
   MakeGitProject(dir.path());
@@ -592,8 +606,6 @@ TEST(RepoScanGitTest, RootBelowTheWorkTreeTop) {
   EXPECT_TRUE(Find(scan, "mod.py")->is_tracked);
   EXPECT_FALSE(Find(scan, "new_untracked.py")->is_tracked);
   EXPECT_EQ(Diags(scan), (std::vector<std::string>{"gone.py MISSING", "link.py SYMLINK"}));
-  // A root inside an ignored directory: nothing is part of the work tree.
-  EXPECT_TRUE(ScanRepository((dir.path() / "ignored_dir").string(), {}).files.empty());
 }
 
 TEST(RepoScanGitTest, TrackedFileBehindASymlinkedDirectoryIsNotRead) {
