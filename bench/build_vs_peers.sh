@@ -4,6 +4,8 @@
 #   (b) bare single-thread tree-sitter parsing (bench/python_parse_bench),
 #   (c) cpglake build --jobs 2 (wall time and peak RSS).
 # Usage: bench/build_vs_peers.sh [DIR]   (default /usr/lib/python3.11)
+# Directories named site-packages (and __pycache__) are left out of all three, so a Python
+# installation's lib directory measures its standard library only.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="$root/build/bin"
@@ -15,7 +17,7 @@ ast_s=$(python3 - "$dir" <<'PY'
 import ast, os, sys, time
 files = []
 for d, dirs, names in os.walk(sys.argv[1]):
-    dirs[:] = [x for x in dirs if x != "__pycache__"]
+    dirs[:] = [x for x in dirs if x not in ("__pycache__", "site-packages")]
     files += [os.path.join(d, n) for n in names if n.endswith(".py")]
 srcs = [open(f, "rb").read() for f in files]
 t = time.perf_counter()
@@ -27,9 +29,9 @@ for s in srcs:
 print(f"{time.perf_counter() - t:.3f}")
 PY
 )
-ts_json=$("$bin/python_parse_bench" "$dir")
+ts_json=$("$bin/python_parse_bench" --exclude-dir site-packages "$dir")
 ts_s=$(printf '%s' "$ts_json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["seconds"])')
-/usr/bin/time -f "%e %M" -o "$out/time" "$bin/cpglake" --json build "$dir" -o "$out/graph" --jobs 2 > "$out/build.json"
+/usr/bin/time -f "%e %M" -o "$out/time" "$bin/cpglake" --json build "$dir" -o "$out/graph" --jobs 2 --exclude site-packages > "$out/build.json"
 read -r build_s build_kb < "$out/time"
 python3 - "$out/build.json" "$ast_s" "$ts_s" "$build_s" "$build_kb" <<'PY'
 import json, sys

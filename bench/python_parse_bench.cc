@@ -4,7 +4,9 @@
 // analysis (what the build does per file before rows), and the module summary that cross-file
 // resolution reads (its own time reported as summary_seconds).
 //
-//   python_parse_bench [--extract] DIR...
+//   python_parse_bench [--extract] [--exclude-dir NAME]... DIR...
+// (directories named NAME are skipped, as are __pycache__ directories).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -23,26 +25,33 @@ using namespace cpglake;
 
 int main(int argc, char** argv) {
   bool extract = false;
-  std::vector<std::string> dirs;
+  std::vector<std::string> dirs, excluded = {"__pycache__"};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--extract") {
       extract = true;
+    } else if (a == "--exclude-dir" && i + 1 < argc) {
+      excluded.push_back(argv[++i]);
     } else {
       dirs.push_back(a);
     }
   }
   if (dirs.empty()) {
-    std::fprintf(stderr, "usage: %s [--extract] DIR...\n", argv[0]);
+    std::fprintf(stderr, "usage: %s [--extract] [--exclude-dir NAME]... DIR...\n", argv[0]);
     return 2;
   }
   std::vector<std::string> sources;
   size_t bytes = 0;
   for (const auto& d : dirs) {
-    for (const auto& e :
-         fs::recursive_directory_iterator(d, fs::directory_options::skip_permission_denied)) {
+    fs::recursive_directory_iterator it(d, fs::directory_options::skip_permission_denied), end;
+    for (; it != end; ++it) {
+      const auto& e = *it;
+      if (e.is_directory() &&
+          std::find(excluded.begin(), excluded.end(), e.path().filename()) != excluded.end()) {
+        it.disable_recursion_pending();
+        continue;
+      }
       if (!e.is_regular_file() || e.path().extension() != ".py") continue;
-      if (e.path().string().find("__pycache__") != std::string::npos) continue;
       std::ifstream in(e.path(), std::ios::binary);
       std::ostringstream ss;
       ss << in.rdbuf();
