@@ -1,5 +1,7 @@
 #include "columnar/column.h"
 
+#include <cstring>
+
 #include "common/error.h"
 
 namespace cpglake::columnar {
@@ -78,7 +80,9 @@ void Column::AppendNulls(int64_t n) {
 }
 
 void Column::AppendString(std::string_view s) {
-  data_.insert(data_.end(), s.begin(), s.end());
+  const size_t old = data_.size();
+  data_.resize(old + s.size());  // default-initialised bytes: no zeroing
+  if (!s.empty()) std::memcpy(data_.data() + old, s.data(), s.size());
   offsets_.push_back(static_cast<int64_t>(data_.size()));
   MarkValid();
 }

@@ -2,6 +2,7 @@
 
 #include <blake2.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "common/error.h"
@@ -20,27 +21,36 @@ void IdPart::AppendTo(std::string* out) const {
   }
 }
 
-std::string StableId(std::string_view prefix, std::initializer_list<IdPart> parts) {
-  std::string joined;
+void StableDigest(std::initializer_list<IdPart> parts, uint8_t out[16]) {
+  thread_local std::string joined;  // reused: ids are made per node and edge
+  joined.clear();
   bool first = true;
   for (const auto& p : parts) {
     if (!first) joined.push_back('\x1f');
     first = false;
     p.AppendTo(&joined);
   }
-  uint8_t digest[16];
-  if (blake2b(digest, joined.data(), nullptr, sizeof(digest), joined.size(), 0) != 0) {
+  if (blake2b(out, joined.data(), nullptr, 16, joined.size(), 0) != 0) {
     throw InternalError("BLAKE2b failed");
   }
+}
+
+void HexDigest(const uint8_t digest[16], char out[32]) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(prefix.size() + 1 + 32);
-  out.append(prefix);
-  out.push_back(':');
-  for (uint8_t b : digest) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
+  for (int i = 0; i < 16; ++i) {
+    out[2 * i] = kHex[digest[i] >> 4];
+    out[2 * i + 1] = kHex[digest[i] & 15];
   }
+}
+
+std::string StableId(std::string_view prefix, std::initializer_list<IdPart> parts) {
+  uint8_t digest[16];
+  StableDigest(parts, digest);
+  std::string out;
+  out.resize(prefix.size() + 1 + 32);
+  std::copy(prefix.begin(), prefix.end(), out.begin());
+  out[prefix.size()] = ':';
+  HexDigest(digest, out.data() + prefix.size() + 1);
   return out;
 }
 

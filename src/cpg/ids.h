@@ -36,6 +36,11 @@ class IdPart {
 
 std::string StableId(std::string_view prefix, std::initializer_list<IdPart> parts);
 
+// The 16-byte digest of a stable id (StableId = prefix + ":" + HexDigest(digest)).
+void StableDigest(std::initializer_list<IdPart> parts, uint8_t out[16]);
+// Writes the 32 lowercase hex characters of a digest to `out`.
+void HexDigest(const uint8_t digest[16], char out[32]);
+
 // The ids CPG_MODEL.md defines.
 std::string FileId(std::string_view repo_id, std::string_view relative_posix_path);
 std::string DeclarationId(std::string_view kind, std::string_view file_id,

@@ -301,7 +301,10 @@ class DataFileWriter {
       for (int64_t begin = 0; begin < part.data.num_rows(); begin += step) {
         if (it == open_.end()) it = open_.emplace(hive, Open(hive, part.values)).first;
         OpenFile& f = it->second;
-        RecordBatch piece = part.data.Slice(begin, std::min(part.data.num_rows(), begin + step));
+        const int64_t end = std::min(part.data.num_rows(), begin + step);
+        // A piece that is the whole batch shares its columns (batches are never modified).
+        RecordBatch piece =
+            begin == 0 && end == part.data.num_rows() ? part.data : part.data.Slice(begin, end);
         f.writer->Write(RecordBatch(physical_schema_, piece.Project(Names()).columns()));
         f.stats.Update(piece);
         if (f.sink->Tell() >= options_.target_file_bytes) {

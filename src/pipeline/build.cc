@@ -1,6 +1,9 @@
 #include "pipeline/build.h"
 
 #include <algorithm>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -124,7 +127,9 @@ BuildResult BuildGraph(const BuildOptions& options) {
   // 2. Extract, files in parallel (one parser per task; results in per-file slots).
   auto t1 = Clock::now();
   const std::string repo_node = cpg::StableId("PY_REPO", {result.repo_id});
-  std::vector<cpg::GraphRows> per_file(scan.files.size());
+  // Each file's rows, compact (ids as digests, strings interned); its evidence is freed as
+  // soon as its rows are made.
+  std::vector<cpg::RowSet> parts(scan.files.size() + 1);
   std::vector<std::string> module_ids(scan.files.size());
   std::vector<python::ModuleSummary> summaries(scan.files.size());
   std::vector<char> has_summary(scan.files.size(), 0);
@@ -138,42 +143,46 @@ BuildResult BuildGraph(const BuildOptions& options) {
     ctx.path = f.path;
     ctx.module_name = ModuleNameForPath(f.path, package_dirs);
     contexts[i] = ctx;
-    python::FileEvidence ev;
-    ev.path = f.path;
-    std::string source;
-    try {
-      source = ReadWholeFile(repo / f.path);
-    } catch (const Error& e) {
-      ev.diagnostics.push_back({"error", "UNREADABLE", e.what(), -1, -1});
-    }
-    if (ev.diagnostics.empty()) {
-      // A file in another encoding is parsed as its UTF-8 decoding; spans go back to raw bytes.
-      std::optional<python::DecodedSource> decoded;
-      if (!python::IsUtf8Encoding(f.encoding)) {
-        std::string why;
-        decoded = python::DecodeSource(source, f.encoding, &why);
-        if (!decoded) {
-          ev.diagnostics.push_back(
-              {"warning", "UNDECODABLE", why + "; parsed as UTF-8 instead", -1, -1});
+    cpg::RowSet& rows = parts[i];
+    {
+      python::FileEvidence ev;
+      ev.path = f.path;
+      std::string source;
+      try {
+        source = ReadWholeFile(repo / f.path);
+      } catch (const Error& e) {
+        ev.diagnostics.push_back({"error", "UNREADABLE", e.what(), -1, -1});
+      }
+      if (ev.diagnostics.empty()) {
+        // A file in another encoding is parsed as its UTF-8 decoding; spans go back to raw
+        // bytes.
+        std::optional<python::DecodedSource> decoded;
+        if (!python::IsUtf8Encoding(f.encoding)) {
+          std::string why;
+          decoded = python::DecodeSource(source, f.encoding, &why);
+          if (!decoded) {
+            ev.diagnostics.push_back(
+                {"warning", "UNDECODABLE", why + "; parsed as UTF-8 instead", -1, -1});
+          }
         }
+        const std::string_view text = decoded ? std::string_view(decoded->text) : source;
+        thread_local python::Parser parser;
+        python::TreePtr tree;
+        python::ExtractSyntax(parser, text, ctx.module_name, &ev, &tree);
+        python::AnalyzeScopes(text, ts_tree_root_node(tree.get()), &ev);
+        const std::string base = f.path.substr(f.path.rfind('/') + 1);
+        summaries[i] =
+            python::SummarizeModule(text, ts_tree_root_node(tree.get()), ev, ctx.module_name,
+                                    base == "__init__.py" || base == "__init__.pyi");
+        if (decoded) {
+          python::MapEvidenceToRaw(*decoded, &ev);
+          python::MapSummaryToRaw(*decoded, &summaries[i]);
+        }
+        has_summary[i] = 1;
       }
-      const std::string_view text = decoded ? std::string_view(decoded->text) : source;
-      thread_local python::Parser parser;
-      python::TreePtr tree;
-      python::ExtractSyntax(parser, text, ctx.module_name, &ev, &tree);
-      python::AnalyzeScopes(text, ts_tree_root_node(tree.get()), &ev);
-      const std::string base = f.path.substr(f.path.rfind('/') + 1);
-      summaries[i] =
-          python::SummarizeModule(text, ts_tree_root_node(tree.get()), ev, ctx.module_name,
-                                  base == "__init__.py" || base == "__init__.pyi");
-      if (decoded) {
-        python::MapEvidenceToRaw(*decoded, &ev);
-        python::MapSummaryToRaw(*decoded, &summaries[i]);
-      }
-      has_summary[i] = 1;
+      bytes += static_cast<int64_t>(source.size());
+      module_ids[i] = rows.AddFileEvidence(ctx, ev);
     }
-    bytes += static_cast<int64_t>(source.size());
-    cpg::GraphRows rows = cpg::RowsForFile(ctx, ev);
     // The file node and its links.
     cpg::NodeRow file_node;
     file_node.node_id = ctx.file_id;
@@ -181,9 +190,6 @@ BuildResult BuildGraph(const BuildOptions& options) {
     file_node.file_id = ctx.file_id;
     file_node.path = f.path;
     file_node.name = f.path;
-    for (const auto& n : rows.nodes) {
-      if (n.node_kind == "PY_MODULE") module_ids[i] = n.node_id;
-    }
     auto edge = [&](const std::string& kind, const std::string& src, const std::string& dst) {
       cpg::EdgeRow e;
       e.edge_kind = kind;
@@ -194,7 +200,7 @@ BuildResult BuildGraph(const BuildOptions& options) {
       e.path = f.path;
       e.origin = "syntax";
       e.confidence = 1.0;
-      rows.edges.push_back(std::move(e));
+      rows.AddEdge(e);
     };
     edge("REPO_CONTAINS", repo_node, ctx.file_id);
     if (!module_ids[i].empty()) edge("FILE_DECLARES_MODULE", ctx.file_id, module_ids[i]);
@@ -202,10 +208,10 @@ BuildResult BuildGraph(const BuildOptions& options) {
              {"size_bytes", python::PropValue(f.size)},
              {"sha256", python::PropValue(f.sha256)},
              {"encoding", python::PropValue(f.encoding)}}) {
-      rows.props.push_back(cpg::PropRow{"node", ctx.file_id, ctx.file_id, k, v, false});
+      rows.AddProp(cpg::PropRow{"node", ctx.file_id, ctx.file_id, k, v, false});
     }
-    rows.nodes.push_back(std::move(file_node));
-    per_file[i] = std::move(rows);
+    rows.AddNode(file_node);
+    rows.ShrinkToFit();
     progress("extract", ++done, static_cast<int64_t>(scan.files.size()));
   });
   result.files_parsed = static_cast<int64_t>(scan.files.size());
@@ -226,8 +232,8 @@ BuildResult BuildGraph(const BuildOptions& options) {
     std::vector<std::set<std::string>> file_externals(scan.files.size());
     std::atomic<int64_t> resolved{0};
     ParallelFor(scan.files.size(), threads, [&](size_t i) {
-      per_file[i].Append(cpg::RowsForResolution(i, contexts, summary_ptrs, resolver.ResolveFile(i),
-                                                &file_externals[i]));
+      parts[i].Add(cpg::RowsForResolution(i, contexts, summary_ptrs, resolver.ResolveFile(i),
+                                          &file_externals[i]));
       progress("resolve", ++resolved, static_cast<int64_t>(scan.files.size()));
     });
     for (auto& e : file_externals) externals.merge(e);
@@ -236,15 +242,16 @@ BuildResult BuildGraph(const BuildOptions& options) {
   result.seconds_resolve = Since(t_resolve);
 
   // Repository-level nodes: the repo, packages (PACKAGE_CONTAINS package → module/subpackage).
-  cpg::GraphRows all;
+  // They go into their own RowSet (any RowSet would do; see cpg/graph.h).
+  cpg::RowSet& repo_rows = parts.back();
   {
     cpg::NodeRow r;
     r.node_id = repo_node;
     r.node_kind = "PY_REPO";
     r.name = result.repo_id;
-    all.nodes.push_back(std::move(r));
+    repo_rows.AddNode(r);
   }
-  for (const auto& q : externals) all.nodes.push_back(cpg::QualifiedNameNode(q));
+  for (const auto& q : externals) repo_rows.AddNode(cpg::QualifiedNameNode(q));
   std::map<std::string, std::string> package_ids;  // dir → id
   for (const auto& dir : package_dirs) {
     const std::string dotted = ModuleNameForPath(dir + "/__init__.py", package_dirs);
@@ -256,7 +263,7 @@ BuildResult BuildGraph(const BuildOptions& options) {
     r.path = dir;
     r.name = dotted.substr(dotted.rfind('.') == std::string::npos ? 0 : dotted.rfind('.') + 1);
     r.qualified_name = dotted;
-    all.nodes.push_back(std::move(r));
+    repo_rows.AddNode(r);
   }
   auto repo_edge = [&](const std::string& kind, const std::string& src, const std::string& dst) {
     cpg::EdgeRow e;
@@ -266,7 +273,7 @@ BuildResult BuildGraph(const BuildOptions& options) {
     e.edge_id = cpg::EdgeId(kind, src, dst, std::nullopt, std::nullopt);
     e.origin = "syntax";
     e.confidence = 1.0;
-    all.edges.push_back(std::move(e));
+    repo_rows.AddEdge(e);
   };
   // Scan diagnostics (files skipped: too large, binary, unreadable, hostile names, limits) as
   // DIAG nodes of the repository.
@@ -281,11 +288,11 @@ BuildResult BuildGraph(const BuildOptions& options) {
                                                                     {"message", d.message},
                                                                     {"code", d.code},
                                                                     {"diag_source", "scan"}}) {
-      all.props.push_back(
+      repo_rows.AddProp(
           cpg::PropRow{"node", r.node_id, std::nullopt, k, python::PropValue(v), false});
     }
     repo_edge("HAS_DIAGNOSTIC", repo_node, r.node_id);
-    all.nodes.push_back(std::move(r));
+    repo_rows.AddNode(r);
   }
   for (const auto& [dir, id] : package_ids) {
     auto parent = package_ids.find(Dirname(dir));
@@ -298,24 +305,13 @@ BuildResult BuildGraph(const BuildOptions& options) {
     auto pkg = package_ids.find(Dirname(scan.files[i].path));
     if (pkg != package_ids.end()) repo_edge("PACKAGE_CONTAINS", pkg->second, module_ids[i]);
   }
-  {
-    size_t n = all.nodes.size(), e = all.edges.size(), p = all.props.size();
-    for (const auto& rows : per_file) {
-      n += rows.nodes.size();
-      e += rows.edges.size();
-      p += rows.props.size();
-    }
-    all.Reserve(n, e, p);  // one allocation per table instead of regrowing while merging
-  }
-  for (auto& rows : per_file) {
-    all.Append(std::move(rows));
-    rows = cpg::GraphRows();  // free each file's rows as soon as they are merged
-  }
-  per_file.clear();
-  cpg::SortAndCheck(&all);
-  for (const auto& n : all.nodes) ++result.nodes_by_kind[n.node_kind];
-  for (const auto& e : all.edges) ++result.edges_by_kind[e.edge_kind];
-  result.props = static_cast<int64_t>(all.props.size());
+  const cpg::Graph graph = cpg::Graph::Assemble(std::move(parts), threads);
+#ifdef __GLIBC__
+  malloc_trim(0);  // give the sort keys and the parsers' memory back before writing
+#endif
+  result.nodes_by_kind = graph.NodesByKind();
+  result.edges_by_kind = graph.EdgesByKind();
+  result.props = graph.num_props();
   result.diagnostics = result.nodes_by_kind.count("DIAG") ? result.nodes_by_kind["DIAG"] : 0;
   result.seconds_extract = Since(t1) - result.seconds_resolve;
 
@@ -330,38 +326,31 @@ BuildResult BuildGraph(const BuildOptions& options) {
                           {"cpglake.version", std::string(CpglakeVersion())}};
   wo.parquet.threads = threads;
   std::mutex versions_mu;
-  auto write = [&](const std::string& name, const columnar::RecordBatch& batch) {
+  auto write = [&](const std::string& name, const columnar::Schema& schema,
+                   const delta::BatchSource& batches) {
     progress("write " + name, 0, 1);
     auto store = storage::OpenObjectStore((out / name).string());
-    auto r = delta::WriteDeltaTable(store, batch, wo);
+    auto r = delta::WriteDeltaTable(store, schema, batches, wo);
     {
       std::lock_guard<std::mutex> lock(versions_mu);
       result.table_versions[name] = r.version;
     }
     progress("write " + name, 1, 1);
   };
-  // The four tables are independent: written at the same time (each commit on its own).
+  // The tables are streamed from the sorted graph in row-group-sized batches (rows are
+  // rendered as they are written); the four tables are independent and written at once.
+  const int64_t batch_rows = std::max<int64_t>(1, wo.parquet.row_group_rows);
   ParallelFor(4, threads, [&](size_t t) {
     switch (t) {
-      // Each table's rows are freed once they are a batch (peak memory).
-      case 0: {
-        auto batch = cpg::PropsBatch(all.props);
-        std::vector<cpg::PropRow>().swap(all.props);
-        write("cpg_props", batch);
+      case 0:
+        write("cpg_props", cpg::PropsSchema(), graph.PropBatches(batch_rows));
         break;
-      }
-      case 1: {
-        auto batch = cpg::NodesBatch(all.nodes);
-        std::vector<cpg::NodeRow>().swap(all.nodes);
-        write("cpg_nodes", batch);
+      case 1:
+        write("cpg_nodes", cpg::NodesSchema(), graph.NodeBatches(batch_rows));
         break;
-      }
-      case 2: {
-        auto batch = cpg::EdgesBatch(all.edges);
-        std::vector<cpg::EdgeRow>().swap(all.edges);
-        write("cpg_edges", batch);
+      case 2:
+        write("cpg_edges", cpg::EdgesSchema(), graph.EdgeBatches(batch_rows));
         break;
-      }
       default: {
         columnar::RecordBatch files = columnar::RecordBatch::MakeEmpty(RepoFilesSchema());
         for (const auto& f : scan.files) {
@@ -374,7 +363,12 @@ BuildResult BuildGraph(const BuildOptions& options) {
           files.mutable_column(6).AppendBool(f.is_tracked);
         }
         files.set_num_rows(static_cast<int64_t>(scan.files.size()));
-        write("_cpglake/repo_files", files);
+        bool sent = false;
+        write("_cpglake/repo_files", files.schema(), [&]() -> std::optional<columnar::RecordBatch> {
+          if (sent) return std::nullopt;
+          sent = true;
+          return files;
+        });
       }
     }
   });

@@ -98,5 +98,183 @@ TEST(GraphRowsTest, DuplicateIdsAreAnError) {
   EXPECT_THROW(SortAndCheck(&rows), InternalError);
 }
 
+// Rows that do not come from evidence, as the pipeline adds them.
+GraphRows Extras(const FileContext& ctx) {
+  GraphRows rows;
+  NodeRow repo;
+  repo.node_id = StableId("PY_REPO", {"repo"});
+  repo.node_kind = "PY_REPO";
+  repo.name = "repo";
+  rows.nodes.push_back(repo);
+  NodeRow file;
+  file.node_id = ctx.file_id;
+  file.node_kind = "PY_FILE";
+  file.file_id = ctx.file_id;
+  file.path = ctx.path;
+  file.name = ctx.path;
+  rows.nodes.push_back(file);
+  NodeRow ext;
+  ext.node_id = QualifiedNameId("os.path.join");
+  ext.node_kind = "PY_QUALIFIED_NAME";
+  ext.qualified_name = "os.path.join";
+  rows.nodes.push_back(ext);
+  EdgeRow contains;
+  contains.edge_kind = "REPO_CONTAINS";
+  contains.src_node_id = repo.node_id;
+  contains.dst_node_id = file.node_id;
+  contains.edge_id =
+      EdgeId("REPO_CONTAINS", repo.node_id, file.node_id, std::nullopt, std::nullopt);
+  contains.edge_owner_file_id = ctx.file_id;
+  contains.path = ctx.path;
+  contains.origin = "syntax";
+  contains.confidence = 1.0;
+  rows.edges.push_back(contains);
+  EdgeRow calls;
+  calls.edge_kind = "CALLS";
+  calls.src_node_id = AnchoredId("CST_CALLSITE", ctx.file_id, 22, 25);
+  calls.dst_node_id = ext.node_id;
+  calls.edge_id = EdgeId("CALLS", calls.src_node_id, calls.dst_node_id, 22, 25);
+  calls.edge_owner_file_id = ctx.file_id;
+  calls.path = ctx.path;
+  calls.bstart = 22;
+  calls.bend = 25;
+  calls.origin = "resolver";
+  calls.resolution_method = "qualified_name";
+  calls.confidence = 0.5;
+  calls.symbol_roles = 8;
+  rows.edges.push_back(calls);
+  rows.props.push_back(PropRow{"node", ctx.file_id, ctx.file_id, "size_bytes",
+                               python::PropValue(int64_t{30}), false});
+  rows.props.push_back(PropRow{"node", ctx.file_id, ctx.file_id, "sha256",
+                               python::PropValue(std::string("ab")), false});
+  // A prop of an evidence node, added separately: merged into that node's props by key.
+  rows.props.push_back(PropRow{"node", calls.src_node_id, ctx.file_id, "meta",
+                               python::PropValue(std::string("{}")), true});
+  rows.props.push_back(
+      PropRow{"edge", calls.edge_id, ctx.file_id, "weight", python::PropValue(0.25), false});
+  rows.props.push_back(
+      PropRow{"edge", calls.edge_id, std::nullopt, "checked", python::PropValue(true), false});
+  return rows;
+}
+
+std::vector<std::string> Lines(const columnar::RecordBatch& b) {
+  std::vector<std::string> out;
+  for (int64_t r = 0; r < b.num_rows(); ++r) {
+    std::string line;
+    for (size_t c = 0; c < b.num_columns(); ++c) {
+      const auto& col = b.column(c);
+      line += "|";
+      if (col.IsNull(r)) {
+        line += "null";
+      } else if (col.type_id() == columnar::TypeId::kString) {
+        line += col.GetString(r);
+      } else if (col.type_id() == columnar::TypeId::kInt64) {
+        line += std::to_string(col.Get<int64_t>(r));
+      } else if (col.type_id() == columnar::TypeId::kInt32) {
+        line += std::to_string(col.Get<int32_t>(r));
+      } else if (col.type_id() == columnar::TypeId::kFloat64) {
+        line += std::to_string(col.Get<double>(r));
+      } else {
+        line += col.GetBool(r) ? "true" : "false";
+      }
+    }
+    out.push_back(line);
+  }
+  return out;
+}
+
+TEST(GraphTest, CompactRowsEqualTheSimpleRows) {
+  FileContext a{"repo", FileId("repo", "pkg/mod.py"), "pkg/mod.py", "pkg.mod"};
+  FileContext b{"repo", FileId("repo", "a.py"), "a.py", ""};
+  // The simple way.
+  GraphRows simple = RowsForFile(a, Sample());
+  simple.Append(RowsForFile(b, Sample()));
+  simple.Append(Extras(a));
+  SortAndCheck(&simple);
+  // The compact way: one RowSet per file, extras in a RowSet of their own and in a file's.
+  std::vector<RowSet> parts(3);
+  EXPECT_EQ(parts[0].AddFileEvidence(a, Sample()),
+            DeclarationId("PY_MODULE", a.file_id, "pkg.mod", 0));
+  parts[1].AddFileEvidence(b, Sample());
+  GraphRows extras = Extras(a);
+  parts[1].AddNode(extras.nodes[2]);
+  extras.nodes.pop_back();
+  parts[2].Add(extras);
+  EXPECT_EQ(parts[0].num_props(), 18u);  // 3 × 4 line/column, 2 evidence and 4 DIAG props
+  Graph g = Graph::Assemble(std::move(parts), 2);
+  EXPECT_EQ(g.num_nodes(), static_cast<int64_t>(simple.nodes.size()));
+  EXPECT_EQ(g.num_edges(), static_cast<int64_t>(simple.edges.size()));
+  EXPECT_EQ(g.num_props(), static_cast<int64_t>(simple.props.size()));
+  EXPECT_EQ(Lines(g.NodesBatch()), Lines(NodesBatch(simple.nodes)));
+  EXPECT_EQ(Lines(g.EdgesBatch()), Lines(EdgesBatch(simple.edges)));
+  EXPECT_EQ(Lines(g.PropsBatch()), Lines(PropsBatch(simple.props)));
+  EXPECT_EQ(g.NodesByKind().at("CST_CALLSITE"), 2);
+  EXPECT_EQ(g.EdgesByKind().at("CALLS"), 1);
+  // Streams in small batches: the same rows.
+  for (int64_t rows : {1, 3, 7}) {
+    std::vector<std::string> streamed;
+    auto next = g.PropBatches(rows);
+    while (auto batch = next()) {
+      EXPECT_LE(batch->num_rows(), rows);
+      for (auto& l : Lines(*batch)) streamed.push_back(l);
+    }
+    EXPECT_EQ(streamed, Lines(PropsBatch(simple.props)));
+    streamed.clear();
+    auto nodes = g.NodeBatches(rows);
+    while (auto batch = nodes()) {
+      for (auto& l : Lines(*batch)) streamed.push_back(l);
+    }
+    EXPECT_EQ(streamed, Lines(NodesBatch(simple.nodes)));
+  }
+  // ToRows: the same rows, unsorted.
+  RowSet one;
+  one.AddFileEvidence(a, Sample());
+  GraphRows back = one.ToRows();
+  SortAndCheck(&back);
+  GraphRows direct = RowsForFile(a, Sample());
+  SortAndCheck(&direct);
+  EXPECT_EQ(Lines(PropsBatch(back.props)), Lines(PropsBatch(direct.props)));
+  EXPECT_EQ(Lines(NodesBatch(back.nodes)), Lines(NodesBatch(direct.nodes)));
+  EXPECT_EQ(Lines(EdgesBatch(back.edges)), Lines(EdgesBatch(direct.edges)));
+}
+
+TEST(GraphTest, CompactDuplicatesAreAnError) {
+  FileContext ctx{"repo", FileId("repo", "a.py"), "a.py", "a"};
+  {
+    std::vector<RowSet> parts(2);
+    parts[0].AddFileEvidence(ctx, Sample());
+    parts[1].AddFileEvidence(ctx, Sample());  // the same nodes and edges again
+    EXPECT_THROW(Graph::Assemble(std::move(parts)), InternalError);
+  }
+  {
+    std::vector<RowSet> parts(1);
+    parts[0].AddFileEvidence(ctx, Sample());
+    GraphRows extras = Extras(ctx);
+    parts[0].Add(extras);
+    parts[0].AddEdge(extras.edges[0]);  // only an edge repeated
+    EXPECT_THROW(Graph::Assemble(std::move(parts), 1), InternalError);
+  }
+  {
+    std::vector<RowSet> parts(2);
+    parts[0].AddFileEvidence(ctx, Sample());
+    // A line/column prop the node already has.
+    parts[1].AddProp(PropRow{"node", AnchoredId("CST_CALLSITE", ctx.file_id, 22, 25), ctx.file_id,
+                             "line_start", python::PropValue(int64_t{1}), false});
+    EXPECT_THROW(Graph::Assemble(std::move(parts)), InternalError);
+  }
+  {
+    std::vector<RowSet> parts(1);
+    PropRow p{"node", FileId("repo", "a.py"), std::nullopt, "k", python::PropValue(true), false};
+    parts[0].AddProp(p);
+    parts[0].AddProp(p);  // loose props only
+    EXPECT_THROW(Graph::Assemble(std::move(parts)), InternalError);
+  }
+  RowSet rows;
+  NodeRow bad;
+  bad.node_id = "not-a-stable-id";
+  bad.node_kind = "X";
+  EXPECT_THROW(rows.AddNode(bad), InternalError);
+}
+
 }  // namespace
 }  // namespace cpglake::cpg
