@@ -56,6 +56,8 @@ Schema NodesSchema() {
       Field("node_id", DataType::String(), false), Field("node_kind", DataType::String(), false),
       Field("file_id", DataType::String(), true), Field("path", DataType::String(), true),
       Field("bstart", DataType::Int64(), true), Field("bend", DataType::Int64(), true),
+      Field("line_start", DataType::Int32(), true), Field("line_end", DataType::Int32(), true),
+      Field("col_start", DataType::Int32(), true), Field("col_end", DataType::Int32(), true),
       Field("name", DataType::String(), true), Field("qualified_name", DataType::String(), true),
       Field("enclosing_id", DataType::String(), true)});
 }
@@ -104,6 +106,15 @@ void GraphRows::Append(GraphRows&& other) {
   move_all(props, other.props);
 }
 
+void SetLines(const python::LineIndex& lines, int64_t bstart, int64_t bend, NodeRow* row) {
+  const auto [l0, c0] = lines.Position(bstart);
+  const auto [l1, c1] = lines.Position(bend);
+  row->line_start = static_cast<int32_t>(l0);
+  row->line_end = static_cast<int32_t>(l1);
+  row->col_start = static_cast<int32_t>(c0);
+  row->col_end = static_cast<int32_t>(c1);
+}
+
 GraphRows RowsForFile(const FileContext& file, const python::FileEvidence& ev) {
   GraphRows out;
   const size_t n = ev.nodes.size();
@@ -139,14 +150,7 @@ GraphRows RowsForFile(const FileContext& file, const python::FileEvidence& ev) {
           file.module_name.empty() ? e.qualified_path : file.module_name + "." + e.qualified_path;
     }
     if (e.enclosing >= 0 && static_cast<size_t>(e.enclosing) < n) r.enclosing_id = ids[e.enclosing];
-    if (e.bstart >= 0) {
-      auto [l0, c0] = ev.lines.Position(e.bstart);
-      auto [l1, c1] = ev.lines.Position(e.bend);
-      for (auto& [k, v] : std::initializer_list<std::pair<const char*, int64_t>>{
-               {"line_start", l0}, {"line_end", l1}, {"col_start", c0}, {"col_end", c1}}) {
-        out.props.push_back(PropRow{"node", ids[i], file.file_id, k, python::PropValue(v), false});
-      }
-    }
+    if (e.bstart >= 0) SetLines(ev.lines, e.bstart, e.bend, &r);
     for (const auto& [k, v] : e.props) {
       out.props.push_back(PropRow{"node", ids[i], file.file_id, k, v, false});
     }
@@ -191,6 +195,7 @@ GraphRows RowsForFile(const FileContext& file, const python::FileEvidence& ev) {
       r.bend = d.bend;
     }
     r.name = d.code;
+    if (d.bstart >= 0) SetLines(ev.lines, d.bstart, d.bend, &r);
     for (auto& [k, v] :
          std::initializer_list<std::pair<const char*, std::string>>{{"severity", d.severity},
                                                                     {"message", d.message},
@@ -281,9 +286,13 @@ RecordBatch NodesBatch(const std::vector<NodeRow>& rows) {
     AppendOptString(b.mutable_column(3), r.path);
     AppendOpt(b.mutable_column(4), r.bstart);
     AppendOpt(b.mutable_column(5), r.bend);
-    AppendOptString(b.mutable_column(6), r.name);
-    AppendOptString(b.mutable_column(7), r.qualified_name);
-    AppendOptString(b.mutable_column(8), r.enclosing_id);
+    AppendOpt(b.mutable_column(6), r.line_start);
+    AppendOpt(b.mutable_column(7), r.line_end);
+    AppendOpt(b.mutable_column(8), r.col_start);
+    AppendOpt(b.mutable_column(9), r.col_end);
+    AppendOptString(b.mutable_column(10), r.name);
+    AppendOptString(b.mutable_column(11), r.qualified_name);
+    AppendOptString(b.mutable_column(12), r.enclosing_id);
   }
   b.set_num_rows(static_cast<int64_t>(rows.size()));
   return b;

@@ -11,7 +11,7 @@
 //    GraphRows, RowsForFile, SortAndCheck and NodesBatch/EdgesBatch/PropsBatch. Easy to
 //    read and build by hand; used by tests and for small sets of rows.
 //  - The compact one the build uses: RowSet (ids as prefix + 16-byte digest, repeated
-//    strings interned, the line/column props of anchored nodes computed when written) and
+//    strings interned, the line/column of anchored nodes held as four integers) and
 //    Graph (RowSets merged, sorted by precomputed integer keys, checked, and streamed out as
 //    record batches). Both produce the same rows in the same order.
 //
@@ -25,11 +25,12 @@
 // InternalError otherwise. Rows are deduplicated by nobody: add a shared node (e.g. a
 // PY_QUALIFIED_NAME target) once — Assemble throws InternalError on a repeated node or
 // edge id, or a repeated prop key of one entity. Props added for an entity that has other
-// props (a node's evidence props, its line/column props) are merged with them by key.
+// props (a node's evidence props) are merged with them by key.
 // AddNode/AddEdge/AddProp are cheap (ids parsed into digests, strings interned); a
 // RowSet holds no reference to the rows or the evidence it was given.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -46,6 +47,10 @@
 
 namespace cpglake::cpg {
 
+// The version of the graph tables' schema (docs/graph_model.md has the history); written
+// into every build commit as `cpglake.schema_version`.
+inline constexpr int kGraphSchemaVersion = 2;
+
 columnar::Schema NodesSchema();
 columnar::Schema EdgesSchema();
 columnar::Schema PropsSchema();
@@ -54,6 +59,9 @@ struct NodeRow {
   std::string node_id, node_kind;
   std::optional<std::string> file_id, path;
   std::optional<int64_t> bstart, bend;
+  // For people: 1-based lines, 0-based columns in UTF-8 bytes (CPython's ast convention);
+  // set for anchored nodes (docs/graph_model.md: columns, not props).
+  std::optional<int32_t> line_start, line_end, col_start, col_end;
   std::optional<std::string> name, qualified_name, enclosing_id;
 };
 
@@ -93,10 +101,13 @@ struct FileContext {
 
 // Rows of one file's evidence: ids per CPG_MODEL.md (declarations by qualified path and
 // ordinal, anchored nodes by span), qualified_name = module_name + "." + qualified_path
-// for declarations, enclosing_id, line/column props (line_start, line_end, col_start,
-// col_end) for anchored nodes, the evidence's own props, diagnostics as DIAG nodes with
-// HAS_DIAGNOSTIC edges from the file's module.
+// for declarations, enclosing_id, line/column columns (line_start, line_end, col_start,
+// col_end) for anchored nodes (diagnostics included), the evidence's own props, diagnostics
+// as DIAG nodes with HAS_DIAGNOSTIC edges from the file's module.
 GraphRows RowsForFile(const FileContext& file, const python::FileEvidence& evidence);
+
+// Sets the line/column columns of a row anchored at [bstart, bend).
+void SetLines(const python::LineIndex& lines, int64_t bstart, int64_t bend, NodeRow* row);
 
 // Sorts as specified; InternalError naming the id when two rows share one.
 void SortAndCheck(GraphRows* rows);
@@ -132,7 +143,6 @@ class RowSet {
 
   size_t num_nodes() const { return nodes_.size(); }
   size_t num_edges() const { return edges_.size(); }
-  // Prop rows, including the four line/column props of each anchored evidence node.
   size_t num_props() const;
 
   // The rows as plain structs (unsorted; tests and debugging).
@@ -207,9 +217,11 @@ class RowSet {
   std::vector<Edge> edges_;
   std::vector<Prop> props_;  // props of nodes_ (ranges)
   std::vector<LooseProp> loose_;
+  static constexpr int32_t kNoPosition = INT32_MIN;  // a null line or column
   struct Position {
-    int64_t line_start, line_end, col_start, col_end;
+    int32_t line_start, line_end, col_start, col_end;
   };
+  uint32_t AddPosition(const python::LineIndex& lines, int64_t bstart, int64_t bend);
   std::vector<Position> positions_;
 };
 
@@ -254,10 +266,8 @@ class Graph {
   // One prop row of the entity being written: a stored prop, or a line/column prop.
   struct PendingProp {
     uint32_t key_rank, part;
-    // node == kNull: loose_[index]; else props_[index] of the node, or with index == kNull
-    // its line/column prop `key` = `value`.
+    // node == kNull: loose_[index]; else props_[index] of the node.
     uint32_t node, index, key;
-    int64_t value;
   };
   struct PropCursor {
     size_t group = 0;

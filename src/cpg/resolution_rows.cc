@@ -80,6 +80,11 @@ GraphRows RowsForResolution(size_t file, const std::vector<FileContext>& context
   const std::string module_id =
       own->module_key >= 0 ? NodeIdOf(ctx.file_id, key_of(file, own->module_key)) : std::string();
   for (const auto& d : resolution.diagnostics) {
+    // Anchored at a node of the summary (an import alias): its lines and columns.
+    const python::NodeKey* at = nullptr;
+    for (const auto& k : own->keys) {
+      if (k.bstart == d.bstart && k.bend == d.bend && k.line_start >= 0) at = &k;
+    }
     NodeRow r;
     r.node_id = StableId("DIAG", {ctx.file_id, d.bstart, d.bend, d.code, d.message});
     r.node_kind = "DIAG";
@@ -90,6 +95,12 @@ GraphRows RowsForResolution(size_t file, const std::vector<FileContext>& context
       r.bend = d.bend;
     }
     r.name = d.code;
+    if (at) {
+      r.line_start = at->line_start;
+      r.line_end = at->line_end;
+      r.col_start = at->col_start;
+      r.col_end = at->col_end;
+    }
     for (auto& [k, v] :
          std::initializer_list<std::pair<const char*, std::string>>{{"severity", d.severity},
                                                                     {"message", d.message},

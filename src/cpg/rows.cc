@@ -18,8 +18,7 @@ namespace cpglake::cpg {
 namespace {
 
 // Symbols every RowSet has, at fixed indices.
-constexpr uint32_t kSymNode = 0, kSymColEnd = 1, kSymColStart = 2, kSymLineEnd = 3,
-                   kSymLineStart = 4;
+constexpr uint32_t kSymNode = 0;
 
 bool IsDeclarationKind(std::string_view kind) {
   static constexpr std::string_view kKinds[] = {"PY_MODULE",        "PY_PACKAGE", "CST_CLASS_DEF",
@@ -82,7 +81,7 @@ void RunBoth(int threads, F0&& f0, F1&& f1) {
 // --- RowSet ----------------------------------------------------------------------------------
 
 RowSet::RowSet() {
-  for (const char* s : {"node", "col_end", "col_start", "line_end", "line_start"}) Symbol(s);
+  Symbol("node");  // kSymNode
 }
 RowSet::RowSet(RowSet&&) noexcept = default;
 RowSet& RowSet::operator=(RowSet&&) noexcept = default;
@@ -198,9 +197,15 @@ void RowSet::ShrinkToFit() {
 }
 
 size_t RowSet::num_props() const {
-  size_t n = props_.size() + loose_.size();
-  n += 4 * positions_.size();
-  return n;
+  return props_.size() + loose_.size();
+}
+
+uint32_t RowSet::AddPosition(const python::LineIndex& lines, int64_t bstart, int64_t bend) {
+  const auto [l0, c0] = lines.Position(bstart);
+  const auto [l1, c1] = lines.Position(bend);
+  positions_.push_back(Position{static_cast<int32_t>(l0), static_cast<int32_t>(l1),
+                                static_cast<int32_t>(c0), static_cast<int32_t>(c1)});
+  return static_cast<uint32_t>(positions_.size() - 1);
 }
 
 std::string RowSet::AddFileEvidence(const FileContext& file, const python::FileEvidence& ev) {
@@ -263,10 +268,7 @@ std::string RowSet::AddFileEvidence(const FileContext& file, const python::FileE
       r.bstart = e.bstart;
       r.bend = e.bend;
       r.has_bstart = r.has_bend = true;
-      r.position = static_cast<uint32_t>(positions_.size());
-      auto [l0, c0] = ev.lines.Position(e.bstart);
-      auto [l1, c1] = ev.lines.Position(e.bend);
-      positions_.push_back(Position{l0, l1, c0, c1});
+      r.position = AddPosition(ev.lines, e.bstart, e.bend);
     }
     if (!e.name.empty()) r.name = Text(e.name);
     if (e.kind == "PY_MODULE" || e.qualified_path == "<module>") {
@@ -337,6 +339,7 @@ std::string RowSet::AddFileEvidence(const FileContext& file, const python::FileE
         r.bstart = d.bstart;
         r.bend = d.bend;
         r.has_bstart = r.has_bend = true;
+        r.position = AddPosition(ev.lines, d.bstart, d.bend);
       }
       r.name = Text(d.code);
       r.prop_begin = static_cast<uint32_t>(props_.size());
@@ -371,6 +374,12 @@ void RowSet::AddNode(const NodeRow& row) {
   r.name = OptText(row.name);
   r.qualified_name = OptText(row.qualified_name);
   if (row.enclosing_id) r.enclosing = ParseId(*row.enclosing_id, "enclosing_id");
+  if (row.line_start || row.line_end || row.col_start || row.col_end) {
+    r.position = static_cast<uint32_t>(positions_.size());
+    positions_.push_back(
+        Position{row.line_start.value_or(kNoPosition), row.line_end.value_or(kNoPosition),
+                 row.col_start.value_or(kNoPosition), row.col_end.value_or(kNoPosition)});
+  }
   r.prop_begin = r.prop_end = static_cast<uint32_t>(props_.size());
   nodes_.push_back(r);
 }
@@ -450,11 +459,14 @@ GraphRows RowSet::ToRows() const {
     r.qualified_name = opt_text(n.qualified_name);
     if (n.enclosing.prefix != kNull) r.enclosing_id = IdString(n.enclosing);
     if (n.position != kNull) {
-      auto [l0, l1, c0, c1] = positions_[n.position];
-      for (auto& [k, v] : std::initializer_list<std::pair<const char*, int64_t>>{
-               {"line_start", l0}, {"line_end", l1}, {"col_start", c0}, {"col_end", c1}}) {
-        out.props.push_back(PropRow{"node", r.node_id, r.file_id, k, python::PropValue(v), false});
-      }
+      const Position& pos = positions_[n.position];
+      auto opt = [](int32_t v) {
+        return v == kNoPosition ? std::nullopt : std::optional<int32_t>(v);
+      };
+      r.line_start = opt(pos.line_start);
+      r.line_end = opt(pos.line_end);
+      r.col_start = opt(pos.col_start);
+      r.col_end = opt(pos.col_end);
     }
     for (uint32_t i = n.prop_begin; i < n.prop_end; ++i) {
       out.props.push_back(prop_row(props_[i], kSymNode, n.id, n.file_id));
@@ -618,7 +630,7 @@ Graph Graph::Assemble(std::vector<RowSet> parts, int threads) {
                               ps[e.part].IdString(ps[e.part].nodes_[e.node].id));
         }
         const auto& n = ps[e.part].nodes_[e.node];
-        const int64_t own = (n.position != RowSet::kNull ? 4 : 0) + (n.prop_end - n.prop_begin);
+        const int64_t own = n.prop_end - n.prop_begin;
         if (own == 0) continue;
         props += own;
       } else {
@@ -680,11 +692,6 @@ void Graph::CheckProps() const {
       const auto& ranks = ranks_[pg.part];
       if (pg.node != RowSet::kNull) {
         const RowSet::Node& n = p.nodes_[pg.node];
-        if (n.position != RowSet::kNull) {
-          for (uint32_t k : {kSymLineStart, kSymLineEnd, kSymColStart, kSymColEnd}) {
-            keys.emplace_back(ranks[k], &pg);
-          }
-        }
         for (uint32_t i = n.prop_begin; i < n.prop_end; ++i) {
           keys.emplace_back(ranks[p.props_[i].key], &pg);
         }
@@ -759,12 +766,12 @@ void ReserveText(Column* c, int64_t rows, int64_t bytes) {
 }  // namespace
 
 void Graph::AppendNodes(RecordBatch& b, size_t begin, size_t end) const {
-  Column* c[9];
-  for (size_t i = 0; i < 9; ++i) {
+  Column* c[13];
+  for (size_t i = 0; i < 13; ++i) {
     c[i] = &b.mutable_column(i);
     c[i]->Reserve(static_cast<int64_t>(end - begin));
   }
-  for (size_t i : {0, 2, 8}) ReserveText(c[i], static_cast<int64_t>(end - begin), 64);
+  for (size_t i : {0, 2, 12}) ReserveText(c[i], static_cast<int64_t>(end - begin), 64);
   std::string id;
   for (size_t i = begin; i < end; ++i) {
     const RowSet& p = parts_[node_order_[i].part];
@@ -799,14 +806,27 @@ void Graph::AppendNodes(RecordBatch& b, size_t begin, size_t end) const {
     } else {
       c[5]->AppendNull();
     }
-    text(c[6], n.name);
-    text(c[7], n.qualified_name);
+    if (n.position == RowSet::kNull) {
+      for (size_t k = 6; k < 10; ++k) c[k]->AppendNull();
+    } else {
+      const RowSet::Position& pos = p.positions_[n.position];
+      const int32_t values[4] = {pos.line_start, pos.line_end, pos.col_start, pos.col_end};
+      for (size_t k = 0; k < 4; ++k) {
+        if (values[k] == RowSet::kNoPosition) {
+          c[6 + k]->AppendNull();
+        } else {
+          c[6 + k]->Append<int32_t>(values[k]);
+        }
+      }
+    }
+    text(c[10], n.name);
+    text(c[11], n.qualified_name);
     if (n.enclosing.prefix == RowSet::kNull) {
-      c[8]->AppendNull();
+      c[12]->AppendNull();
     } else {
       id.clear();
       p.AppendId(n.enclosing, &id);
-      c[8]->AppendString(id);
+      c[12]->AppendString(id);
     }
   }
   b.set_num_rows(c[0]->length());
@@ -899,7 +919,6 @@ int64_t Graph::AppendProps(RecordBatch& b, PropCursor& cur, int64_t max_rows) co
         const RowSet& p = parts_[ahead.part];
         if (ahead.node != RowSet::kNull) {
           const RowSet::Node& n = p.nodes_[ahead.node];
-          if (n.position != RowSet::kNull) __builtin_prefetch(&p.positions_[n.position]);
           if (n.prop_begin < n.prop_end) __builtin_prefetch(&p.props_[n.prop_begin]);
         }
       }
@@ -909,21 +928,14 @@ int64_t Graph::AppendProps(RecordBatch& b, PropCursor& cur, int64_t max_rows) co
         const auto& ranks = ranks_[pg.part];
         if (pg.node != RowSet::kNull) {
           const RowSet::Node& n = p.nodes_[pg.node];
-          if (n.position != RowSet::kNull) {
-            auto [l0, l1, c0, c1] = p.positions_[n.position];
-            for (auto [k, v] : {std::pair{kSymLineStart, l0}, std::pair{kSymLineEnd, l1},
-                                std::pair{kSymColStart, c0}, std::pair{kSymColEnd, c1}}) {
-              cur.pending.push_back(PendingProp{ranks[k], pg.part, pg.node, RowSet::kNull, k, v});
-            }
-          }
           for (uint32_t i = n.prop_begin; i < n.prop_end; ++i) {
             cur.pending.push_back(
-                PendingProp{ranks[p.props_[i].key], pg.part, pg.node, i, p.props_[i].key, 0});
+                PendingProp{ranks[p.props_[i].key], pg.part, pg.node, i, p.props_[i].key});
           }
         } else {
           for (uint32_t i = pg.begin; i < pg.end; ++i) {
             const uint32_t key = p.loose_[i].prop.key;
-            cur.pending.push_back(PendingProp{ranks[key], pg.part, RowSet::kNull, i, key, 0});
+            cur.pending.push_back(PendingProp{ranks[key], pg.part, RowSet::kNull, i, key});
           }
         }
         ++g;
@@ -970,19 +982,7 @@ int64_t Graph::AppendProps(RecordBatch& b, PropCursor& cur, int64_t max_rows) co
         col->AppendString(p.views_[s]);
       }
     };
-    if (pp.index == RowSet::kNull) {
-      const RowSet::Node& n = p.nodes_[pp.node];
-      c[0]->AppendString(p.views_[kSymNode]);
-      c[1]->AppendString(cur.entity_id);
-      sym(c[2], n.file_id);
-      c[3]->AppendString(p.views_[pp.key]);
-      c[4]->AppendString("int");
-      c[5]->AppendNull();
-      c[6]->Append<int64_t>(pp.value);
-      c[7]->AppendNull();
-      c[8]->AppendNull();
-      c[9]->AppendNull();
-    } else {
+    {
       const RowSet::Prop* prop;
       if (pp.node == RowSet::kNull) {
         const RowSet::LooseProp& l = p.loose_[pp.index];

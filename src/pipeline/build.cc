@@ -323,7 +323,8 @@ BuildResult BuildGraph(const BuildOptions& options) {
   wo.properties = options.table_properties;
   wo.commit_properties = {{"cpglake.build_id", result.build_id},
                           {"cpglake.repo_id", result.repo_id},
-                          {"cpglake.version", std::string(CpglakeVersion())}};
+                          {"cpglake.version", std::string(CpglakeVersion())},
+                          {"cpglake.schema_version", std::to_string(cpg::kGraphSchemaVersion)}};
   wo.parquet.threads = threads;
   std::mutex versions_mu;
   auto write = [&](const std::string& name, const columnar::Schema& schema,

@@ -183,7 +183,16 @@ class Summarizer {
     auto [it, fresh] = key_of_.emplace(node, static_cast<int32_t>(out_->keys.size()));
     if (fresh) {
       const EvidenceNode& n = ev_.nodes[static_cast<size_t>(node)];
-      out_->keys.push_back(NodeKey{n.kind, n.name, n.qualified_path, n.ordinal, n.bstart, n.bend});
+      NodeKey k{n.kind, n.name, n.qualified_path, n.ordinal, n.bstart, n.bend};
+      if (n.bstart >= 0) {
+        const auto [l0, c0] = ev_.lines.Position(n.bstart);
+        const auto [l1, c1] = ev_.lines.Position(n.bend);
+        k.line_start = static_cast<int32_t>(l0);
+        k.col_start = static_cast<int32_t>(c0);
+        k.line_end = static_cast<int32_t>(l1);
+        k.col_end = static_cast<int32_t>(c1);
+      }
+      out_->keys.push_back(std::move(k));
     }
     return it->second;
   }

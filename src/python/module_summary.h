@@ -36,6 +36,8 @@ struct NodeKey {
   std::string qualified_path;  // declarations: dotted nesting; empty for anchored nodes
   int32_t ordinal = 0;
   int64_t bstart = -1, bend = -1;
+  // 1-based lines and 0-based UTF-8 columns of the span (-1 when not anchored).
+  int32_t line_start = -1, line_end = -1, col_start = -1, col_end = -1;
 };
 
 // What an expression denotes, as far as its own file can tell: a base plus attribute steps.

@@ -72,16 +72,13 @@ TEST(GraphRowsTest, IdsNamesEnclosingPropsAndDiagnostics) {
   // Edges: 2 CST_PARENT_OF + HAS_DIAGNOSTIC.
   ASSERT_EQ(rows.edges.size(), 3u);
   for (const auto& e : rows.edges) EXPECT_EQ(e.edge_owner_file_id, ctx.file_id);
-  // Line/column props of the call: line 3 (starts at byte 20), columns 2..5.
-  std::map<std::string, int64_t> pos;
-  for (const auto& p : rows.props) {
-    if (p.entity_id == rows.nodes[3].node_id && std::holds_alternative<int64_t>(p.value)) {
-      pos[p.prop_key] = std::get<int64_t>(p.value);
-    }
-  }
-  EXPECT_EQ(pos["line_start"], 3);
-  EXPECT_EQ(pos["col_start"], 2);
-  EXPECT_EQ(pos["col_end"], 5);
+  // Line/column columns of the call: line 3 (starts at byte 20), columns 2..5; not props.
+  EXPECT_EQ(rows.nodes[3].line_start, 3);
+  EXPECT_EQ(rows.nodes[3].line_end, 3);
+  EXPECT_EQ(rows.nodes[3].col_start, 2);
+  EXPECT_EQ(rows.nodes[3].col_end, 5);
+  EXPECT_EQ(rows.nodes[0].line_start, 1);  // the module spans the file
+  for (const auto& p : rows.props) EXPECT_EQ(p.prop_key.find("line"), std::string::npos);
   auto nodes = NodesBatch(rows.nodes);
   EXPECT_EQ(nodes.num_rows(), 4);
   EXPECT_TRUE(nodes.schema().Equals(NodesSchema()));
@@ -112,6 +109,8 @@ GraphRows Extras(const FileContext& ctx) {
   file.file_id = ctx.file_id;
   file.path = ctx.path;
   file.name = ctx.path;
+  file.line_start = 1;  // lines given by hand (a partial set: the others stay null)
+  file.col_end = 7;
   rows.nodes.push_back(file);
   NodeRow ext;
   ext.node_id = QualifiedNameId("os.path.join");
@@ -200,7 +199,7 @@ TEST(GraphTest, CompactRowsEqualTheSimpleRows) {
   parts[1].AddNode(extras.nodes[2]);
   extras.nodes.pop_back();
   parts[2].Add(extras);
-  EXPECT_EQ(parts[0].num_props(), 18u);  // 3 × 4 line/column, 2 evidence and 4 DIAG props
+  EXPECT_EQ(parts[0].num_props(), 6u);  // 2 evidence and 4 DIAG props
   Graph g = Graph::Assemble(std::move(parts), 2);
   EXPECT_EQ(g.num_nodes(), static_cast<int64_t>(simple.nodes.size()));
   EXPECT_EQ(g.num_edges(), static_cast<int64_t>(simple.edges.size()));
@@ -257,9 +256,9 @@ TEST(GraphTest, CompactDuplicatesAreAnError) {
   {
     std::vector<RowSet> parts(2);
     parts[0].AddFileEvidence(ctx, Sample());
-    // A line/column prop the node already has.
+    // A prop the node already has from its evidence.
     parts[1].AddProp(PropRow{"node", AnchoredId("CST_CALLSITE", ctx.file_id, 22, 25), ctx.file_id,
-                             "line_start", python::PropValue(int64_t{1}), false});
+                             "callee_text", python::PropValue(std::string("x")), false});
     EXPECT_THROW(Graph::Assemble(std::move(parts)), InternalError);
   }
   {
