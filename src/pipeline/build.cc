@@ -326,6 +326,9 @@ BuildResult BuildGraph(const BuildOptions& options) {
                           {"cpglake.version", std::string(CpglakeVersion())},
                           {"cpglake.schema_version", std::to_string(cpg::kGraphSchemaVersion)}};
   wo.parquet.threads = threads;
+  // Row groups of 128k rows (DuckDB writes 122,880): three tables' batches are in flight at
+  // once, and 1M-row batches were a third of the build's peak memory.
+  wo.parquet.row_group_rows = 1 << 17;
   std::mutex versions_mu;
   auto write = [&](const std::string& name, const columnar::Schema& schema,
                    const delta::BatchSource& batches) {
