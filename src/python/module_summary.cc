@@ -455,12 +455,37 @@ class Summarizer {
     }
   }
 
+  // `obj.attr = value` (obj a name): an instance attribute when obj is `self` in a method.
+  void OnAttributeTarget(TSNode target, TSNode value, bool augmented) {
+    TSNode obj = ts_node_child_by_field_id(target, g_.f_object);
+    TSNode attr = ts_node_child_by_field_id(target, g_.f_attribute);
+    if (ts_node_is_null(obj) || ts_node_is_null(attr) || ts_node_symbol(obj) != g_.identifier) {
+      return;
+    }
+    AttrAssign a;
+    a.object_bstart = Start(obj);
+    a.attr = Mangle(NormalizeIdentifier(Text(attr)), class_name_);
+    a.has_value = !augmented && !ts_node_is_null(value) && MakeChain(value, &a.chain);
+    attr_assigns_.push_back(std::move(a));
+  }
+
   void OnAssignment(TSNode n, bool augmented, bool module_level) {
     TSNode left = ts_node_child_by_field_id(n, g_.f_left);
     TSNode right = ts_node_child_by_field_id(n, g_.f_right);
-    if (ts_node_is_null(left) || ts_node_is_null(right) || ts_node_symbol(left) != g_.identifier) {
+    if (!ts_node_is_null(left) && ts_node_symbol(left) == g_.attribute) {
+      OnAttributeTarget(left, right, augmented);
       return;
     }
+    if (!ts_node_is_null(left) && ts_node_symbol(left) != g_.identifier) {
+      // Unpacking into attributes (`self.a, self.b = ...`): bound, but to nothing we follow.
+      const uint32_t count = ts_node_named_child_count(left);
+      for (uint32_t i = 0; i < count; ++i) {
+        TSNode item = ts_node_named_child(left, i);
+        if (ts_node_symbol(item) == g_.attribute) OnAttributeTarget(item, TSNode{}, true);
+      }
+      return;
+    }
+    if (ts_node_is_null(left) || ts_node_is_null(right)) return;
     if (module_level && Text(left) == "__all__") {
       std::vector<std::string> names;
       if (!StringList(right, &names)) {
@@ -733,6 +758,34 @@ class Summarizer {
       class_index.emplace(static_cast<int32_t>(i), out_->classes.size());
       out_->classes.push_back(std::move(c));
     }
+    // Instance attributes: `self.x = value` in the methods of a class, when that is the only
+    // statement binding x on its instances and the class body does not bind x itself.
+    {
+      std::map<std::pair<int32_t, std::string>, std::vector<SymbolRef>> by_attr;
+      for (const AttrAssign& a : attr_assigns_) {
+        auto use = use_binding_.find(a.object_bstart);
+        if (use == use_binding_.end()) continue;
+        const SymbolRef self = BindingValue(use->second, 0);
+        if (self.base != SymbolRef::Base::kInstance || !self.steps.empty()) continue;
+        SymbolRef v = a.has_value ? ChainValue(a.chain, 1) : SymbolRef();
+        if (v.known()) ++v.hops;
+        by_attr[{self.key, a.attr}].push_back(std::move(v));
+      }
+      std::unordered_map<int32_t, size_t> class_of_key;
+      for (size_t i = 0; i < out_->classes.size(); ++i) class_of_key[out_->classes[i].key] = i;
+      for (auto& [k, values] : by_attr) {
+        auto c = class_of_key.find(k.first);
+        if (c == class_of_key.end() || values.size() != 1 || !values[0].known()) continue;
+        auto& members = out_->classes[c->second].members;
+        if (FindBound(members, k.second)) continue;
+        BoundName b;
+        b.name = k.second;
+        b.value = std::move(values[0]);
+        members.push_back(std::move(b));
+        std::sort(members.begin(), members.end(),
+                  [](const BoundName& x, const BoundName& y) { return x.name < y.name; });
+      }
+    }
     for (auto& b : bases_) {
       auto c = class_index.find(b.cls);
       if (c == class_index.end()) continue;
@@ -800,6 +853,13 @@ class Summarizer {
   };
   std::vector<BaseChain> bases_;
   std::unordered_map<int64_t, Chain> assigned_;  // target identifier start → value
+  struct AttrAssign {
+    int64_t object_bstart = -1;  // the `self` of `self.attr = value`
+    std::string attr;            // mangled
+    bool has_value = false;      // the value is a chain (else: bound to something unknown)
+    Chain chain;
+  };
+  std::vector<AttrAssign> attr_assigns_;
   struct Returns {
     std::vector<std::pair<int64_t, std::string>> names;
     bool other = false;

@@ -86,7 +86,9 @@ struct ModuleSummary {
       int64_t bstart = -1, bend = -1;
     };
     std::vector<Base> bases;
-    std::vector<BoundName> members;  // sorted by name (methods, class attributes)
+    // Sorted by name: methods, class attributes, and instance attributes that one
+    // `self.x = value` in a method binds (binding_key -1).
+    std::vector<BoundName> members;
   };
   std::vector<ClassInfo> classes;  // in source order
 

@@ -339,6 +339,35 @@ TEST(Resolver, MethodsOfBuiltinTypeInstances) {
   for (const auto& e : r.edges) EXPECT_EQ(e.find("bit_length"), std::string::npos) << e;
 }
 
+TEST(Resolver, InstanceAttributesBoundOnce) {
+  const Result r = Resolve({{"m.py", "m",
+                             "class Helper:\n"
+                             "    def go(self):\n"
+                             "        pass\n"
+                             "def helper_func():\n"
+                             "    pass\n"
+                             "class Engine:\n"
+                             "    def __init__(self):\n"
+                             "        self.helper = Helper()\n"
+                             "        self.fn = helper_func\n"
+                             "        self.twice = Helper()\n"
+                             "        self.__p = Helper()\n"
+                             "    def reset(self):\n"
+                             "        self.twice = None\n"
+                             "    def run(self):\n"
+                             "        self.helper.go()\n"
+                             "        self.fn()\n"
+                             "        self.twice.go()\n"
+                             "        self.__p.go()\n"}});
+  for (const char* e : {"CALLS self.helper.go() -> m.Helper.go", "CALLS self.fn() -> m.helper_func",
+                        "CALLS self.__p.go() -> m.Helper.go"}) {
+    EXPECT_TRUE(r.edges.count(e)) << e;
+  }
+  // Bound by two statements: not certain, no edge.
+  for (const auto& e : r.edges) EXPECT_EQ(e.find("self.twice"), std::string::npos) << e;
+  EXPECT_LT(r.confidences.at("CALLS self.helper.go() -> m.Helper.go"), 1.0);
+}
+
 TEST(Resolver, PrivateNamesAreMangled) {
   const Result r = Resolve({{"m.py", "m",
                              "class __C:\n"
