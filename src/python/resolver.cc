@@ -244,6 +244,9 @@ struct Resolver::Impl {
   std::unordered_set<std::string> namespaces;             // prefixes that are not modules
   std::map<std::pair<int32_t, int32_t>, std::vector<MroEntry>> mro;
   std::set<std::pair<int32_t, int32_t>> in_progress;
+  // Class → the repository classes that have it in their MRO (subclasses), in (file, key)
+  // order: for calls on `self` of methods that only subclasses define.
+  std::map<std::pair<int32_t, int32_t>, std::vector<std::pair<int32_t, int32_t>>> subclasses;
   bool frozen = false;
 
   explicit Impl(const std::vector<ModuleEntry>& m) : modules(m) {}
@@ -630,6 +633,33 @@ struct Resolver::Impl {
     return mro[id] = std::move(out);
   }
 
+  // For a reference `<instance>.name` that nothing in the instance's MRO defines: the
+  // definitions of `name` in the repository classes below it (confidence 0.5).
+  std::vector<Value> Overrides(int32_t file, const SymbolRef& ref) const {
+    std::vector<Value> out;
+    if (ref.steps.empty() || ref.steps.back() == "()") return out;
+    SymbolRef prefix = ref;
+    const std::string name = prefix.steps.back();
+    prefix.steps.pop_back();
+    const Value owner = Eval(file, prefix, 0);
+    if (owner.kind != Value::Kind::kInstance) return out;
+    auto subs = subclasses.find({owner.file, owner.key});
+    if (subs == subclasses.end()) return out;
+    for (const auto& [f, k] : subs->second) {
+      const ModuleSummary* sub = S(f);
+      const ModuleSummary::ClassInfo* c = sub ? sub->FindClass(k) : nullptr;
+      const BoundName* b = c ? FindBound(c->members, name) : nullptr;
+      if (!b) continue;
+      Value v = Eval(f, b->value, 1);
+      if (!IsFunction(v)) continue;
+      v = Carry(v, owner);
+      v.confidence *= 0.5;
+      v.via_hierarchy = true;
+      out.push_back(std::move(v));
+    }
+    return out;
+  }
+
   static std::string Method(const Value& v) {
     if (v.via_hierarchy) return "class_hierarchy";
     if (v.kind == Value::Kind::kExternal) return "qualified_name";
@@ -721,6 +751,12 @@ struct Resolver::Impl {
     for (const auto& r : s->references) {
       const NodeKey& site = s->keys[static_cast<size_t>(r.key)];
       Value v = Eval(file, r.target, 0);
+      if (!v.known() && r.kind == ModuleSummary::RefKind::kCall) {
+        // `self.m()` where no class of the MRO defines m: the subclasses that do (an abstract
+        // method, a template method), each a possible target.
+        for (const Value& t : Overrides(file, r.target)) add("CALLS", r.key, site, t, Method(t));
+        continue;
+      }
       if (v.kind == Value::Kind::kInstance) {  // calling an instance calls its __call__
         v = Member(v, "__call__", false, 0);
         if (v.kind == Value::Kind::kExternal) continue;
@@ -763,6 +799,11 @@ Resolver::Resolver(const std::vector<ModuleEntry>& modules)
     }
   }
   impl_->frozen = true;
+  for (const auto& [cls, line] : impl_->mro) {
+    for (size_t i = 1; i < line.size(); ++i) {
+      if (line[i].file >= 0) impl_->subclasses[{line[i].file, line[i].key}].push_back(cls);
+    }
+  }
 }
 
 Resolver::~Resolver() = default;

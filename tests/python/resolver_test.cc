@@ -368,6 +368,28 @@ TEST(Resolver, InstanceAttributesBoundOnce) {
   EXPECT_LT(r.confidences.at("CALLS self.helper.go() -> m.Helper.go"), 1.0);
 }
 
+TEST(Resolver, MethodsOnlySubclassesDefine) {
+  const Result r = Resolve({{"m.py", "m",
+                             "class Base:\n"
+                             "    def __init__(self):\n"
+                             "        self._setup()\n"
+                             "        self.nowhere()\n"
+                             "class A(Base):\n"
+                             "    def _setup(self):\n"
+                             "        pass\n"
+                             "class B(A):\n"
+                             "    def _setup(self):\n"
+                             "        pass\n"
+                             "class C(Base):\n"
+                             "    _setup = 1\n"}});
+  for (const char* e : {"CALLS self._setup() -> m.A._setup", "CALLS self._setup() -> m.B._setup"}) {
+    EXPECT_TRUE(r.edges.count(e)) << e;
+    EXPECT_DOUBLE_EQ(r.confidences.at(e), 0.5);
+    EXPECT_EQ(r.methods.at(e), "class_hierarchy");
+  }
+  for (const auto& e : r.edges) EXPECT_EQ(e.find("nowhere"), std::string::npos) << e;
+}
+
 TEST(Resolver, PrivateNamesAreMangled) {
   const Result r = Resolve({{"m.py", "m",
                              "class __C:\n"
