@@ -54,28 +54,33 @@ GraphRows RowsForResolution(size_t file, const std::vector<FileContext>& context
     }
     return s->keys[static_cast<size_t>(key)];
   };
-  for (const auto& e : resolution.edges) {
+  // An edge owned by this file, anchored at [bstart, bend) when bstart >= 0.
+  auto edge = [&](const std::string& kind, std::string src, std::string dst, int64_t bstart,
+                  int64_t bend, const std::string& method, double confidence) {
     EdgeRow r;
-    r.edge_kind = e.kind;
-    r.src_node_id = NodeIdOf(ctx.file_id, key_of(file, e.src_key));
-    if (e.dst.file >= 0) {
-      const auto f = static_cast<size_t>(e.dst.file);
-      r.dst_node_id = NodeIdOf(contexts.at(f).file_id, key_of(f, e.dst.key));
-    } else {
-      r.dst_node_id = QualifiedNameId(e.dst.external);
-      externals->insert(e.dst.external);
-    }
-    std::optional<int64_t> b, en;
-    if (e.bstart >= 0) b = e.bstart, en = e.bend;
-    r.edge_id = EdgeId(r.edge_kind, r.src_node_id, r.dst_node_id, b, en);
+    r.edge_kind = kind;
+    r.src_node_id = std::move(src);
+    r.dst_node_id = std::move(dst);
+    if (bstart >= 0) r.bstart = bstart, r.bend = bend;
+    r.edge_id = EdgeId(r.edge_kind, r.src_node_id, r.dst_node_id, r.bstart, r.bend);
     r.edge_owner_file_id = ctx.file_id;
     r.path = ctx.path;
-    r.bstart = b;
-    r.bend = en;
     r.origin = "resolver";
-    r.resolution_method = e.resolution_method;
-    r.confidence = e.confidence;
+    if (!method.empty()) r.resolution_method = method;
+    r.confidence = confidence;
     out.edges.push_back(std::move(r));
+  };
+  for (const auto& e : resolution.edges) {
+    std::string dst;
+    if (e.dst.file >= 0) {
+      const auto f = static_cast<size_t>(e.dst.file);
+      dst = NodeIdOf(contexts.at(f).file_id, key_of(f, e.dst.key));
+    } else {
+      dst = QualifiedNameId(e.dst.external);
+      externals->insert(e.dst.external);
+    }
+    edge(e.kind, NodeIdOf(ctx.file_id, key_of(file, e.src_key)), std::move(dst), e.bstart, e.bend,
+         e.resolution_method, e.confidence);
   }
   const std::string module_id =
       own->module_key >= 0 ? NodeIdOf(ctx.file_id, key_of(file, own->module_key)) : std::string();
@@ -109,20 +114,7 @@ GraphRows RowsForResolution(size_t file, const std::vector<FileContext>& context
       out.props.push_back(PropRow{"node", r.node_id, ctx.file_id, k, python::PropValue(v), false});
     }
     if (!module_id.empty()) {
-      EdgeRow h;
-      h.edge_kind = "HAS_DIAGNOSTIC";
-      h.src_node_id = module_id;
-      h.dst_node_id = r.node_id;
-      std::optional<int64_t> b, en;
-      if (d.bstart >= 0) b = d.bstart, en = d.bend;
-      h.edge_id = EdgeId(h.edge_kind, h.src_node_id, h.dst_node_id, b, en);
-      h.edge_owner_file_id = ctx.file_id;
-      h.path = ctx.path;
-      h.bstart = b;
-      h.bend = en;
-      h.origin = "resolver";
-      h.confidence = 1.0;
-      out.edges.push_back(std::move(h));
+      edge("HAS_DIAGNOSTIC", module_id, r.node_id, d.bstart, d.bend, "", 1.0);
     }
     out.nodes.push_back(std::move(r));
   }

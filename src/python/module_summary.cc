@@ -67,19 +67,8 @@ struct Grammar {
       f_definition, f_body;
 
   Grammar() {
-    const TSLanguage* lang = PythonLanguage();
-    auto sym = [lang](const char* name) {
-      const TSSymbol s =
-          ts_language_symbol_for_name(lang, name, static_cast<uint32_t>(std::strlen(name)), true);
-      CPGLAKE_CHECK(s != 0, std::string("the Python grammar has no node type ") + name);
-      return s;
-    };
-    auto field = [lang](const char* name) {
-      const TSFieldId f =
-          ts_language_field_id_for_name(lang, name, static_cast<uint32_t>(std::strlen(name)));
-      CPGLAKE_CHECK(f != 0, std::string("the Python grammar has no field ") + name);
-      return f;
-    };
+    auto sym = [](const char* name, bool named = true) { return GrammarSymbol(name, named); };
+    auto field = [](const char* name) { return GrammarField(name); };
     identifier = sym("identifier");
     attribute = sym("attribute");
     call = sym("call");

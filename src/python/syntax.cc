@@ -35,19 +35,8 @@ struct Grammar {
       f_value, f_alias, f_function, f_arguments, f_attribute, f_object, f_module_name, f_definition;
 
   Grammar() {
-    const TSLanguage* lang = PythonLanguage();
-    auto sym = [lang](const char* name, bool named) {
-      const TSSymbol s =
-          ts_language_symbol_for_name(lang, name, static_cast<uint32_t>(std::strlen(name)), named);
-      CPGLAKE_CHECK(s != 0, std::string("the Python grammar has no node type ") + name);
-      return s;
-    };
-    auto field = [lang](const char* name) {
-      const TSFieldId f =
-          ts_language_field_id_for_name(lang, name, static_cast<uint32_t>(std::strlen(name)));
-      CPGLAKE_CHECK(f != 0, std::string("the Python grammar has no field ") + name);
-      return f;
-    };
+    auto sym = [](const char* name, bool named = true) { return GrammarSymbol(name, named); };
+    auto field = [](const char* name) { return GrammarField(name); };
 #define CPGLAKE_SYM(x) x = sym(#x, true)
     CPGLAKE_SYM(module);
     CPGLAKE_SYM(identifier);
@@ -156,7 +145,7 @@ struct Grammar {
     CPGLAKE_FIELD(definition);
 #undef CPGLAKE_FIELD
     // The parents whose children's field names matter to the walk (looking a field up costs).
-    field_parent.assign(ts_language_symbol_count(lang), 0);
+    field_parent.assign(ts_language_symbol_count(PythonLanguage()), 0);
     for (TSSymbol s : {function_definition, class_definition, keyword_argument, attribute, call,
                        subscript, assignment, augmented_assignment, for_statement, for_in_clause,
                        named_expression, as_pattern, typed_parameter, typed_default_parameter,

@@ -1,5 +1,8 @@
 #include "python/tree_sitter.h"
 
+#include <cstring>
+#include <string>
+
 #include "common/error.h"
 
 extern "C" const TSLanguage* tree_sitter_python();
@@ -8,6 +11,20 @@ namespace cpglake::python {
 
 const TSLanguage* PythonLanguage() {
   return tree_sitter_python();
+}
+
+TSSymbol GrammarSymbol(const char* name, bool named) {
+  const TSSymbol s = ts_language_symbol_for_name(PythonLanguage(), name,
+                                                 static_cast<uint32_t>(std::strlen(name)), named);
+  CPGLAKE_CHECK(s != 0, std::string("the Python grammar has no node type ") + name);
+  return s;
+}
+
+TSFieldId GrammarField(const char* name) {
+  const TSFieldId f = ts_language_field_id_for_name(PythonLanguage(), name,
+                                                    static_cast<uint32_t>(std::strlen(name)));
+  CPGLAKE_CHECK(f != 0, std::string("the Python grammar has no field ") + name);
+  return f;
 }
 
 Parser::Parser() : parser_(ts_parser_new()) {

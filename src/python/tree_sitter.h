@@ -35,6 +35,11 @@ class Parser {
   TSParser* parser_;
 };
 
+// A node type or field of the Python grammar by name; InternalError when the grammar has
+// none (the grammar and our code disagree: a build problem, not bad input).
+TSSymbol GrammarSymbol(const char* name, bool named = true);
+TSFieldId GrammarField(const char* name);
+
 // The text of a node.
 inline std::string_view NodeText(TSNode n, std::string_view source) {
   const uint32_t b = ts_node_start_byte(n), e = ts_node_end_byte(n);
