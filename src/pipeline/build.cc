@@ -1,6 +1,7 @@
 #include "pipeline/build.h"
 
 #include <algorithm>
+#include <cctype>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -65,8 +66,8 @@ std::string ReadWholeFile(const fs::path& p) {
 
 }  // namespace
 
-std::string ModuleNameForPath(const std::string& path,
-                              const std::vector<std::string>& package_dirs) {
+std::string ModuleNameForPath(const std::string& path, const std::vector<std::string>& package_dirs,
+                              const std::string& root_package) {
   const std::set<std::string> packages(package_dirs.begin(), package_dirs.end());
   std::string stem = path;
   for (const char* ext : {".pyi", ".pyw", ".py"}) {
@@ -80,13 +81,14 @@ std::string ModuleNameForPath(const std::string& path,
   std::string base = stem.substr(stem.rfind('/') == std::string::npos ? 0 : stem.rfind('/') + 1);
   std::string dir = Dirname(stem);
   if (base != "__init__") parts.push_back(base);
-  if (base == "__init__" && dir.empty()) return "__init__";
+  if (base == "__init__" && dir.empty()) return root_package.empty() ? "__init__" : root_package;
   // The file's own package chain.
   while (!dir.empty() && packages.count(dir)) {
     parts.push_back(dir.substr(dir.rfind('/') == std::string::npos ? 0 : dir.rfind('/') + 1));
     dir = Dirname(dir);
   }
   if (parts.empty()) parts.push_back(base);
+  if (dir.empty() && !root_package.empty() && packages.count("")) parts.push_back(root_package);
   std::string out;
   for (auto it = parts.rbegin(); it != parts.rend(); ++it) out += (out.empty() ? "" : ".") + *it;
   return out;
@@ -123,6 +125,18 @@ BuildResult BuildGraph(const BuildOptions& options) {
         f.path.substr(f.path.rfind('/') == std::string::npos ? 0 : f.path.rfind('/') + 1);
     if (base == "__init__.py" || base == "__init__.pyi") package_dirs.push_back(Dirname(f.path));
   }
+  // A repository whose root is a package (building a package directory itself): its modules
+  // are named under the directory's name, as Python imports them.
+  std::string root_package;
+  if (std::find(package_dirs.begin(), package_dirs.end(), "") != package_dirs.end()) {
+    const std::string name = repo.filename().string();
+    const bool identifier =
+        !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+        std::all_of(name.begin(), name.end(), [](char c) {
+          return c == '_' || std::isalnum(static_cast<unsigned char>(c)) || (c & 0x80);
+        });
+    if (identifier) root_package = name;
+  }
 
   // 2. Extract, files in parallel (one parser per task; results in per-file slots).
   auto t1 = Clock::now();
@@ -141,7 +155,7 @@ BuildResult BuildGraph(const BuildOptions& options) {
     ctx.repo_id = result.repo_id;
     ctx.file_id = cpg::FileId(result.repo_id, f.path);
     ctx.path = f.path;
-    ctx.module_name = ModuleNameForPath(f.path, package_dirs);
+    ctx.module_name = ModuleNameForPath(f.path, package_dirs, root_package);
     contexts[i] = ctx;
     cpg::RowSet& rows = parts[i];
     {
@@ -254,7 +268,7 @@ BuildResult BuildGraph(const BuildOptions& options) {
   for (const auto& q : externals) repo_rows.AddNode(cpg::QualifiedNameNode(q));
   std::map<std::string, std::string> package_ids;  // dir → id
   for (const auto& dir : package_dirs) {
-    const std::string dotted = ModuleNameForPath(dir + "/__init__.py", package_dirs);
+    const std::string dotted = ModuleNameForPath(dir + "/__init__.py", package_dirs, root_package);
     const std::string id = cpg::StableId("PY_PACKAGE", {result.repo_id, dotted});
     if (!package_ids.emplace(dir, id).second) continue;
     cpg::NodeRow r;
@@ -296,7 +310,7 @@ BuildResult BuildGraph(const BuildOptions& options) {
   }
   for (const auto& [dir, id] : package_ids) {
     auto parent = package_ids.find(Dirname(dir));
-    if (parent != package_ids.end() && !Dirname(dir).empty()) {
+    if (parent != package_ids.end() && !dir.empty()) {
       repo_edge("PACKAGE_CONTAINS", parent->second, id);
     }
   }

@@ -50,8 +50,10 @@ BuildResult BuildGraph(const BuildOptions& options);
 // The dotted module name of a repository-relative path, given the directories that are
 // packages (hold an __init__.py): walk up while the directory is a package. "pkg/__init__.py"
 // → "pkg"; "pkg/sub/m.py" → "pkg.sub.m" when pkg and pkg/sub are packages; "scripts/x.py"
-// → "x" when scripts is not.
-std::string ModuleNameForPath(const std::string& path,
-                              const std::vector<std::string>& package_dirs);
+// → "x" when scripts is not. When the repository root itself is a package (an __init__.py at
+// the top, "" among package_dirs), `root_package` (the root directory's name) heads the names
+// that reach it: building /usr/lib/python3.11/email gives "email.mime.text", as Python sees it.
+std::string ModuleNameForPath(const std::string& path, const std::vector<std::string>& package_dirs,
+                              const std::string& root_package = "");
 
 }  // namespace cpglake::pipeline

@@ -181,6 +181,46 @@ TEST(ModuleNameTest, FromPathsAndPackages) {
   EXPECT_EQ(ModuleNameForPath("scripts/tool.py", pkgs), "tool");
   EXPECT_EQ(ModuleNameForPath("setup.py", pkgs), "setup");
   EXPECT_EQ(ModuleNameForPath("pkg/types.pyi", pkgs), "pkg.types");
+  // The root itself a package (building /usr/lib/python3.11/email): names start with it.
+  std::vector<std::string> rooted = {"", "mime"};
+  EXPECT_EQ(ModuleNameForPath("__init__.py", rooted, "email"), "email");
+  EXPECT_EQ(ModuleNameForPath("parser.py", rooted, "email"), "email.parser");
+  EXPECT_EQ(ModuleNameForPath("mime/text.py", rooted, "email"), "email.mime.text");
+  EXPECT_EQ(ModuleNameForPath("mime/__init__.py", rooted, "email"), "email.mime");
+  EXPECT_EQ(ModuleNameForPath("tools/x.py", rooted, "email"), "x");  // tools is not a package
+}
+
+TEST(BuildTest, PackageDirectoryAsTheRepository) {
+  // Building a package directory: absolute imports of the package resolve inside it.
+  TempDir dir;
+  const fs::path root = dir.path() / "mylib";
+  Write(root / "__init__.py", "from mylib.core import Engine\n");
+  Write(root / "core.py", "class Engine:\n    pass\n");
+  Write(root / "sub/__init__.py", "");
+  Write(root / "sub/use.py", "from mylib.core import Engine\nEngine()\n");
+  BuildOptions o;
+  o.repo = root.string();
+  BuildGraph(o);
+  const std::string out = (root / ".cpglake").string();
+  auto engine = Table(out + "/cpg_nodes",
+                      "qualified_name = 'mylib.core.Engine' AND node_kind = 'CST_CLASS_DEF'");
+  ASSERT_EQ(engine.num_rows(), 1);
+  const std::string id(engine.column(0).GetString(0));
+  EXPECT_EQ(
+      Table(out + "/cpg_edges", "edge_kind = 'CALLS' AND dst_node_id = '" + id + "'").num_rows(),
+      1);
+  EXPECT_EQ(
+      Table(out + "/cpg_edges", "edge_kind = 'IMPORTS' AND dst_node_id = '" + id + "'").num_rows(),
+      2);
+  // The root package contains the subpackage and the top-level modules.
+  auto root_pkg =
+      Table(out + "/cpg_nodes", "node_kind = 'PY_PACKAGE' AND qualified_name = 'mylib'");
+  ASSERT_EQ(root_pkg.num_rows(), 1);
+  const std::string pkg_id(root_pkg.column(0).GetString(0));
+  EXPECT_EQ(
+      Table(out + "/cpg_edges", "edge_kind = 'PACKAGE_CONTAINS' AND src_node_id = '" + pkg_id + "'")
+          .num_rows(),
+      3);  // mylib (its __init__), mylib.core, mylib.sub
 }
 
 }  // namespace
