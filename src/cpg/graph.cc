@@ -249,6 +249,7 @@ void SortAndCheck(GraphRows* rows) {
   // The three sorts are independent: nodes and edges on a second thread, props here.
   std::thread other([rows] { SortNodesAndEdges(rows); });
   SortRows(rows->props, [](const PropRow& a, const PropRow& b) {
+    if (int c = Cmp(a.file_id, b.file_id)) return c < 0;
     if (int c = a.entity_id.compare(b.entity_id)) return c < 0;
     return a.prop_key < b.prop_key;
   });
@@ -267,11 +268,16 @@ void SortAndCheck(GraphRows* rows) {
   std::sort(ids.begin(), ids.end());
   dup = std::adjacent_find(ids.begin(), ids.end());
   if (dup != ids.end()) throw InternalError("duplicate edge id " + std::string(*dup));
-  for (size_t i = 1; i < props.size(); ++i) {
-    if (props[i].entity_id == props[i - 1].entity_id &&
-        props[i].prop_key == props[i - 1].prop_key) {
-      throw InternalError("duplicate prop " + props[i].prop_key + " of " + props[i].entity_id);
-    }
+  // (entity, key) pairs must differ, whatever their file_id (stricter than Graph, which checks
+  // per file: see graph.h).
+  std::vector<std::pair<std::string_view, std::string_view>> keys;
+  keys.reserve(props.size());
+  for (const auto& r : props) keys.emplace_back(r.entity_id, r.prop_key);
+  std::sort(keys.begin(), keys.end());
+  auto dup_key = std::adjacent_find(keys.begin(), keys.end());
+  if (dup_key != keys.end()) {
+    throw InternalError("duplicate prop " + std::string(dup_key->second) + " of " +
+                        std::string(dup_key->first));
   }
 }
 

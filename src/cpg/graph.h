@@ -1,10 +1,12 @@
 // The graph tables (CPG_MODEL.md "Core tables"): their schemas, row structs, and turning
 // the front end's FileEvidence into rows with stable ids. Rows are collected per file (in
-// parallel), then merged and sorted as the model specifies:
+// parallel), then sorted:
 //   nodes by (path, bstart, bend, node_kind, node_id),
-//   edges by (edge_owner_file_id, path, bstart, edge_kind, src_node_id, dst_node_id),
-//   props by (entity_id, prop_key);
-// nulls first. A duplicate id is an error, never silently dropped.
+//   edges by (edge_owner_file_id, path, bstart, edge_kind, src_node_id, dst_node_id, edge_id),
+//   props by (file_id, entity_id, prop_key) — graph schema 2 (docs/graph_model.md); the model
+//   says (entity_id, prop_key), which scatters a file's props over every data file;
+// nulls first, strings bytewise. Every order leads with the file, so the rows are sorted one
+// file at a time (Graph, below). A duplicate id is an error, never silently dropped.
 //
 // Two ways to hold rows:
 //  - The simple one: NodeRow / EdgeRow / PropRow (every value a std::string or optional),
@@ -12,8 +14,8 @@
 //    read and build by hand; used by tests and for small sets of rows.
 //  - The compact one the build uses: RowSet (ids as prefix + 16-byte digest, repeated
 //    strings interned, the line/column of anchored nodes held as four integers) and
-//    Graph (RowSets merged, sorted by precomputed integer keys, checked, and streamed out as
-//    record batches). Both produce the same rows in the same order.
+//    Graph (RowSets sorted block by block — a file's rows — by integer keys, checked, and
+//    streamed out as record batches). Both produce the same rows in the same order.
 //
 // Adding rows that do not come from FileEvidence (repository-level nodes: PY_REPO,
 // PY_PACKAGE, scan DIAG nodes; per-file PY_FILE nodes/edges/props; cross-file resolver
@@ -23,18 +25,23 @@
 // repository-level rows. Every id (node_id, edge_id, src/dst, enclosing_id, entity_id)
 // must be a stable id (cpg/ids.h: "PREFIX:" + 32 lowercase hex, no ':' in PREFIX);
 // InternalError otherwise. Rows are deduplicated by nobody: add a shared node (e.g. a
-// PY_QUALIFIED_NAME target) once — Assemble throws InternalError on a repeated node or
-// edge id, or a repeated prop key of one entity. Props added for an entity that has other
-// props (a node's evidence props) are merged with them by key.
+// PY_QUALIFIED_NAME target) once — a repeated node or edge id, or a repeated prop key of one
+// entity, is an InternalError (from Assemble or from the stream: see Graph). Props added for
+// an entity that has other props (a node's evidence props) with the same file_id are merged
+// with them by key. Keep each file's rows in one RowSet (the file's own) and rows of no file
+// in another: Graph sorts a RowSet of one file as one block; any other RowSet is sorted
+// whole (correct, but that is the global sort again).
 // AddNode/AddEdge/AddProp are cheap (ids parsed into digests, strings interned); a
 // RowSet holds no reference to the rows or the evidence it was given.
 #pragma once
 
+#include <atomic>
 #include <climits>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -228,18 +235,55 @@ class RowSet {
 // Stream of record batches; nullopt at the end.
 using BatchStream = std::function<std::optional<columnar::RecordBatch>()>;
 
-// The whole graph: RowSets merged, sorted as specified and checked.
+// The whole graph: RowSets merged, sorted as specified and checked — block by block.
+//
+// Every table's order is clustered by file: nodes lead with path, edges with
+// edge_owner_file_id, props with file_id. So Assemble does not sort the graph: it files each
+// RowSet ("part") under one value of each table's leading column (its "group") and the
+// tables are sorted one block at a time, when streamed:
+//  - A part whose rows of a table all share one non-null group value (a file's RowSet: all
+//    its nodes have the file's path, all its edges the file as owner, all its props the file's
+//    id) is pure for that table. Its rows are sorted (with the other pure parts of the same
+//    value, if any) only when the stream reaches them; the key arrays live as long as that
+//    block. The blocks follow each other by group value (bytewise, as the id and path strings
+//    compare).
+//  - The rows of every other part (the repository-level RowSet: PY_REPO and
+//    PY_QUALIFIED_NAME nodes without a path, PY_PACKAGE nodes at a package directory, scan
+//    DIAG nodes at a skipped file's path, edges and props without a file) are "mixed": they
+//    are sorted by the full key in Assemble (few rows) and merged in: mixed rows whose group
+//    value sorts before a block's come before it, those with the block's value are sorted
+//    into the block. Null groups come first. A part that mixes files is therefore correct,
+//    only slower (its rows are sorted as one).
+// Duplicates: node and edge ids embed their file's id (declaration and anchored ids hash it,
+// edge ids hash their ends and span), so two files cannot share one; repository-level ids
+// (PY_REPO, PY_PACKAGE, PY_QUALIFIED_NAME, scan DIAG) live in the repository part. Each block
+// is therefore checked on its own: a node id, an edge id or an (entity, prop_key) repeated
+// within a block (one file with its mixed rows, or all mixed rows) is an InternalError; the
+// same id in two blocks is not detected. As blocks are sorted when streamed, the error comes
+// from the stream (the table's write fails without a commit), except for mixed rows (checked
+// by Assemble). An entity's props are expected to carry one file_id (its file's, or null for
+// repository-level entities); props of one entity under two file ids are two groups of rows.
+//
+// Identical rows and order at any thread count.
 class Graph {
  public:
-  // InternalError naming the id when two nodes or two edges share an id, or an entity has
-  // two props with the same key. `threads` (1 or more) sort in parallel.
+  // InternalError when the mixed rows (see above) repeat a node id, an edge id or an
+  // entity's prop key; a block's duplicates are found when it is streamed. `threads` (1 or
+  // more) classify the parts in parallel.
   static Graph Assemble(std::vector<RowSet> parts, int threads = 2);
 
-  int64_t num_nodes() const { return static_cast<int64_t>(node_order_.size()); }
-  int64_t num_edges() const { return static_cast<int64_t>(edge_order_.size()); }
-  int64_t num_props() const { return num_props_; }
-  std::map<std::string, int64_t> NodesByKind() const;
-  std::map<std::string, int64_t> EdgesByKind() const;
+  // Frees each part's rows as soon as the streams that need them have passed them (positions
+  // after the nodes, edges after the edges, props after the props, nodes and text after nodes
+  // and props, the rest after all three). Then each table can be streamed only once, and at
+  // most one stream of each table may be read. Counts (num_*, *ByKind) stay valid. With glibc,
+  // the freed pages go back to the system (malloc_trim) every 32 MiB freed.
+  void ReleaseRowsOnceStreamed() { release_ = true; }
+
+  int64_t num_nodes() const { return plans_[kNodes].rows; }
+  int64_t num_edges() const { return plans_[kEdges].rows; }
+  int64_t num_props() const { return plans_[kProps].rows; }
+  std::map<std::string, int64_t> NodesByKind() const { return nodes_by_kind_; }
+  std::map<std::string, int64_t> EdgesByKind() const { return edges_by_kind_; }
 
   // The sorted rows as record batches of at most `max_rows` rows (the graph must outlive the
   // stream; each stream can be read once, streams of different tables concurrently).
@@ -251,41 +295,74 @@ class Graph {
   columnar::RecordBatch EdgesBatch() const;
   columnar::RecordBatch PropsBatch() const;
 
- private:
-  struct Ref {
-    uint32_t part, index;
-  };
-  // One entity with props: a node (its line/column and own props) or a run of loose props
-  // of one entity in one part; entities with equal ids are adjacent.
-  struct PropGroup {
-    uint32_t part;
-    uint32_t node;        // RowSet::kNull: a loose run
-    uint32_t begin, end;  // loose run: positions in RowSet::loose_
-    bool same_entity;     // the entity of the previous group
-  };
-  // One prop row of the entity being written: a stored prop, or a line/column prop.
-  struct PendingProp {
-    uint32_t key_rank, part;
-    // node == kNull: loose_[index]; else props_[index] of the node.
-    uint32_t node, index, key;
-  };
-  struct PropCursor {
-    size_t group = 0;
-    std::vector<PendingProp> pending;
-    size_t pos = 0;
-    std::string entity_id;  // of the pending props
-  };
-  void CheckProps() const;  // InternalError when an entity has two props with one key
-  void AppendNodes(columnar::RecordBatch& b, size_t begin, size_t end) const;
-  void AppendEdges(columnar::RecordBatch& b, size_t begin, size_t end) const;
-  // Appends up to `max_rows` props; returns how many.
-  int64_t AppendProps(columnar::RecordBatch& b, PropCursor& cursor, int64_t max_rows) const;
+  Graph() = default;
+  Graph(Graph&&) noexcept = default;
+  Graph& operator=(Graph&&) noexcept = default;
 
-  std::vector<RowSet> parts_;
-  std::vector<std::vector<uint32_t>> ranks_;  // per part: symbol → global rank
-  std::vector<Ref> node_order_, edge_order_;
-  std::vector<PropGroup> prop_groups_;
-  int64_t num_props_ = 0;
+ private:
+  enum Table { kNodes = 0, kEdges = 1, kProps = 2 };
+  // A row: nodes_[row], edges_[row], or a prop: props_[prop] of nodes_[row], or loose_[prop]
+  // when row == kNull.
+  struct RowRef {
+    uint32_t part, row, prop;
+  };
+  // Rows streamed together: those of the pure parts parts[first, last) of the table's plan
+  // (one group value) and the mixed rows mixed[mixed_begin, mixed_end). Without pure parts,
+  // a run of mixed rows (sorted already); else sorted when streamed.
+  struct Unit {
+    uint32_t first, last, mixed_begin, mixed_end;
+  };
+  struct TablePlan {
+    std::vector<uint32_t> parts;        // pure parts by group value (then part index)
+    std::vector<uint32_t> other_parts;  // the parts not in `parts` (mixed, or without rows)
+    std::vector<RowRef> mixed;          // rows of mixed parts, sorted
+    std::vector<Unit> units;
+    int64_t rows = 0;
+  };
+  struct Cursor {
+    size_t next_unit = 0;
+    bool in_unit = false, done = false;
+    std::vector<RowRef> rows;  // the current unit's rows, sorted (pure units)
+    const RowRef* at = nullptr;
+    const RowRef* end = nullptr;
+    int64_t emitted = 0;
+  };
+  // Symbol ranks (bytewise order of the symbols' text, 1-based) over the union of some
+  // parts' symbols.
+  class Ranks;
+
+  Ranks RanksOf(std::vector<uint32_t> parts) const;
+  // Appends the rows of table t of a part.
+  void RowsOf(Table t, uint32_t part, std::vector<RowRef>* out) const;
+  // The symbol of a row's group value (path, owner, file_id) in its part.
+  uint32_t GroupOf(Table t, const RowRef& r) const;
+  // Sorts rows of table t by its key; InternalError on a repeated id or (entity, key).
+  void Sort(Table t, const Ranks& ranks, std::vector<RowRef>* rows) const;
+  // Sorts and checks the rows of plan.units[u] into `out`.
+  void SortUnit(Table t, const Unit& u, std::vector<RowRef>* out) const;
+  void SortNodes(const Ranks& ranks, std::vector<RowRef>* rows) const;
+  void SortEdges(const Ranks& ranks, std::vector<RowRef>* rows) const;
+  void SortProps(const Ranks& ranks, std::vector<RowRef>* rows) const;
+  // Moves the cursor to a row to write; false at the end of the table.
+  bool Advance(Table t, Cursor& c) const;
+  void Release(Table t, uint32_t part) const;
+  // Appends up to `max_rows` rows; returns how many.
+  int64_t Fill(Table t, Cursor& c, columnar::RecordBatch& b, int64_t max_rows) const;
+  BatchStream Batches(Table t, int64_t max_rows) const;
+  columnar::RecordBatch WholeTable(Table t) const;
+  void AppendNodes(columnar::RecordBatch& b, const RowRef* begin, const RowRef* end) const;
+  void AppendEdges(columnar::RecordBatch& b, const RowRef* begin, const RowRef* end) const;
+  void AppendProps(columnar::RecordBatch& b, const RowRef* begin, const RowRef* end) const;
+
+  // Mutable: ReleaseRowsOnceStreamed frees rows from the (const) streams; a part's members
+  // are freed only when no stream can read them again (`users_`).
+  mutable std::vector<RowSet> parts_;
+  TablePlan plans_[3];
+  bool release_ = false;
+  // Per part: streams yet to pass it that read nodes_/text_ (nodes, props), and all streams.
+  std::unique_ptr<std::atomic<int>[]> node_users_, users_;
+  std::unique_ptr<std::atomic<size_t>> freed_ = std::make_unique<std::atomic<size_t>>(0);
+  std::map<std::string, int64_t> nodes_by_kind_, edges_by_kind_;
 };
 
 }  // namespace cpglake::cpg

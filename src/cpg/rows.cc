@@ -3,13 +3,18 @@
 // Ids are kept as (symbol of "PREFIX:", 16-byte digest). Stable id prefixes contain no ':',
 // so the "PREFIX:" strings are prefix-free and comparing ids as strings is comparing their
 // "PREFIX:" strings, then their digests byte by byte (lowercase hex preserves byte order).
-// Every repeated string (kinds, keys, paths, file ids, origins) is a per-RowSet symbol;
-// Assemble sorts the union of all symbols once and sorts rows by integer ranks.
+// Every repeated string (kinds, keys, paths, file ids, origins) is a per-RowSet symbol; a
+// block of rows is sorted by integer ranks of its parts' symbols (graph.h: Graph).
 #include <algorithm>
+#include <array>
 #include <cstring>
-#include <thread>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+#include <optional>
 
 #include "common/error.h"
+#include "common/parallel.h"
 #include "cpg/graph.h"
 #include "cpg/ids.h"
 
@@ -49,32 +54,6 @@ struct IdKey {
     return a.prefix == b.prefix && a.hi == b.hi && a.lo == b.lo;
   }
 };
-
-// Runs f(0) and f(1) on two threads when threads > 1.
-template <typename F0, typename F1>
-void RunBoth(int threads, F0&& f0, F1&& f1) {
-  if (threads <= 1) {
-    f0();
-    f1();
-    return;
-  }
-  std::exception_ptr error;
-  std::thread other([&] {
-    try {
-      f1();
-    } catch (...) {
-      error = std::current_exception();
-    }
-  });
-  try {
-    f0();
-  } catch (...) {
-    other.join();
-    throw;
-  }
-  other.join();
-  if (error) std::rethrow_exception(error);
-}
 
 }  // namespace
 
@@ -411,6 +390,17 @@ void RowSet::AddProp(const PropRow& row) {
 }
 
 void RowSet::Add(const GraphRows& rows) {
+  // Room for just these rows (or 1/8 more, for many small calls): rows added to a complete
+  // RowSet (a file's resolver edges) would otherwise double its capacity, which is kept until
+  // the graph is written (this was a fifth of the RowSets' memory).
+  auto room = [](auto& v, size_t more) {
+    if (v.size() + more > v.capacity()) {
+      v.reserve(std::max(v.size() + more, v.capacity() + v.capacity() / 8));
+    }
+  };
+  room(nodes_, rows.nodes.size());
+  room(edges_, rows.edges.size());
+  room(loose_, rows.props.size());
   for (const auto& r : rows.nodes) AddNode(r);
   for (const auto& r : rows.edges) AddEdge(r);
   for (const auto& r : rows.props) AddProp(r);
@@ -496,15 +486,24 @@ GraphRows RowSet::ToRows() const {
 }
 
 // --- Graph -----------------------------------------------------------------------------------
+//
+// Assemble only files each part under a group value per table (graph.h); the rows are sorted
+// one block at a time as the streams reach them, by integer keys: symbol ranks over the
+// block's own parts (the bytewise order of the symbols' text), ids as (rank of "PREFIX:",
+// digest).
 
 namespace {
+
+// RowSet::kNull (a null symbol), and a mark for a part whose rows of a table have more than
+// one group value (or a null one).
+constexpr uint32_t kNoSymbol = 0xFFFFFFFFu, kMixed = kNoSymbol - 1;
 
 struct NodeKey {
   uint32_t path, kind;
   int64_t bstart, bend;
   bool has_bstart, has_bend;
   IdKey id;
-  uint32_t part, index;
+  uint32_t ref;  // index into the rows being sorted
   friend bool operator<(const NodeKey& a, const NodeKey& b) {
     if (a.path != b.path) return a.path < b.path;
     if (a.has_bstart != b.has_bstart) return a.has_bstart < b.has_bstart;
@@ -521,7 +520,7 @@ struct EdgeKey {
   bool has_bstart;
   int64_t bstart;
   IdKey src, dst, id;
-  uint32_t part, index;
+  uint32_t ref;
   friend bool operator<(const EdgeKey& a, const EdgeKey& b) {
     if (a.owner != b.owner) return a.owner < b.owner;
     if (a.path != b.path) return a.path < b.path;
@@ -534,222 +533,435 @@ struct EdgeKey {
   }
 };
 
-struct EntityKey {
-  IdKey id;
-  uint32_t part, node, begin, end;  // node == kNull: loose run [begin, end)
-  friend bool operator<(const EntityKey& a, const EntityKey& b) { return a.id < b.id; }
+struct PropKey {
+  uint32_t file, key;
+  IdKey entity;
+  uint32_t ref;
+  friend bool operator<(const PropKey& a, const PropKey& b) {
+    if (a.file != b.file) return a.file < b.file;
+    if (!(a.entity == b.entity)) return a.entity < b.entity;
+    return a.key < b.key;
+  }
 };
+
+// Bytewise, as the id and path strings compare (std::string_view compares as unsigned char).
+bool GroupLess(std::string_view a, std::string_view b) {
+  return a < b;
+}
 
 }  // namespace
 
-Graph Graph::Assemble(std::vector<RowSet> parts, int threads) {
-  Graph g;
-  g.parts_ = std::move(parts);
-  const auto& ps = g.parts_;
-  // Global ranks of all symbols (0 is null, so nulls sort first).
-  {
-    std::vector<std::string_view> all;
-    for (const auto& p : ps) all.insert(all.end(), p.symbols_.begin(), p.symbols_.end());
-    std::sort(all.begin(), all.end());
-    all.erase(std::unique(all.begin(), all.end()), all.end());
-    g.ranks_.resize(ps.size());
-    for (size_t p = 0; p < ps.size(); ++p) {
-      auto& r = g.ranks_[p];
-      r.reserve(ps[p].symbols_.size());
-      for (const auto& s : ps[p].symbols_) {
-        r.push_back(
-            static_cast<uint32_t>(std::lower_bound(all.begin(), all.end(), s) - all.begin() + 1));
+class Graph::Ranks {
+ public:
+  // Ranks of the symbols of `parts` (sorted, distinct) in `all`.
+  Ranks(const std::vector<RowSet>& all, std::vector<uint32_t> parts) : parts_(std::move(parts)) {
+    ranks_.resize(parts_.size());
+    if (parts_.size() == 1) {
+      // The usual block: one file's RowSet. Sort its symbols' indexes by text.
+      const auto& views = all[parts_[0]].views_;
+      std::vector<uint32_t> order(views.size());
+      for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::sort(order.begin(), order.end(),
+                [&](uint32_t a, uint32_t b) { return views[a] < views[b]; });
+      auto& r = ranks_[0];
+      r.resize(views.size());
+      uint32_t rank = 0;
+      for (size_t i = 0; i < order.size(); ++i) {
+        if (i == 0 || views[order[i]] != views[order[i - 1]]) ++rank;
+        r[order[i]] = rank;
       }
+      return;
+    }
+    struct Sym {
+      std::string_view text;
+      uint32_t slot, sym;
+    };
+    std::vector<Sym> syms;
+    for (uint32_t k = 0; k < parts_.size(); ++k) {
+      const auto& views = all[parts_[k]].views_;
+      ranks_[k].resize(views.size());
+      for (uint32_t s = 0; s < views.size(); ++s) syms.push_back(Sym{views[s], k, s});
+    }
+    std::sort(syms.begin(), syms.end(), [](const Sym& a, const Sym& b) { return a.text < b.text; });
+    uint32_t rank = 0;
+    for (size_t i = 0; i < syms.size(); ++i) {
+      if (i == 0 || syms[i].text != syms[i - 1].text) ++rank;
+      ranks_[syms[i].slot][syms[i].sym] = rank;
     }
   }
-  auto rank = [&](size_t p, uint32_t sym) -> uint32_t {
-    return sym == RowSet::kNull ? 0 : g.ranks_[p][sym];
-  };
-  auto id_key = [&](size_t p, const RowSet::Id& id) {
-    return IdKey{rank(p, id.prefix), LoadBigEndian(id.digest), LoadBigEndian(id.digest + 8)};
-  };
-  auto check_size = [](size_t n, const char* what) {
-    if (n >= RowSet::kNull) throw InternalError(std::string("too many ") + what);
-  };
-  check_size(ps.size(), "row sets");
+  // The ranks of one part's symbols (the part must be one of them).
+  const std::vector<uint32_t>& Of(uint32_t part) const {
+    const auto it = std::lower_bound(parts_.begin(), parts_.end(), part);
+    return ranks_[it - parts_.begin()];
+  }
 
-  // Nodes and props on this thread, edges on the other.
-  auto nodes_and_props = [&] {
-    size_t total = 0;
-    for (const auto& p : ps) total += p.nodes_.size();
-    std::vector<NodeKey> keys;
-    keys.reserve(total);
-    for (size_t p = 0; p < ps.size(); ++p) {
-      check_size(ps[p].nodes_.size(), "nodes in one row set");
-      for (size_t i = 0; i < ps[p].nodes_.size(); ++i) {
-        const auto& n = ps[p].nodes_[i];
-        keys.push_back(NodeKey{rank(p, n.path), rank(p, n.kind), n.has_bstart ? n.bstart : 0,
-                               n.has_bend ? n.bend : 0, n.has_bstart, n.has_bend, id_key(p, n.id),
-                               static_cast<uint32_t>(p), static_cast<uint32_t>(i)});
-      }
+ private:
+  std::vector<uint32_t> parts_;
+  std::vector<std::vector<uint32_t>> ranks_;
+};
+
+Graph::Ranks Graph::RanksOf(std::vector<uint32_t> parts) const {
+  std::sort(parts.begin(), parts.end());
+  parts.erase(std::unique(parts.begin(), parts.end()), parts.end());
+  return Ranks(parts_, std::move(parts));
+}
+
+namespace {
+
+uint32_t Rank(const std::vector<uint32_t>& ranks, uint32_t sym) {
+  return sym == kNoSymbol ? 0 : ranks[sym];
+}
+
+}  // namespace
+
+void Graph::SortNodes(const Ranks& ranks, std::vector<RowRef>* rows) const {
+  std::vector<NodeKey> keys;
+  keys.reserve(rows->size());
+  const std::vector<uint32_t>* r = nullptr;
+  uint32_t r_part = RowSet::kNull;
+  for (uint32_t i = 0; i < rows->size(); ++i) {
+    const RowRef& ref = (*rows)[i];
+    if (ref.part != r_part) r = &ranks.Of(r_part = ref.part);
+    const RowSet::Node& n = parts_[ref.part].nodes_[ref.row];
+    keys.push_back(NodeKey{
+        Rank(*r, n.path), Rank(*r, n.kind), n.has_bstart ? n.bstart : 0, n.has_bend ? n.bend : 0,
+        n.has_bstart, n.has_bend,
+        IdKey{Rank(*r, n.id.prefix), LoadBigEndian(n.id.digest), LoadBigEndian(n.id.digest + 8)},
+        i});
+  }
+  std::sort(keys.begin(), keys.end());
+  // Ids must differ (the order is not by id: sort them apart).
+  std::vector<std::pair<IdKey, uint32_t>> ids;
+  ids.reserve(keys.size());
+  for (const auto& k : keys) ids.emplace_back(k.id, k.ref);
+  std::sort(ids.begin(), ids.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (size_t i = 1; i < ids.size(); ++i) {
+    if (ids[i].first == ids[i - 1].first) {
+      const RowRef& ref = (*rows)[ids[i].second];
+      const RowSet& p = parts_[ref.part];
+      throw InternalError("duplicate node id " + p.IdString(p.nodes_[ref.row].id));
     }
-    // Entities: every node (checked for duplicates), and runs of loose props per entity.
-    std::vector<EntityKey> entities;
-    entities.reserve(keys.size() + 1024);
-    for (const auto& k : keys) {
-      entities.push_back(EntityKey{k.id, k.part, k.index, 0, 0});
+  }
+  std::vector<RowRef> sorted;
+  sorted.reserve(keys.size());
+  for (const auto& k : keys) sorted.push_back((*rows)[k.ref]);
+  rows->swap(sorted);
+}
+
+void Graph::SortEdges(const Ranks& ranks, std::vector<RowRef>* rows) const {
+  std::vector<EdgeKey> keys;
+  keys.reserve(rows->size());
+  const std::vector<uint32_t>* r = nullptr;
+  uint32_t r_part = RowSet::kNull;
+  for (uint32_t i = 0; i < rows->size(); ++i) {
+    const RowRef& ref = (*rows)[i];
+    if (ref.part != r_part) r = &ranks.Of(r_part = ref.part);
+    const RowSet::Edge& e = parts_[ref.part].edges_[ref.row];
+    auto id_key = [&](const RowSet::Id& id) {
+      return IdKey{Rank(*r, id.prefix), LoadBigEndian(id.digest), LoadBigEndian(id.digest + 8)};
+    };
+    keys.push_back(EdgeKey{Rank(*r, e.owner), Rank(*r, e.path), Rank(*r, e.kind), e.has_bstart,
+                           e.has_bstart ? e.bstart : 0, id_key(e.src), id_key(e.dst), id_key(e.id),
+                           i});
+  }
+  std::sort(keys.begin(), keys.end());
+  std::vector<std::pair<IdKey, uint32_t>> ids;
+  ids.reserve(keys.size());
+  for (const auto& k : keys) ids.emplace_back(k.id, k.ref);
+  std::sort(ids.begin(), ids.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (size_t i = 1; i < ids.size(); ++i) {
+    if (ids[i].first == ids[i - 1].first) {
+      const RowRef& ref = (*rows)[ids[i].second];
+      const RowSet& p = parts_[ref.part];
+      throw InternalError("duplicate edge id " + p.IdString(p.edges_[ref.row].id));
     }
-    for (size_t p = 0; p < ps.size(); ++p) {
-      const auto& loose = ps[p].loose_;
-      if (loose.empty()) continue;
-      std::vector<std::pair<IdKey, uint32_t>> sorted;
-      sorted.reserve(loose.size());
-      for (uint32_t i = 0; i < loose.size(); ++i)
-        sorted.emplace_back(id_key(p, loose[i].entity), i);
-      std::stable_sort(sorted.begin(), sorted.end(),
-                       [](const auto& a, const auto& b) { return a.first < b.first; });
-      std::vector<RowSet::LooseProp> permuted;
-      permuted.reserve(loose.size());
-      for (const auto& [k, i] : sorted) permuted.push_back(loose[i]);
-      g.parts_[p].loose_ = std::move(permuted);
-      for (size_t b = 0; b < sorted.size();) {
-        size_t e = b + 1;
-        while (e < sorted.size() && sorted[e].first == sorted[b].first) ++e;
-        entities.push_back(EntityKey{sorted[b].first, static_cast<uint32_t>(p), RowSet::kNull,
-                                     static_cast<uint32_t>(b), static_cast<uint32_t>(e)});
-        b = e;
-      }
+  }
+  std::vector<RowRef> sorted;
+  sorted.reserve(keys.size());
+  for (const auto& k : keys) sorted.push_back((*rows)[k.ref]);
+  rows->swap(sorted);
+}
+
+void Graph::SortProps(const Ranks& ranks, std::vector<RowRef>* rows) const {
+  std::vector<PropKey> keys;
+  keys.reserve(rows->size());
+  const std::vector<uint32_t>* r = nullptr;
+  uint32_t r_part = RowSet::kNull;
+  for (uint32_t i = 0; i < rows->size(); ++i) {
+    const RowRef& ref = (*rows)[i];
+    if (ref.part != r_part) r = &ranks.Of(r_part = ref.part);
+    const RowSet& p = parts_[ref.part];
+    const RowSet::Id* entity;
+    uint32_t file, key;
+    if (ref.row == RowSet::kNull) {
+      const RowSet::LooseProp& l = p.loose_[ref.prop];
+      entity = &l.entity;
+      file = l.file_id;
+      key = l.prop.key;
+    } else {
+      const RowSet::Node& n = p.nodes_[ref.row];
+      entity = &n.id;
+      file = n.file_id;
+      key = p.props_[ref.prop].key;
     }
-    std::sort(keys.begin(), keys.end());
-    g.node_order_.resize(keys.size());
-    for (size_t i = 0; i < keys.size(); ++i) g.node_order_[i] = Ref{keys[i].part, keys[i].index};
-    std::vector<NodeKey>().swap(keys);
-    std::sort(entities.begin(), entities.end());
-    int64_t props = 0;
-    const EntityKey* last = nullptr;  // of the last group
-    for (size_t i = 0; i < entities.size(); ++i) {
-      const auto& e = entities[i];
-      if (e.node != RowSet::kNull) {
-        if (i > 0 && entities[i - 1].node != RowSet::kNull && entities[i - 1].id == e.id) {
-          throw InternalError("duplicate node id " +
-                              ps[e.part].IdString(ps[e.part].nodes_[e.node].id));
+    keys.push_back(PropKey{Rank(*r, file), Rank(*r, key),
+                           IdKey{Rank(*r, entity->prefix), LoadBigEndian(entity->digest),
+                                 LoadBigEndian(entity->digest + 8)},
+                           i});
+  }
+  std::sort(keys.begin(), keys.end());
+  for (size_t i = 1; i < keys.size(); ++i) {
+    if (keys[i].file == keys[i - 1].file && keys[i].entity == keys[i - 1].entity &&
+        keys[i].key == keys[i - 1].key) {
+      const RowRef& ref = (*rows)[keys[i].ref];
+      const RowSet& p = parts_[ref.part];
+      const bool loose = ref.row == RowSet::kNull;
+      throw InternalError(
+          "duplicate prop " +
+          std::string(p.views_[loose ? p.loose_[ref.prop].prop.key : p.props_[ref.prop].key]) +
+          " of " + p.IdString(loose ? p.loose_[ref.prop].entity : p.nodes_[ref.row].id));
+    }
+  }
+  std::vector<RowRef> sorted;
+  sorted.reserve(keys.size());
+  for (const auto& k : keys) sorted.push_back((*rows)[k.ref]);
+  rows->swap(sorted);
+}
+
+void Graph::RowsOf(Table t, uint32_t part, std::vector<RowRef>* out) const {
+  const RowSet& p = parts_[part];
+  switch (t) {
+    case kNodes:
+      for (uint32_t i = 0; i < p.nodes_.size(); ++i) out->push_back(RowRef{part, i, 0});
+      break;
+    case kEdges:
+      for (uint32_t i = 0; i < p.edges_.size(); ++i) out->push_back(RowRef{part, i, 0});
+      break;
+    case kProps:
+      for (uint32_t i = 0; i < p.nodes_.size(); ++i) {
+        for (uint32_t j = p.nodes_[i].prop_begin; j < p.nodes_[i].prop_end; ++j) {
+          out->push_back(RowRef{part, i, j});
         }
-        const auto& n = ps[e.part].nodes_[e.node];
-        const int64_t own = n.prop_end - n.prop_begin;
-        if (own == 0) continue;
-        props += own;
+      }
+      for (uint32_t j = 0; j < p.loose_.size(); ++j) out->push_back(RowRef{part, RowSet::kNull, j});
+      break;
+  }
+}
+
+uint32_t Graph::GroupOf(Table t, const RowRef& r) const {
+  const RowSet& p = parts_[r.part];
+  switch (t) {
+    case kNodes:
+      return p.nodes_[r.row].path;
+    case kEdges:
+      return p.edges_[r.row].owner;
+    case kProps:
+      return r.row == RowSet::kNull ? p.loose_[r.prop].file_id : p.nodes_[r.row].file_id;
+  }
+  return RowSet::kNull;
+}
+
+void Graph::Sort(Table t, const Ranks& ranks, std::vector<RowRef>* rows) const {
+  switch (t) {
+    case kNodes:
+      SortNodes(ranks, rows);
+      break;
+    case kEdges:
+      SortEdges(ranks, rows);
+      break;
+    case kProps:
+      SortProps(ranks, rows);
+      break;
+  }
+}
+
+void Graph::SortUnit(Table t, const Unit& u, std::vector<RowRef>* out) const {
+  const TablePlan& plan = plans_[t];
+  out->clear();
+  std::vector<uint32_t> involved;
+  for (uint32_t k = u.first; k < u.last; ++k) {
+    RowsOf(t, plan.parts[k], out);
+    involved.push_back(plan.parts[k]);
+  }
+  for (uint32_t m = u.mixed_begin; m < u.mixed_end; ++m) {
+    out->push_back(plan.mixed[m]);
+    involved.push_back(plan.mixed[m].part);
+  }
+  Sort(t, RanksOf(std::move(involved)), out);
+}
+
+Graph Graph::Assemble(std::vector<RowSet> parts, int threads) {
+  static_assert(RowSet::kNull == kNoSymbol);
+  Graph g;
+  g.parts_ = std::move(parts);
+  const size_t n = g.parts_.size();
+  if (n >= kMixed) throw InternalError("too many row sets");
+  // Per part and table: the group symbol of all its rows, kMixed, or kNull (no rows); and
+  // the part's node and edge counts by kind.
+  std::vector<std::array<uint32_t, 3>> group(n);
+  std::vector<std::vector<int64_t>> node_kinds(n), edge_kinds(n);
+  ParallelFor(n, std::max(1, threads), [&](size_t i) {
+    const RowSet& p = g.parts_[i];
+    for (size_t size : {p.nodes_.size(), p.edges_.size(), p.props_.size(), p.loose_.size()}) {
+      if (size >= RowSet::kNull) throw InternalError("too many rows in one row set");
+    }
+    struct Group {
+      uint32_t value = RowSet::kNull;
+      bool seen = false;
+      void Add(uint32_t sym) {
+        if (!seen) {
+          seen = true;
+          value = sym == RowSet::kNull ? kMixed : sym;
+        } else if (value != sym) {
+          value = kMixed;
+        }
+      }
+    } nodes, edges, props;
+    auto& nk = node_kinds[i];
+    nk.assign(p.views_.size(), 0);
+    for (const auto& node : p.nodes_) {
+      nodes.Add(node.path);
+      if (node.prop_begin != node.prop_end) props.Add(node.file_id);
+      ++nk[node.kind];
+    }
+    auto& ek = edge_kinds[i];
+    ek.assign(p.views_.size(), 0);
+    for (const auto& e : p.edges_) {
+      edges.Add(e.owner);
+      ++ek[e.kind];
+    }
+    for (const auto& l : p.loose_) props.Add(l.file_id);
+    group[i] = {nodes.value, edges.value, props.value};
+  });
+  for (size_t i = 0; i < n; ++i) {
+    const RowSet& p = g.parts_[i];
+    for (size_t s = 0; s < node_kinds[i].size(); ++s) {
+      if (node_kinds[i][s]) g.nodes_by_kind_[std::string(p.views_[s])] += node_kinds[i][s];
+      if (edge_kinds[i][s]) g.edges_by_kind_[std::string(p.views_[s])] += edge_kinds[i][s];
+    }
+    g.plans_[kNodes].rows += static_cast<int64_t>(p.nodes_.size());
+    g.plans_[kEdges].rows += static_cast<int64_t>(p.edges_.size());
+    g.plans_[kProps].rows += static_cast<int64_t>(p.num_props());
+  }
+  g.node_users_.reset(new std::atomic<int>[n]);
+  g.users_.reset(new std::atomic<int>[n]);
+  for (size_t i = 0; i < n; ++i) {
+    g.node_users_[i] = 2;
+    g.users_[i] = 3;
+  }
+  for (Table t : {kNodes, kEdges, kProps}) {
+    TablePlan& plan = g.plans_[t];
+    std::vector<uint32_t> mixed_parts;
+    for (uint32_t i = 0; i < n; ++i) {
+      const uint32_t v = group[i][t];
+      if (v == RowSet::kNull || v == kMixed) {
+        plan.other_parts.push_back(i);
+        if (v == kMixed) mixed_parts.push_back(i);
       } else {
-        props += e.end - e.begin;
-      }
-      g.prop_groups_.push_back(
-          PropGroup{e.part, e.node, e.begin, e.end, last != nullptr && last->id == e.id});
-      last = &e;
-    }
-    g.num_props_ = props;
-    g.CheckProps();
-  };
-  auto edges = [&] {
-    size_t total = 0;
-    for (const auto& p : ps) total += p.edges_.size();
-    std::vector<EdgeKey> keys;
-    keys.reserve(total);
-    for (size_t p = 0; p < ps.size(); ++p) {
-      check_size(ps[p].edges_.size(), "edges in one row set");
-      for (size_t i = 0; i < ps[p].edges_.size(); ++i) {
-        const auto& e = ps[p].edges_[i];
-        keys.push_back(EdgeKey{rank(p, e.owner), rank(p, e.path), rank(p, e.kind), e.has_bstart,
-                               e.has_bstart ? e.bstart : 0, id_key(p, e.src), id_key(p, e.dst),
-                               id_key(p, e.id), static_cast<uint32_t>(p),
-                               static_cast<uint32_t>(i)});
+        plan.parts.push_back(i);
       }
     }
-    std::vector<std::pair<IdKey, Ref>> ids;
-    ids.reserve(keys.size());
-    for (const auto& k : keys) ids.emplace_back(k.id, Ref{k.part, k.index});
-    std::sort(keys.begin(), keys.end());
-    g.edge_order_.resize(keys.size());
-    for (size_t i = 0; i < keys.size(); ++i) g.edge_order_[i] = Ref{keys[i].part, keys[i].index};
-    std::vector<EdgeKey>().swap(keys);
-    std::sort(ids.begin(), ids.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (size_t i = 1; i < ids.size(); ++i) {
-      if (ids[i].first == ids[i - 1].first) {
-        const auto& r = ids[i].second;
-        throw InternalError("duplicate edge id " +
-                            ps[r.part].IdString(ps[r.part].edges_[r.index].id));
+    auto text = [&](uint32_t part) { return g.parts_[part].views_[group[part][t]]; };
+    std::stable_sort(plan.parts.begin(), plan.parts.end(),
+                     [&](uint32_t a, uint32_t b) { return GroupLess(text(a), text(b)); });
+    // The mixed rows: sorted (and checked) now.
+    for (uint32_t p : mixed_parts) g.RowsOf(t, p, &plan.mixed);
+    if (!plan.mixed.empty()) g.Sort(t, g.RanksOf(mixed_parts), &plan.mixed);
+    // Blocks by group value, the mixed rows merged in by theirs (null first).
+    auto mixed_text = [&](size_t m) -> std::optional<std::string_view> {
+      const uint32_t sym = g.GroupOf(t, plan.mixed[m]);
+      if (sym == RowSet::kNull) return std::nullopt;
+      return g.parts_[plan.mixed[m].part].views_[sym];
+    };
+    auto unit = [](size_t a, size_t b, size_t c, size_t d) {
+      return Unit{static_cast<uint32_t>(a), static_cast<uint32_t>(b), static_cast<uint32_t>(c),
+                  static_cast<uint32_t>(d)};
+    };
+    size_t m = 0;
+    for (size_t a = 0; a < plan.parts.size();) {
+      const std::string_view value = text(plan.parts[a]);
+      size_t b = a + 1;
+      while (b < plan.parts.size() && text(plan.parts[b]) == value) ++b;
+      const size_t m0 = m;
+      while (m < plan.mixed.size()) {
+        const auto v = mixed_text(m);
+        if (v && !GroupLess(*v, value)) break;
+        ++m;
       }
+      if (m > m0) plan.units.push_back(unit(0, 0, m0, m));
+      const size_t m1 = m;
+      while (m < plan.mixed.size() && mixed_text(m) == value) ++m;
+      plan.units.push_back(unit(a, b, m1, m));
+      a = b;
     }
-  };
-  RunBoth(threads, nodes_and_props, edges);
+    if (m < plan.mixed.size()) plan.units.push_back(unit(0, 0, m, plan.mixed.size()));
+  }
   return g;
 }
 
-void Graph::CheckProps() const {
-  // The keys of each entity's props (from all its groups) must differ. Checked here, before
-  // any table is written, although writing the props meets the same keys again.
-  std::vector<std::pair<uint32_t, const PropGroup*>> keys;
-  for (size_t g = 0; g < prop_groups_.size();) {
-    keys.clear();
-    size_t e = g;
-    do {
-      const PropGroup& pg = prop_groups_[e];
-      const RowSet& p = parts_[pg.part];
-      const auto& ranks = ranks_[pg.part];
-      if (pg.node != RowSet::kNull) {
-        const RowSet::Node& n = p.nodes_[pg.node];
-        for (uint32_t i = n.prop_begin; i < n.prop_end; ++i) {
-          keys.emplace_back(ranks[p.props_[i].key], &pg);
-        }
-      } else {
-        for (uint32_t i = pg.begin; i < pg.end; ++i) {
-          keys.emplace_back(ranks[p.loose_[i].prop.key], &pg);
-        }
-      }
-      ++e;
-    } while (e < prop_groups_.size() && prop_groups_[e].same_entity);
-    if (keys.size() > 1) {
-      std::sort(keys.begin(), keys.end(),
-                [](const auto& a, const auto& b) { return a.first < b.first; });
-      for (size_t i = 1; i < keys.size(); ++i) {
-        if (keys[i].first != keys[i - 1].first) continue;
-        const PropGroup& pg = *keys[i].second;
-        const RowSet& p = parts_[pg.part];
-        // The key's text, from any part that has it.
-        std::string key;
-        for (size_t part = 0; part < parts_.size() && key.empty(); ++part) {
-          for (size_t sym = 0; sym < ranks_[part].size(); ++sym) {
-            if (ranks_[part][sym] == keys[i].first) {
-              key = parts_[part].views_[sym];
-              break;
-            }
-          }
-        }
-        throw InternalError("duplicate prop " + key + " of " +
-                            p.IdString(pg.node != RowSet::kNull ? p.nodes_[pg.node].id
-                                                                : p.loose_[pg.begin].entity));
-      }
-    }
-    g = e;
+void Graph::Release(Table t, uint32_t part) const {
+  if (!release_) return;
+  RowSet& p = parts_[part];
+  size_t freed = 0;
+  auto free = [&](auto& v) {
+    freed += v.capacity() * sizeof(v[0]);
+    std::remove_reference_t<decltype(v)>().swap(v);
+  };
+  switch (t) {
+    case kNodes:
+      free(p.positions_);
+      break;
+    case kEdges:
+      free(p.edges_);
+      break;
+    case kProps:
+      free(p.props_);
+      free(p.loose_);
+      break;
   }
+  if (t != kEdges && node_users_[part].fetch_sub(1) == 1) {
+    free(p.nodes_);
+    free(p.text_);
+  }
+  if (users_[part].fetch_sub(1) == 1) p = RowSet();
+#ifdef __GLIBC__
+  // Freed rows are holes in the heap, which the allocator keeps: hand their pages back to the
+  // system every 32 MiB, so that the writers' growing buffers do not add to the peak.
+  constexpr size_t kTrimEvery = size_t{32} << 20;
+  const size_t before = freed_->fetch_add(freed);
+  if (before / kTrimEvery != (before + freed) / kTrimEvery) malloc_trim(0);
+#endif
 }
 
-std::map<std::string, int64_t> Graph::NodesByKind() const {
-  std::map<std::string, int64_t> out;
-  for (const auto& p : parts_) {
-    std::vector<int64_t> counts(p.symbols_.size());
-    for (const auto& n : p.nodes_) ++counts[n.kind];
-    for (size_t s = 0; s < counts.size(); ++s) {
-      if (counts[s]) out[p.symbols_[s]] += counts[s];
+bool Graph::Advance(Table t, Cursor& c) const {
+  const TablePlan& plan = plans_[t];
+  while (c.at == c.end) {
+    if (c.in_unit) {
+      const Unit& u = plan.units[c.next_unit - 1];
+      for (uint32_t k = u.first; k < u.last; ++k) Release(t, plan.parts[k]);
+      c.in_unit = false;
+      c.rows.clear();
+    }
+    if (c.next_unit == plan.units.size()) {
+      if (!c.done) {
+        c.done = true;
+        for (uint32_t p : plan.other_parts) Release(t, p);
+        std::vector<RowRef>().swap(c.rows);
+      }
+      return false;
+    }
+    const Unit& u = plan.units[c.next_unit++];
+    c.in_unit = true;
+    if (u.first == u.last) {
+      c.at = plan.mixed.data() + u.mixed_begin;
+      c.end = plan.mixed.data() + u.mixed_end;
+    } else {
+      SortUnit(t, u, &c.rows);
+      c.at = c.rows.data();
+      c.end = c.at + c.rows.size();
     }
   }
-  return out;
-}
-
-std::map<std::string, int64_t> Graph::EdgesByKind() const {
-  std::map<std::string, int64_t> out;
-  for (const auto& p : parts_) {
-    std::vector<int64_t> counts(p.symbols_.size());
-    for (const auto& e : p.edges_) ++counts[e.kind];
-    for (size_t s = 0; s < counts.size(); ++s) {
-      if (counts[s]) out[p.symbols_[s]] += counts[s];
-    }
-  }
-  return out;
+  return true;
 }
 
 namespace {
@@ -765,17 +977,13 @@ void ReserveText(Column* c, int64_t rows, int64_t bytes) {
 
 }  // namespace
 
-void Graph::AppendNodes(RecordBatch& b, size_t begin, size_t end) const {
+void Graph::AppendNodes(RecordBatch& b, const RowRef* begin, const RowRef* end) const {
   Column* c[13];
-  for (size_t i = 0; i < 13; ++i) {
-    c[i] = &b.mutable_column(i);
-    c[i]->Reserve(static_cast<int64_t>(end - begin));
-  }
-  for (size_t i : {0, 2, 12}) ReserveText(c[i], static_cast<int64_t>(end - begin), 64);
+  for (size_t i = 0; i < 13; ++i) c[i] = &b.mutable_column(i);
   std::string id;
-  for (size_t i = begin; i < end; ++i) {
-    const RowSet& p = parts_[node_order_[i].part];
-    const RowSet::Node& n = p.nodes_[node_order_[i].index];
+  for (const RowRef* r = begin; r != end; ++r) {
+    const RowSet& p = parts_[r->part];
+    const RowSet::Node& n = p.nodes_[r->row];
     auto sym = [&](Column* col, uint32_t s) {
       if (s == RowSet::kNull) {
         col->AppendNull();
@@ -832,17 +1040,13 @@ void Graph::AppendNodes(RecordBatch& b, size_t begin, size_t end) const {
   b.set_num_rows(c[0]->length());
 }
 
-void Graph::AppendEdges(RecordBatch& b, size_t begin, size_t end) const {
+void Graph::AppendEdges(RecordBatch& b, const RowRef* begin, const RowRef* end) const {
   Column* c[12];
-  for (size_t i = 0; i < 12; ++i) {
-    c[i] = &b.mutable_column(i);
-    c[i]->Reserve(static_cast<int64_t>(end - begin));
-  }
-  for (size_t i : {0, 2, 3, 4}) ReserveText(c[i], static_cast<int64_t>(end - begin), 64);
+  for (size_t i = 0; i < 12; ++i) c[i] = &b.mutable_column(i);
   std::string id;
-  for (size_t i = begin; i < end; ++i) {
-    const RowSet& p = parts_[edge_order_[i].part];
-    const RowSet::Edge& e = p.edges_[edge_order_[i].index];
+  for (const RowRef* r = begin; r != end; ++r) {
+    const RowSet& p = parts_[r->part];
+    const RowSet::Edge& e = p.edges_[r->row];
     auto sym = [&](Column* col, uint32_t s) {
       if (s == RowSet::kNull) {
         col->AppendNull();
@@ -885,96 +1089,13 @@ void Graph::AppendEdges(RecordBatch& b, size_t begin, size_t end) const {
   b.set_num_rows(c[0]->length());
 }
 
-int64_t Graph::AppendProps(RecordBatch& b, PropCursor& cur, int64_t max_rows) const {
+void Graph::AppendProps(RecordBatch& b, const RowRef* begin, const RowRef* end) const {
   Column* c[10];
-  for (size_t i = 0; i < 10; ++i) {
-    c[i] = &b.mutable_column(i);
-    c[i]->Reserve(max_rows);
-  }
-  ReserveText(c[1], max_rows, 64);  // entity ids
-  ReserveText(c[2], max_rows, 40);  // file ids
-  ReserveText(c[0], max_rows, 4);   // "node"
-  ReserveText(c[3], max_rows, 16);  // keys
-  ReserveText(c[4], max_rows, 6);   // value types
-  int64_t rows = 0;
-  while (rows < max_rows) {
-    if (cur.pos == cur.pending.size()) {
-      // The next entity: its groups' props, by key.
-      if (cur.group == prop_groups_.size()) break;
-      cur.pending.clear();
-      cur.pos = 0;
-      size_t g = cur.group;
-      // Entities come in id order, their rows from anywhere: fetch a few ahead.
-      if (g + 8 < prop_groups_.size()) {
-        const PropGroup& ahead = prop_groups_[g + 8];
-        const RowSet& p = parts_[ahead.part];
-        if (ahead.node != RowSet::kNull) {
-          const RowSet::Node& n = p.nodes_[ahead.node];
-          __builtin_prefetch(&n);
-          __builtin_prefetch(reinterpret_cast<const char*>(&n) + 64);
-        }
-      }
-      if (g + 4 < prop_groups_.size()) {
-        const PropGroup& ahead = prop_groups_[g + 4];
-        const RowSet& p = parts_[ahead.part];
-        if (ahead.node != RowSet::kNull) {
-          const RowSet::Node& n = p.nodes_[ahead.node];
-          if (n.prop_begin < n.prop_end) __builtin_prefetch(&p.props_[n.prop_begin]);
-        }
-      }
-      do {
-        const PropGroup& pg = prop_groups_[g];
-        const RowSet& p = parts_[pg.part];
-        const auto& ranks = ranks_[pg.part];
-        if (pg.node != RowSet::kNull) {
-          const RowSet::Node& n = p.nodes_[pg.node];
-          for (uint32_t i = n.prop_begin; i < n.prop_end; ++i) {
-            cur.pending.push_back(
-                PendingProp{ranks[p.props_[i].key], pg.part, pg.node, i, p.props_[i].key});
-          }
-        } else {
-          for (uint32_t i = pg.begin; i < pg.end; ++i) {
-            const uint32_t key = p.loose_[i].prop.key;
-            cur.pending.push_back(PendingProp{ranks[key], pg.part, RowSet::kNull, i, key});
-          }
-        }
-        ++g;
-      } while (g < prop_groups_.size() && prop_groups_[g].same_entity);
-      {
-        const PropGroup& first = prop_groups_[cur.group];
-        const RowSet& p = parts_[first.part];
-        cur.entity_id.clear();
-        p.AppendId(
-            first.node != RowSet::kNull ? p.nodes_[first.node].id : p.loose_[first.begin].entity,
-            &cur.entity_id);
-      }
-      cur.group = g;
-      // By key. An entity has a handful of props: insertion sort (stable, no allocation),
-      // which is a no-op after stable_sort for the rare entity with many.
-      auto& pend = cur.pending;
-      if (pend.size() > 32) {
-        std::stable_sort(pend.begin(), pend.end(), [](const PendingProp& a, const PendingProp& b) {
-          return a.key_rank < b.key_rank;
-        });
-      }
-      for (size_t i = 1; i < pend.size(); ++i) {
-        const PendingProp x = pend[i];
-        size_t j = i;
-        for (; j > 0 && pend[j - 1].key_rank > x.key_rank; --j) pend[j] = pend[j - 1];
-        pend[j] = x;
-      }
-      for (size_t i = 1; i < cur.pending.size(); ++i) {
-        if (cur.pending[i].key_rank == cur.pending[i - 1].key_rank) {
-          const PendingProp& pp = cur.pending[i];
-          const RowSet& p = parts_[pp.part];
-          throw InternalError("duplicate prop " + std::string(p.views_[pp.key]) + " of " +
-                              p.IdString(pp.node == RowSet::kNull ? p.loose_[pp.index].entity
-                                                                  : p.nodes_[pp.node].id));
-        }
-      }
-    }
-    const PendingProp& pp = cur.pending[cur.pos++];
-    const RowSet& p = parts_[pp.part];
+  for (size_t i = 0; i < 10; ++i) c[i] = &b.mutable_column(i);
+  std::string entity_id;
+  const RowSet::Id* last_entity = nullptr;
+  for (const RowRef* r = begin; r != end; ++r) {
+    const RowSet& p = parts_[r->part];
     auto sym = [&](Column* col, uint32_t s) {
       if (s == RowSet::kNull) {
         col->AppendNull();
@@ -984,19 +1105,25 @@ int64_t Graph::AppendProps(RecordBatch& b, PropCursor& cur, int64_t max_rows) co
     };
     {
       const RowSet::Prop* prop;
-      if (pp.node == RowSet::kNull) {
-        const RowSet::LooseProp& l = p.loose_[pp.index];
+      const RowSet::Id* entity;
+      if (r->row == RowSet::kNull) {
+        const RowSet::LooseProp& l = p.loose_[r->prop];
         c[0]->AppendString(p.views_[l.entity_kind]);
-        c[1]->AppendString(cur.entity_id);
-        sym(c[2], l.file_id);
+        entity = &l.entity;
         prop = &l.prop;
       } else {
-        const RowSet::Node& n = p.nodes_[pp.node];
+        const RowSet::Node& n = p.nodes_[r->row];
         c[0]->AppendString(p.views_[kSymNode]);
-        c[1]->AppendString(cur.entity_id);
-        sym(c[2], n.file_id);
-        prop = &p.props_[pp.index];
+        entity = &n.id;
+        prop = &p.props_[r->prop];
       }
+      if (entity != last_entity) {  // an entity's props are adjacent: render its id once
+        entity_id.clear();
+        p.AppendId(*entity, &entity_id);
+        last_entity = entity;
+      }
+      c[1]->AppendString(entity_id);
+      sym(c[2], r->row == RowSet::kNull ? p.loose_[r->prop].file_id : p.nodes_[r->row].file_id);
       const RowSet::Prop& pr = *prop;
       c[3]->AppendString(p.views_[pr.key]);
       const bool str = pr.type == RowSet::ValueType::kString;
@@ -1032,9 +1159,56 @@ int64_t Graph::AppendProps(RecordBatch& b, PropCursor& cur, int64_t max_rows) co
         c[9]->AppendNull();
       }
     }
-    ++rows;
   }
   b.set_num_rows(c[0]->length());
+}
+
+namespace {
+
+// Room for `rows` more rows of table `t` (strings: about the bytes of an id, a file id, a key).
+void ReserveRows(int t, RecordBatch& b, int64_t rows) {
+  for (size_t i = 0; i < b.num_columns(); ++i) b.mutable_column(i).Reserve(rows);
+  auto text = [&](size_t column, int64_t bytes) {
+    ReserveText(&b.mutable_column(column), rows, bytes);
+  };
+  if (t == 0) {  // nodes: node_id, file_id, enclosing_id
+    for (size_t i : {0, 2, 12}) text(i, 64);
+  } else if (t == 1) {  // edges: edge_id, src, dst, owner
+    for (size_t i : {0, 2, 3, 4}) text(i, 64);
+  } else {
+    text(1, 64);  // entity ids
+    text(2, 40);  // file ids
+    text(0, 4);   // "node"
+    text(3, 16);  // keys
+    text(4, 6);   // value types
+  }
+}
+
+columnar::Schema SchemaOf(int t) {
+  return t == 0 ? NodesSchema() : t == 1 ? EdgesSchema() : PropsSchema();
+}
+
+}  // namespace
+
+int64_t Graph::Fill(Table t, Cursor& c, RecordBatch& b, int64_t max_rows) const {
+  int64_t rows = 0;
+  while (rows < max_rows && Advance(t, c)) {
+    const int64_t n = std::min<int64_t>(c.end - c.at, max_rows - rows);
+    switch (t) {
+      case kNodes:
+        AppendNodes(b, c.at, c.at + n);
+        break;
+      case kEdges:
+        AppendEdges(b, c.at, c.at + n);
+        break;
+      case kProps:
+        AppendProps(b, c.at, c.at + n);
+        break;
+    }
+    c.at += n;
+    rows += n;
+  }
+  c.emitted += rows;
   return rows;
 }
 
@@ -1060,78 +1234,56 @@ RecordBatch Recycle(std::vector<RecordBatch>& pool, const columnar::Schema& sche
 
 }  // namespace
 
-BatchStream Graph::NodeBatches(int64_t max_rows) const {
+BatchStream Graph::Batches(Table t, int64_t max_rows) const {
   struct State {
-    size_t next = 0;
+    Cursor cursor;
     std::vector<RecordBatch> pool;
+    columnar::Schema schema;
   };
   auto state = std::make_shared<State>();
-  return [this, state, max_rows]() -> std::optional<RecordBatch> {
-    if (state->next >= node_order_.size()) {
+  state->schema = SchemaOf(t);
+  return [this, state, max_rows, t]() -> std::optional<RecordBatch> {
+    RecordBatch b = Recycle(state->pool, state->schema);
+    ReserveRows(t, b, std::min(max_rows, plans_[t].rows - state->cursor.emitted));
+    if (Fill(t, state->cursor, b, max_rows) == 0) {
       state->pool.clear();
       return std::nullopt;
     }
-    const size_t end = std::min(node_order_.size(), state->next + static_cast<size_t>(max_rows));
-    RecordBatch b = Recycle(state->pool, NodesSchema());
-    AppendNodes(b, state->next, end);
-    state->next = end;
     return b;
   };
+}
+
+BatchStream Graph::NodeBatches(int64_t max_rows) const {
+  return Batches(kNodes, max_rows);
 }
 
 BatchStream Graph::EdgeBatches(int64_t max_rows) const {
-  struct State {
-    size_t next = 0;
-    std::vector<RecordBatch> pool;
-  };
-  auto state = std::make_shared<State>();
-  return [this, state, max_rows]() -> std::optional<RecordBatch> {
-    if (state->next >= edge_order_.size()) {
-      state->pool.clear();
-      return std::nullopt;
-    }
-    const size_t end = std::min(edge_order_.size(), state->next + static_cast<size_t>(max_rows));
-    RecordBatch b = Recycle(state->pool, EdgesSchema());
-    AppendEdges(b, state->next, end);
-    state->next = end;
-    return b;
-  };
+  return Batches(kEdges, max_rows);
 }
 
 BatchStream Graph::PropBatches(int64_t max_rows) const {
-  struct State {
-    PropCursor cursor;
-    std::vector<RecordBatch> pool;
-  };
-  auto state = std::make_shared<State>();
-  return [this, state, max_rows]() -> std::optional<RecordBatch> {
-    RecordBatch b = Recycle(state->pool, PropsSchema());
-    if (AppendProps(b, state->cursor, max_rows) == 0) {
-      state->pool.clear();
-      return std::nullopt;
-    }
-    return b;
-  };
+  return Batches(kProps, max_rows);
+}
+
+columnar::RecordBatch Graph::WholeTable(Table t) const {
+  RecordBatch b = RecordBatch::MakeEmpty(SchemaOf(t));
+  ReserveRows(t, b, plans_[t].rows);
+  Cursor cursor;
+  Fill(t, cursor, b, plans_[t].rows);
+  Fill(t, cursor, b, 1);  // the end (releases the last rows)
+  return b;
 }
 
 columnar::RecordBatch Graph::NodesBatch() const {
-  RecordBatch b = RecordBatch::MakeEmpty(NodesSchema());
-  AppendNodes(b, 0, node_order_.size());
-  return b;
+  return WholeTable(kNodes);
 }
 
 columnar::RecordBatch Graph::EdgesBatch() const {
-  RecordBatch b = RecordBatch::MakeEmpty(EdgesSchema());
-  AppendEdges(b, 0, edge_order_.size());
-  return b;
+  return WholeTable(kEdges);
 }
 
 columnar::RecordBatch Graph::PropsBatch() const {
-  RecordBatch b = RecordBatch::MakeEmpty(PropsSchema());
-  PropCursor cursor;
-  while (AppendProps(b, cursor, int64_t{1} << 20) > 0) {
-  }
-  return b;
+  return WholeTable(kProps);
 }
 
 }  // namespace cpglake::cpg

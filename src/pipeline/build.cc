@@ -319,9 +319,10 @@ BuildResult BuildGraph(const BuildOptions& options) {
     auto pkg = package_ids.find(Dirname(scan.files[i].path));
     if (pkg != package_ids.end()) repo_edge("PACKAGE_CONTAINS", pkg->second, module_ids[i]);
   }
-  const cpg::Graph graph = cpg::Graph::Assemble(std::move(parts), threads);
+  cpg::Graph graph = cpg::Graph::Assemble(std::move(parts), threads);
+  graph.ReleaseRowsOnceStreamed();  // each table is streamed once, below
 #ifdef __GLIBC__
-  malloc_trim(0);  // give the sort keys and the parsers' memory back before writing
+  malloc_trim(0);  // give the parsers' and the resolver's memory back before writing
 #endif
   result.nodes_by_kind = graph.NodesByKind();
   result.edges_by_kind = graph.EdgesByKind();

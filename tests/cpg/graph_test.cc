@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "common/error.h"
 #include "cpg/ids.h"
+#include "cpg/resolution_rows.h"
 
 namespace cpglake::cpg {
 namespace {
@@ -237,13 +240,197 @@ TEST(GraphTest, CompactRowsEqualTheSimpleRows) {
   EXPECT_EQ(Lines(EdgesBatch(back.edges)), Lines(EdgesBatch(direct.edges)));
 }
 
+// A small repository as the pipeline builds it: one RowSet per file (evidence, the file node,
+// its edges and props), given in any order, and one of repository-level rows.
+struct Repo {
+  std::vector<FileContext> files;
+  GraphRows simple;           // all rows, for SortAndCheck
+  std::vector<RowSet> parts;  // the compact way
+};
+
+Repo MakeRepo() {
+  Repo r;
+  // Not in path order; "pkg" (a package directory) sorts between "a.py" and "pkg.py", and
+  // "pkg.py" before "pkg/mod.py" ('.' < '/').
+  for (const char* path : {"pkg/mod.py", "pkg.py", "a.py", "pkg/sub/z.py"}) {
+    r.files.push_back(FileContext{"repo", FileId("repo", path), path, ""});
+  }
+  const std::string repo_id = StableId("PY_REPO", {"repo"});
+  for (const auto& f : r.files) {
+    GraphRows rows = RowsForFile(f, Sample());
+    NodeRow file;
+    file.node_id = f.file_id;
+    file.node_kind = "PY_FILE";
+    file.file_id = f.file_id;
+    file.path = f.path;
+    rows.nodes.push_back(file);
+    EdgeRow contains;
+    contains.edge_kind = "REPO_CONTAINS";
+    contains.src_node_id = repo_id;
+    contains.dst_node_id = f.file_id;
+    contains.edge_id = EdgeId("REPO_CONTAINS", repo_id, f.file_id, std::nullopt, std::nullopt);
+    contains.edge_owner_file_id = f.file_id;
+    contains.path = f.path;
+    rows.edges.push_back(contains);
+    rows.props.push_back(
+        PropRow{"node", f.file_id, f.file_id, "size_bytes", python::PropValue(int64_t{30}), false});
+    RowSet part;
+    part.AddFileEvidence(f, Sample());
+    GraphRows extra;
+    extra.nodes = {rows.nodes.back()};
+    extra.edges = {rows.edges.back()};
+    extra.props = {rows.props.back()};
+    part.Add(extra);
+    r.parts.push_back(std::move(part));
+    r.simple.Append(std::move(rows));
+  }
+  // Repository-level rows.
+  GraphRows repo;
+  auto node = [&](const std::string& id, const std::string& kind, std::optional<std::string> path) {
+    NodeRow n;
+    n.node_id = id;
+    n.node_kind = kind;
+    n.path = std::move(path);
+    n.name = kind;
+    repo.nodes.push_back(n);
+    return id;
+  };
+  node(repo_id, "PY_REPO", std::nullopt);
+  repo.nodes.push_back(QualifiedNameNode("os.path.join"));
+  const std::string pkg = node(StableId("PY_PACKAGE", {"repo", "pkg"}), "PY_PACKAGE", "pkg");
+  const std::string sub =
+      node(StableId("PY_PACKAGE", {"repo", "pkg.sub"}), "PY_PACKAGE", "pkg/sub");
+  // Scan diagnostics: of a file not scanned (between scanned files, and after the last), of
+  // a scanned file's path (sorted into that file's rows), without a path.
+  std::vector<std::string> diags;
+  for (std::optional<std::string> path : std::initializer_list<std::optional<std::string>>{
+           "pkg/big.py", "zz.py", "pkg.py", std::nullopt}) {
+    diags.push_back(
+        node(StableId("DIAG", {"repo", path.value_or("-"), "TOO_LARGE", "x"}), "DIAG", path));
+  }
+  for (auto& n : repo.nodes) {
+    if (n.path == "pkg.py") n.bstart = 12, n.bend = 13;  // anchored: between the file's nodes
+  }
+  for (const auto& d : diags) {
+    repo.props.push_back(PropRow{"node", d, std::nullopt, "code",
+                                 python::PropValue(std::string("TOO_LARGE")), false});
+    repo.props.push_back(PropRow{"node", d, std::nullopt, "diag_source",
+                                 python::PropValue(std::string("scan")), false});
+  }
+  auto edge = [&](const std::string& kind, const std::string& src, const std::string& dst) {
+    EdgeRow e;
+    e.edge_kind = kind;
+    e.src_node_id = src;
+    e.dst_node_id = dst;
+    e.edge_id = EdgeId(kind, src, dst, std::nullopt, std::nullopt);
+    e.origin = "syntax";
+    repo.edges.push_back(e);
+  };
+  edge("PACKAGE_CONTAINS", pkg, sub);
+  for (const auto& d : diags) edge("HAS_DIAGNOSTIC", repo_id, d);
+  // A repository-level edge owned by a file (sorted into that file's edges).
+  EdgeRow owned = repo.edges.front();
+  owned.edge_kind = "IMPORTS";
+  owned.edge_id = EdgeId("IMPORTS", pkg, sub, std::nullopt, std::nullopt);
+  owned.edge_owner_file_id = r.files[1].file_id;
+  repo.edges.push_back(owned);
+  RowSet part;
+  part.Add(repo);
+  r.parts.push_back(std::move(part));
+  r.simple.Append(std::move(repo));
+  SortAndCheck(&r.simple);
+  return r;
+}
+
+TEST(GraphTest, BlocksInterleaveAsTheGlobalOrder) {
+  for (int threads : {1, 2}) {
+    Repo r = MakeRepo();
+    Graph g = Graph::Assemble(std::move(r.parts), threads);
+    EXPECT_EQ(g.num_nodes(), static_cast<int64_t>(r.simple.nodes.size()));
+    EXPECT_EQ(g.num_edges(), static_cast<int64_t>(r.simple.edges.size()));
+    EXPECT_EQ(g.num_props(), static_cast<int64_t>(r.simple.props.size()));
+    EXPECT_EQ(Lines(g.NodesBatch()), Lines(NodesBatch(r.simple.nodes)));
+    EXPECT_EQ(Lines(g.EdgesBatch()), Lines(EdgesBatch(r.simple.edges)));
+    EXPECT_EQ(Lines(g.PropsBatch()), Lines(PropsBatch(r.simple.props)));
+    EXPECT_EQ(g.NodesByKind().at("PY_PACKAGE"), 2);
+    EXPECT_EQ(g.NodesByKind().at("PY_FILE"), 4);
+    EXPECT_EQ(g.EdgesByKind().at("REPO_CONTAINS"), 4);
+  }
+  // The orders themselves (simple path): paths with nulls first, the package directory and
+  // the diagnostics between files; edges and props by file with the unowned first.
+  Repo r = MakeRepo();
+  std::vector<std::string> paths;
+  for (const auto& n : r.simple.nodes) {
+    const std::string p = n.path.value_or("null");
+    if (paths.empty() || paths.back() != p) paths.push_back(p);
+  }
+  EXPECT_EQ(paths, (std::vector<std::string>{"null", "a.py", "pkg", "pkg.py", "pkg/big.py",
+                                             "pkg/mod.py", "pkg/sub", "pkg/sub/z.py", "zz.py"}));
+  std::vector<std::string> owners;
+  for (const auto& e : r.simple.edges) {
+    const std::string o = e.edge_owner_file_id.value_or("null");
+    if (owners.empty() || owners.back() != o) owners.push_back(o);
+  }
+  std::vector<std::string> files;
+  for (const auto& f : r.files) files.push_back(f.file_id);
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> expected{"null"};
+  expected.insert(expected.end(), files.begin(), files.end());
+  EXPECT_EQ(owners, expected);
+  std::vector<std::string> prop_files;
+  for (const auto& p : r.simple.props) {
+    const std::string f = p.file_id.value_or("null");
+    if (prop_files.empty() || prop_files.back() != f) prop_files.push_back(f);
+  }
+  EXPECT_EQ(prop_files, expected);
+  // The diagnostic at a scanned file's path sits inside that file's nodes.
+  size_t diag = 0, first = 0, last = 0;
+  for (size_t i = 0; i < r.simple.nodes.size(); ++i) {
+    const auto& n = r.simple.nodes[i];
+    if (n.path != "pkg.py") continue;
+    if (!first) first = i;
+    last = i;
+    if (n.node_kind == "DIAG" && !n.file_id) diag = i;
+  }
+  EXPECT_GT(diag, first);
+  EXPECT_LT(diag, last);
+}
+
+TEST(GraphTest, StreamsReleasingRowsConcurrently) {
+  Repo r = MakeRepo();
+  Graph g = Graph::Assemble(std::move(r.parts), 2);
+  g.ReleaseRowsOnceStreamed();
+  // The three tables at once, in batches of 3 rows (blocks span batches); the counts stay.
+  std::vector<std::string> got[3];
+  std::vector<std::thread> streams;
+  for (int t = 0; t < 3; ++t) {
+    streams.emplace_back([&, t] {
+      BatchStream next = t == 0 ? g.NodeBatches(3) : t == 1 ? g.EdgeBatches(3) : g.PropBatches(3);
+      while (auto batch = next()) {
+        EXPECT_LE(batch->num_rows(), 3);
+        for (auto& l : Lines(*batch)) got[t].push_back(l);
+      }
+    });
+  }
+  for (auto& s : streams) s.join();
+  EXPECT_EQ(got[0], Lines(NodesBatch(r.simple.nodes)));
+  EXPECT_EQ(got[1], Lines(EdgesBatch(r.simple.edges)));
+  EXPECT_EQ(got[2], Lines(PropsBatch(r.simple.props)));
+  EXPECT_EQ(g.num_nodes(), static_cast<int64_t>(r.simple.nodes.size()));
+  EXPECT_EQ(g.NodesByKind().at("DIAG"), 4 + 4);
+}
+
 TEST(GraphTest, CompactDuplicatesAreAnError) {
   FileContext ctx{"repo", FileId("repo", "a.py"), "a.py", "a"};
   {
     std::vector<RowSet> parts(2);
     parts[0].AddFileEvidence(ctx, Sample());
     parts[1].AddFileEvidence(ctx, Sample());  // the same nodes and edges again
-    EXPECT_THROW(Graph::Assemble(std::move(parts)), InternalError);
+    // One block (two parts of one file): found when the block is sorted, not before.
+    Graph g = Graph::Assemble(std::move(parts));
+    EXPECT_THROW(g.NodesBatch(), InternalError);
+    EXPECT_THROW(g.EdgesBatch(), InternalError);
+    EXPECT_THROW(g.PropsBatch(), InternalError);
   }
   {
     std::vector<RowSet> parts(1);
@@ -251,21 +438,48 @@ TEST(GraphTest, CompactDuplicatesAreAnError) {
     GraphRows extras = Extras(ctx);
     parts[0].Add(extras);
     parts[0].AddEdge(extras.edges[0]);  // only an edge repeated
-    EXPECT_THROW(Graph::Assemble(std::move(parts), 1), InternalError);
+    Graph g = Graph::Assemble(std::move(parts), 1);
+    g.NodesBatch();
+    g.PropsBatch();
+    EXPECT_THROW(g.EdgesBatch(), InternalError);
   }
   {
     std::vector<RowSet> parts(2);
     parts[0].AddFileEvidence(ctx, Sample());
-    // A prop the node already has from its evidence.
+    // A prop the node already has from its evidence (same file id: the same block).
     parts[1].AddProp(PropRow{"node", AnchoredId("CST_CALLSITE", ctx.file_id, 22, 25), ctx.file_id,
                              "callee_text", python::PropValue(std::string("x")), false});
-    EXPECT_THROW(Graph::Assemble(std::move(parts)), InternalError);
+    Graph g = Graph::Assemble(std::move(parts));
+    EXPECT_THROW(g.PropsBatch(), InternalError);
+  }
+  {
+    // A repeated id in the middle of a streamed table: the stream throws at that block.
+    FileContext b{"repo", FileId("repo", "b.py"), "b.py", "b"};
+    std::vector<RowSet> parts(3);
+    parts[0].AddFileEvidence(ctx, Sample());
+    parts[1].AddFileEvidence(b, Sample());
+    parts[2].AddFileEvidence(b, Sample());
+    Graph g = Graph::Assemble(std::move(parts));
+    auto next = g.NodeBatches(2);
+    EXPECT_THROW(
+        {
+          while (next()) {
+          }
+        },
+        InternalError);
   }
   {
     std::vector<RowSet> parts(1);
     PropRow p{"node", FileId("repo", "a.py"), std::nullopt, "k", python::PropValue(true), false};
     parts[0].AddProp(p);
-    parts[0].AddProp(p);  // loose props only
+    parts[0].AddProp(p);  // loose props only, no file: mixed rows, checked by Assemble
+    EXPECT_THROW(Graph::Assemble(std::move(parts)), InternalError);
+  }
+  {
+    std::vector<RowSet> parts(2);
+    NodeRow q = QualifiedNameNode("os.path");
+    parts[0].AddNode(q);
+    parts[1].AddNode(q);  // a repository-level node twice (two mixed parts)
     EXPECT_THROW(Graph::Assemble(std::move(parts)), InternalError);
   }
   RowSet rows;
