@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <mutex>
 
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -66,12 +68,26 @@ int RunBuild(const pipeline::BuildOptions& o, const GlobalOptions& g) {
               static_cast<long long>(r.files_scanned), static_cast<double>(r.bytes_parsed) / 1e6,
               static_cast<long long>(nodes), static_cast<long long>(edges),
               static_cast<long long>(r.props), static_cast<long long>(r.diagnostics));
-  std::printf("\nnodes by kind:\n");
-  for (const auto& [k, n] : r.nodes_by_kind)
-    std::printf("  %-22s %lld\n", k.c_str(), static_cast<long long>(n));
-  std::printf("edges by kind:\n");
-  for (const auto& [k, n] : r.edges_by_kind)
-    std::printf("  %-22s %lld\n", k.c_str(), static_cast<long long>(n));
+  // Nodes and edges by kind side by side: the summary fits one screen.
+  std::printf("\n  %-33s    %s\n", "nodes by kind", "edges by kind");
+  auto node = r.nodes_by_kind.begin();
+  auto edge = r.edges_by_kind.begin();
+  while (node != r.nodes_by_kind.end() || edge != r.edges_by_kind.end()) {
+    std::string left, right;
+    if (node != r.nodes_by_kind.end()) {
+      left = fmt::format("{:<22} {:>10}", node->first, node->second);
+      ++node;
+    }
+    if (edge != r.edges_by_kind.end()) {
+      right = fmt::format("{:<22} {:>10}", edge->first, edge->second);
+      ++edge;
+    }
+    if (right.empty()) {
+      std::printf("  %s\n", left.c_str());
+    } else {
+      std::printf("  %-33s    %s\n", left.c_str(), right.c_str());
+    }
+  }
   std::printf(
       "\nquery: cpglake delta scan %s/cpg_nodes --where \"node_kind = 'CST_FUNCTION_DEF'\"\n",
       r.out.c_str());
