@@ -179,7 +179,10 @@ constexpr std::array<std::string_view, 24> kObjectMembers = {
     "__ne__",      "__new__",     "__reduce__",        "__reduce_ex__",   "__repr__",
     "__setattr__", "__sizeof__",  "__str__",           "__subclasshook__"};
 
-constexpr int kMaxDepth = 48;  // evaluation steps through other modules (import cycles)
+constexpr int kMaxDepth = 48;
+// Class hierarchies: bases followed at most this deep, MROs kept at most this long.
+constexpr size_t kMaxHierarchyDepth = 200;
+constexpr size_t kMaxMroLength = 256;  // evaluation steps through other modules (import cycles)
 
 bool IsIdentifier(std::string_view s) {
   if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
@@ -560,7 +563,8 @@ struct Resolver::Impl {
   const std::vector<MroEntry>& ComputeMro(int32_t file, int32_t key) {
     const std::pair<int32_t, int32_t> id{file, key};
     const MroEntry self{file, key, {}};
-    if (!in_progress.insert(id).second) {  // a cycle: the class alone
+    // A cycle, or a hierarchy deeper than anything real (generated code): the class alone.
+    if (in_progress.size() >= kMaxHierarchyDepth || !in_progress.insert(id).second) {
       static thread_local std::vector<MroEntry> alone;
       alone = {self};
       return alone;
@@ -587,8 +591,14 @@ struct Resolver::Impl {
       }
     }
     if (bases.empty()) seqs.push_back({MroEntry{-1, -1, "builtins.object"}});
-    seqs.push_back(bases);
     std::vector<MroEntry> out{self};
+    if (seqs.size() == 1) {  // one base: no merge (and linear, not quadratic, in long chains)
+      out.insert(out.end(), seqs[0].begin(), seqs[0].end());
+      if (out.size() > kMaxMroLength) out.resize(kMaxMroLength);
+      in_progress.erase(id);
+      return mro[id] = std::move(out);
+    }
+    seqs.push_back(bases);
     // The C3 merge; an inconsistent hierarchy falls back to depth-first order without repeats.
     std::vector<std::vector<MroEntry>> work = seqs;
     bool failed = false;
@@ -629,6 +639,7 @@ struct Resolver::Impl {
         }
       }
     }
+    if (out.size() > kMaxMroLength) out.resize(kMaxMroLength);
     in_progress.erase(id);
     return mro[id] = std::move(out);
   }
