@@ -394,16 +394,20 @@ struct Resolver::Impl {
 
   // Does module `file` provide `name` to `from m import *`?
   bool Exports(int32_t file, const std::string& name, int depth) const {
+    std::vector<int32_t> seen;  // each module visited once: star-import cycles stay linear
+    return Exports(file, name, depth, &seen);
+  }
+  bool Exports(int32_t file, const std::string& name, int depth, std::vector<int32_t>* seen) const {
     const ModuleSummary* s = S(file);
     if (!s || depth > kMaxDepth) return false;
+    if (std::find(seen->begin(), seen->end(), file) != seen->end()) return false;
+    seen->push_back(file);
     if (s->has_all) return std::find(s->all.begin(), s->all.end(), name) != s->all.end();
     if (name.starts_with("_")) return false;
     if (s->FindGlobal(name)) return true;
     for (const std::string& m : s->star_imports) {
       auto it = module_table.find(m);
-      if (it != module_table.end() && it->second != file && Exports(it->second, name, depth + 1)) {
-        return true;
-      }
+      if (it != module_table.end() && Exports(it->second, name, depth + 1, seen)) return true;
     }
     return false;
   }

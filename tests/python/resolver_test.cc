@@ -441,6 +441,23 @@ TEST(Resolver, DeepHierarchiesStayLinear) {
   EXPECT_TRUE(r.edges.count("INHERITS C2998 -> m.C2998"));
 }
 
+TEST(Resolver, StarImportWebsStayLinear) {
+  // 30 modules, each star-importing all the others: lookups visit each module once.
+  std::vector<File> files;
+  for (int i = 0; i < 30; ++i) {
+    std::string src;
+    for (int j = 0; j < 30; ++j) {
+      if (j != i) src += "from m" + std::to_string(j) + " import *\n";
+    }
+    if (i == 29) src += "def target():\n    pass\n";
+    if (i == 0) src += "target()\nmissing()\n";
+    files.push_back({"m" + std::to_string(i) + ".py", "m" + std::to_string(i), src});
+  }
+  const Result r = Resolve(files);
+  EXPECT_TRUE(r.edges.count("CALLS target() -> m29.target"));
+  for (const auto& e : r.edges) EXPECT_EQ(e.find("missing"), std::string::npos) << e;
+}
+
 TEST(Resolver, ImportCyclesAndSelfReferenceTerminate) {
   const Result r = Resolve({{"a.py", "a", "from b import f\nf()\nX = X\nX()\n"},
                             {"b.py", "b", "from a import f\n"},
