@@ -182,7 +182,10 @@ constexpr std::array<std::string_view, 24> kObjectMembers = {
 constexpr int kMaxDepth = 48;
 // Class hierarchies: bases followed at most this deep, MROs kept at most this long.
 constexpr size_t kMaxHierarchyDepth = 200;
-constexpr size_t kMaxMroLength = 256;  // evaluation steps through other modules (import cycles)
+constexpr size_t kMaxMroLength = 256;
+// Calls on `self` of methods only subclasses define: searched and linked within these bounds.
+constexpr size_t kMaxSubclassesSearched = 512;
+constexpr size_t kMaxOverrideTargets = 16;  // evaluation steps through other modules (import cycles)
 
 bool IsIdentifier(std::string_view s) {
   if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
@@ -660,7 +663,10 @@ struct Resolver::Impl {
     if (owner.kind != Value::Kind::kInstance) return out;
     auto subs = subclasses.find({owner.file, owner.key});
     if (subs == subclasses.end()) return out;
+    // Past a few hundred subclasses or a dozen definitions the call says little: no edges.
+    if (subs->second.size() > kMaxSubclassesSearched) return out;
     for (const auto& [f, k] : subs->second) {
+      if (out.size() >= kMaxOverrideTargets) return {};
       const ModuleSummary* sub = S(f);
       const ModuleSummary::ClassInfo* c = sub ? sub->FindClass(k) : nullptr;
       const BoundName* b = c ? FindBound(c->members, name) : nullptr;
