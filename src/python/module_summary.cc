@@ -25,17 +25,15 @@ const BoundName* ModuleSummary::FindGlobal(std::string_view name) const {
 }
 
 const ModuleSummary::ClassInfo* ModuleSummary::FindClass(int32_t key) const {
-  for (const auto& c : classes) {
-    if (c.key == key) return &c;
-  }
-  return nullptr;
+  auto it = std::lower_bound(classes.begin(), classes.end(), key,
+                             [](const ClassInfo& c, int32_t k) { return c.key < k; });
+  return it != classes.end() && it->key == key ? &*it : nullptr;
 }
 
 const SymbolRef* ModuleSummary::FindReturn(int32_t key) const {
-  for (const auto& [k, r] : returns) {
-    if (k == key) return &r;
-  }
-  return nullptr;
+  auto it = std::lower_bound(returns.begin(), returns.end(), key,
+                             [](const auto& r, int32_t k) { return r.first < k; });
+  return it != returns.end() && it->first == key ? &it->second : nullptr;
 }
 
 std::string AbsoluteImportModule(std::string_view module_name, bool is_package, int64_t level,
@@ -812,6 +810,8 @@ class Summarizer {
     };
     add_refs(calls_, ModuleSummary::RefKind::kCall);
     add_refs(decorators_, ModuleSummary::RefKind::kDecorator);
+    std::sort(out_->classes.begin(), out_->classes.end(),
+              [](const auto& x, const auto& y) { return x.key < y.key; });
   }
 
   std::string_view src_;

@@ -90,7 +90,7 @@ struct ModuleSummary {
     // `self.x = value` in a method binds (binding_key -1).
     std::vector<BoundName> members;
   };
-  std::vector<ClassInfo> classes;  // in source order
+  std::vector<ClassInfo> classes;  // sorted by key
 
   // Function key → the local function it returns on every path that returns a value.
   std::vector<std::pair<int32_t, SymbolRef>> returns;
