@@ -12,7 +12,8 @@
 //  - The simple one: NodeRow / EdgeRow / PropRow (every value a std::string or optional),
 //    GraphRows, RowsForFile, SortAndCheck and NodesBatch/EdgesBatch/PropsBatch. Easy to
 //    read and build by hand; used by tests and for small sets of rows.
-//  - The compact one the build uses: RowSet (ids as prefix + 16-byte digest, repeated
+//  - The compact one the build uses: RowSet (ids as prefix + 16-byte digest, the evidence's
+//    references to nodes of the same RowSet — enclosing, edge ends — as indexes, repeated
 //    strings interned, the line/column of anchored nodes held as four integers) and
 //    Graph (RowSets sorted block by block — a file's rows — by integer keys, checked, and
 //    streamed out as record batches). Both produce the same rows in the same order.
@@ -35,6 +36,7 @@
 // RowSet holds no reference to the rows or the evidence it was given.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <climits>
 #include <cstdint>
@@ -165,22 +167,35 @@ class RowSet {
   struct Str {  // bytes [off, off + len) of text_; off == kNull: null
     uint32_t off = kNull, len = 0;
   };
+  // A node referenced by a row (enclosing, edge ends): an index into nodes_ / node_ids_ (a
+  // node of this RowSet: evidence), kExternal | an index into ext_ids_ (an id given as text,
+  // which may be anywhere), or kNull (none).
+  static constexpr uint32_t kExternal = 0x80000000u;
+  // bstart/bend: the values themselves when both fit in [0, 2^32), else (kWide) `start` is an
+  // index into wide_. flags: which of them are set (and kHasRoles: an edge's symbol_roles).
+  static constexpr uint8_t kHasStart = 1, kHasEnd = 2, kWide = 4, kHasRoles = 8;
+  struct Span {
+    uint32_t start = 0, end = 0;
+    uint8_t flags = 0;
+  };
+  // A node's id is node_ids_[its index].
   struct Node {
-    Id id, enclosing;
+    uint32_t enclosing = kNull;  // a node reference (above)
     uint32_t kind = kNull, file_id = kNull, path = kNull;
-    uint32_t position = kNull;              // index into positions_: its line/column props
-    uint32_t prop_begin = 0, prop_end = 0;  // this node's own props in props_
-    int64_t bstart = 0, bend = 0;
-    bool has_bstart = false, has_bend = false;
+    uint32_t position = kNull;  // index into positions_: its line/column props
+    // This node's own props: props_[prop_begin, PropEnd(index)) — the props of a node are
+    // appended just before the node, so they end where the next node's begin.
+    uint32_t prop_begin = 0;
+    Span span;
     Str name, qualified_name;
   };
   struct Edge {
-    Id id, src, dst;
+    Id id;
+    uint32_t src = kNull, dst = kNull;  // node references (above)
     uint32_t kind = kNull, owner = kNull, path = kNull, origin = kNull, method = kNull;
-    int64_t bstart = 0, bend = 0;
-    double confidence = 0;
-    int32_t symbol_roles = 0;
-    bool has_bstart = false, has_bend = false, has_confidence = false, has_symbol_roles = false;
+    uint32_t confidence = kNull;  // index into confidences_; kNull: null
+    int32_t symbol_roles = 0;     // when span.flags has kHasRoles
+    Span span;
   };
   enum class ValueType : uint8_t { kString, kInt, kFloat, kBool };
   struct Prop {  // entity, entity kind and file id: those of the node or the LooseProp
@@ -215,12 +230,39 @@ class RowSet {
     return std::string_view(text_).substr(s.off, s.len);
   }
   Prop MakeProp(std::string_view key, const python::PropValue& value, bool is_json);
+  Span MakeSpan(std::optional<int64_t> bstart, std::optional<int64_t> bend);
+  // A span's bstart / bend; 0 when null.
+  int64_t StartOf(const Span& s) const {
+    return !(s.flags & kHasStart) ? 0 : (s.flags & kWide) ? wide_[s.start][0] : s.start;
+  }
+  int64_t EndOf(const Span& s) const {
+    return !(s.flags & kHasEnd) ? 0 : (s.flags & kWide) ? wide_[s.start][1] : s.end;
+  }
+  uint32_t ConfidenceIndex(double c);
+  // The id of a node reference (not kNull).
+  const Id& RefId(uint32_t ref) const {
+    return (ref & kExternal) ? ext_ids_[ref & ~kExternal] : node_ids_[ref];
+  }
+  uint32_t ExternalRef(const Id& id);
+  uint32_t PropEnd(size_t node) const {
+    return node + 1 < nodes_.size() ? nodes_[node + 1].prop_begin
+                                    : static_cast<uint32_t>(props_.size());
+  }
+  void PushNode(const Id& id, const Node& node);
 
   std::deque<std::string> symbols_;  // stable addresses: views_ and the indexes point here
   std::vector<std::string_view> views_;
   std::unordered_map<std::string_view, uint32_t> symbol_index_, prefix_index_;
   std::string text_;
   std::vector<Node> nodes_;
+  // The ids of nodes_ (kept until every stream has passed: edges refer to them), of the
+  // nodes referred to by id (kExternal), spans that do not fit in two uint32, and the
+  // distinct edge confidences (indexed by their bit pattern).
+  std::vector<Id> node_ids_;
+  std::vector<Id> ext_ids_;
+  std::vector<std::array<int64_t, 2>> wide_;
+  std::vector<double> confidences_;
+  std::unordered_map<uint64_t, uint32_t> confidence_index_;
   std::vector<Edge> edges_;
   std::vector<Prop> props_;  // props of nodes_ (ranges)
   std::vector<LooseProp> loose_;

@@ -60,6 +60,8 @@ struct IdKey {
 // --- RowSet ----------------------------------------------------------------------------------
 
 RowSet::RowSet() {
+  // The rows' sizes (with a node's 20-byte id in node_ids_): 72 bytes a node, 68 an edge.
+  static_assert(sizeof(Node) == 52 && sizeof(Id) == 20 && sizeof(Edge) == 68);
   Symbol("node");  // kSymNode
 }
 RowSet::RowSet(RowSet&&) noexcept = default;
@@ -155,6 +157,44 @@ RowSet::Prop RowSet::MakeProp(std::string_view key, const python::PropValue& val
   return p;
 }
 
+RowSet::Span RowSet::MakeSpan(std::optional<int64_t> bstart, std::optional<int64_t> bend) {
+  Span s;
+  s.flags = static_cast<uint8_t>((bstart ? kHasStart : 0) | (bend ? kHasEnd : 0));
+  auto narrow = [](std::optional<int64_t> v) { return !v || (*v >= 0 && *v <= UINT32_MAX); };
+  if (narrow(bstart) && narrow(bend)) {
+    s.start = static_cast<uint32_t>(bstart.value_or(0));
+    s.end = static_cast<uint32_t>(bend.value_or(0));
+  } else {
+    if (wide_.size() >= kNull) throw InternalError("too many wide spans in one row set");
+    s.flags |= kWide;
+    s.start = static_cast<uint32_t>(wide_.size());
+    wide_.push_back({bstart.value_or(0), bend.value_or(0)});
+  }
+  return s;
+}
+
+uint32_t RowSet::ConfidenceIndex(double c) {
+  uint64_t bits;
+  std::memcpy(&bits, &c, sizeof bits);
+  auto [it, added] = confidence_index_.emplace(bits, static_cast<uint32_t>(confidences_.size()));
+  if (added) confidences_.push_back(c);
+  return it->second;
+}
+
+uint32_t RowSet::ExternalRef(const Id& id) {
+  if (ext_ids_.size() >= (kNull & ~kExternal)) {
+    throw InternalError("too many node references in one row set");
+  }
+  ext_ids_.push_back(id);
+  return kExternal | static_cast<uint32_t>(ext_ids_.size() - 1);
+}
+
+void RowSet::PushNode(const Id& id, const Node& node) {
+  if (nodes_.size() >= kExternal) throw InternalError("too many nodes in one row set");
+  nodes_.push_back(node);
+  node_ids_.push_back(id);
+}
+
 namespace {
 
 // Copies only when a quarter or more of the capacity is spare.
@@ -168,6 +208,9 @@ void Shrink(V& v) {
 void RowSet::ShrinkToFit() {
   Shrink(text_);
   Shrink(nodes_);
+  Shrink(node_ids_);
+  Shrink(ext_ids_);
+  Shrink(wide_);
   Shrink(edges_);
   Shrink(props_);
   Shrink(loose_);
@@ -189,6 +232,11 @@ uint32_t RowSet::AddPosition(const python::LineIndex& lines, int64_t bstart, int
 
 std::string RowSet::AddFileEvidence(const FileContext& file, const python::FileEvidence& ev) {
   const size_t n = ev.nodes.size();
+  // The evidence's node i is nodes_[base + i].
+  const size_t base = nodes_.size();
+  if (base + n + ev.diagnostics.size() >= kExternal) {
+    throw InternalError("too many nodes in one row set");
+  }
   const uint32_t file_id = Symbol(file.file_id), path = Symbol(file.path);
   // Ids, and their text (edge ids hash the text of their ends).
   std::vector<Id> ids(n);
@@ -228,6 +276,7 @@ std::string RowSet::AddFileEvidence(const FileContext& file, const python::FileE
     }
     for (const auto& d : ev.diagnostics) text += 2 * d.code.size() + d.message.size() + 16;
     nodes_.reserve(nodes_.size() + n + ev.diagnostics.size() + 4);
+    node_ids_.reserve(node_ids_.size() + n + ev.diagnostics.size() + 4);
     props_.reserve(props_.size() + props + 4 * ev.diagnostics.size());
     positions_.reserve(positions_.size() + anchored);
     text_.reserve(text_.size() + text + 256);
@@ -239,14 +288,11 @@ std::string RowSet::AddFileEvidence(const FileContext& file, const python::FileE
       last_module = static_cast<int64_t>(i);
     }
     Node r;
-    r.id = ids[i];
     r.kind = kinds[i];
     r.file_id = file_id;
     r.path = path;
     if (e.bstart >= 0) {
-      r.bstart = e.bstart;
-      r.bend = e.bend;
-      r.has_bstart = r.has_bend = true;
+      r.span = MakeSpan(e.bstart, e.bend);
       r.position = AddPosition(ev.lines, e.bstart, e.bend);
     }
     if (!e.name.empty()) r.name = Text(e.name);
@@ -262,27 +308,28 @@ std::string RowSet::AddFileEvidence(const FileContext& file, const python::FileE
         r.qualified_name.len += static_cast<uint32_t>(1 + e.qualified_path.size());
       }
     }
-    if (e.enclosing >= 0 && static_cast<size_t>(e.enclosing) < n) r.enclosing = ids[e.enclosing];
+    if (e.enclosing >= 0 && static_cast<size_t>(e.enclosing) < n) {
+      r.enclosing = static_cast<uint32_t>(base + static_cast<size_t>(e.enclosing));
+    }
     r.prop_begin = static_cast<uint32_t>(props_.size());
     for (const auto& [k, v] : e.props) {
       props_.push_back(MakeProp(k, v, false));
     }
-    r.prop_end = static_cast<uint32_t>(props_.size());
-    nodes_.push_back(r);
+    PushNode(ids[i], r);
   }
   const uint32_t origin_syntax = Symbol("syntax");
-  auto add_edge = [&](uint32_t kind, std::string_view kind_text, const Id& src,
-                      std::string_view src_text, const Id& dst, std::string_view dst_text,
+  const uint32_t confidence_one = ConfidenceIndex(1.0);
+  // src and dst: nodes_ indexes.
+  auto add_edge = [&](uint32_t kind, std::string_view kind_text, size_t src,
+                      std::string_view src_text, size_t dst, std::string_view dst_text,
                       int64_t bstart, int64_t bend, uint32_t origin, std::string_view method,
-                      double confidence) {
+                      uint32_t confidence) {
     Edge r;
     r.kind = kind;
-    r.src = src;
-    r.dst = dst;
+    r.src = static_cast<uint32_t>(src);
+    r.dst = static_cast<uint32_t>(dst);
     if (bstart >= 0) {
-      r.bstart = bstart;
-      r.bend = bend;
-      r.has_bstart = r.has_bend = true;
+      r.span = MakeSpan(bstart, bend);
       r.id = MakeId("edge", {kind_text, src_text, dst_text, bstart, bend});
     } else {
       r.id = MakeId("edge", {kind_text, src_text, dst_text, std::nullopt, std::nullopt});
@@ -292,7 +339,6 @@ std::string RowSet::AddFileEvidence(const FileContext& file, const python::FileE
     r.origin = origin;
     if (!method.empty()) r.method = Symbol(method);
     r.confidence = confidence;
-    r.has_confidence = true;
     edges_.push_back(r);
   };
   edges_.reserve(edges_.size() + ev.edges.size() + ev.diagnostics.size() + 4);
@@ -302,22 +348,21 @@ std::string RowSet::AddFileEvidence(const FileContext& file, const python::FileE
       throw InternalError("evidence edge " + std::string(e.kind) + " of " + file.path +
                           " points outside the file");
     }
-    add_edge(Symbol(e.kind), e.kind, ids[e.src], id_view(e.src), ids[e.dst], id_view(e.dst),
-             e.bstart, e.bend, Symbol(e.origin), e.resolution_method, e.confidence);
+    add_edge(Symbol(e.kind), e.kind, base + static_cast<size_t>(e.src), id_view(e.src),
+             base + static_cast<size_t>(e.dst), id_view(e.dst), e.bstart, e.bend, Symbol(e.origin),
+             e.resolution_method, ConfidenceIndex(e.confidence));
   }
   if (!ev.diagnostics.empty()) {
     const uint32_t diag = Symbol("DIAG"), has_diag = Symbol("HAS_DIAGNOSTIC");
     std::string diag_text;
     for (const auto& d : ev.diagnostics) {
       Node r;
-      r.id = MakeId("DIAG", {file.file_id, d.bstart, d.bend, d.code, d.message});
+      const Id id = MakeId("DIAG", {file.file_id, d.bstart, d.bend, d.code, d.message});
       r.kind = diag;
       r.file_id = file_id;
       r.path = path;
       if (d.bstart >= 0) {
-        r.bstart = d.bstart;
-        r.bend = d.bend;
-        r.has_bstart = r.has_bend = true;
+        r.span = MakeSpan(d.bstart, d.bend);
         r.position = AddPosition(ev.lines, d.bstart, d.bend);
       }
       r.name = Text(d.code);
@@ -329,14 +374,14 @@ std::string RowSet::AddFileEvidence(const FileContext& file, const python::FileE
                {"diag_source", "front_end"}}) {
         props_.push_back(MakeProp(k, python::PropValue(std::string(v)), false));
       }
-      r.prop_end = static_cast<uint32_t>(props_.size());
       if (module_index >= 0) {
         diag_text.clear();
-        AppendId(r.id, &diag_text);
-        add_edge(has_diag, "HAS_DIAGNOSTIC", ids[module_index], id_view(module_index), r.id,
-                 diag_text, d.bstart, d.bend, origin_syntax, "", 1.0);
+        AppendId(id, &diag_text);
+        add_edge(has_diag, "HAS_DIAGNOSTIC", base + static_cast<size_t>(module_index),
+                 id_view(module_index), nodes_.size(), diag_text, d.bstart, d.bend, origin_syntax,
+                 "", confidence_one);
       }
-      nodes_.push_back(r);
+      PushNode(id, r);
     }
   }
   return last_module >= 0 ? std::string(id_view(last_module)) : std::string();
@@ -344,39 +389,37 @@ std::string RowSet::AddFileEvidence(const FileContext& file, const python::FileE
 
 void RowSet::AddNode(const NodeRow& row) {
   Node r;
-  r.id = ParseId(row.node_id, "node_id");
+  const Id id = ParseId(row.node_id, "node_id");
   r.kind = Symbol(row.node_kind);
   r.file_id = OptSymbol(row.file_id);
   r.path = OptSymbol(row.path);
-  if (row.bstart) r.bstart = *row.bstart, r.has_bstart = true;
-  if (row.bend) r.bend = *row.bend, r.has_bend = true;
+  r.span = MakeSpan(row.bstart, row.bend);
   r.name = OptText(row.name);
   r.qualified_name = OptText(row.qualified_name);
-  if (row.enclosing_id) r.enclosing = ParseId(*row.enclosing_id, "enclosing_id");
+  if (row.enclosing_id) r.enclosing = ExternalRef(ParseId(*row.enclosing_id, "enclosing_id"));
   if (row.line_start || row.line_end || row.col_start || row.col_end) {
     r.position = static_cast<uint32_t>(positions_.size());
     positions_.push_back(
         Position{row.line_start.value_or(kNoPosition), row.line_end.value_or(kNoPosition),
                  row.col_start.value_or(kNoPosition), row.col_end.value_or(kNoPosition)});
   }
-  r.prop_begin = r.prop_end = static_cast<uint32_t>(props_.size());
-  nodes_.push_back(r);
+  r.prop_begin = static_cast<uint32_t>(props_.size());
+  PushNode(id, r);
 }
 
 void RowSet::AddEdge(const EdgeRow& row) {
   Edge r;
   r.id = ParseId(row.edge_id, "edge_id");
   r.kind = Symbol(row.edge_kind);
-  r.src = ParseId(row.src_node_id, "src_node_id");
-  r.dst = ParseId(row.dst_node_id, "dst_node_id");
+  r.src = ExternalRef(ParseId(row.src_node_id, "src_node_id"));
+  r.dst = ExternalRef(ParseId(row.dst_node_id, "dst_node_id"));
   r.owner = OptSymbol(row.edge_owner_file_id);
   r.path = OptSymbol(row.path);
-  if (row.bstart) r.bstart = *row.bstart, r.has_bstart = true;
-  if (row.bend) r.bend = *row.bend, r.has_bend = true;
+  r.span = MakeSpan(row.bstart, row.bend);
   r.origin = OptSymbol(row.origin);
   r.method = OptSymbol(row.resolution_method);
-  if (row.confidence) r.confidence = *row.confidence, r.has_confidence = true;
-  if (row.symbol_roles) r.symbol_roles = *row.symbol_roles, r.has_symbol_roles = true;
+  if (row.confidence) r.confidence = ConfidenceIndex(*row.confidence);
+  if (row.symbol_roles) r.symbol_roles = *row.symbol_roles, r.span.flags |= kHasRoles;
   edges_.push_back(r);
 }
 
@@ -399,7 +442,11 @@ void RowSet::Add(const GraphRows& rows) {
     }
   };
   room(nodes_, rows.nodes.size());
+  room(node_ids_, rows.nodes.size());
   room(edges_, rows.edges.size());
+  size_t refs = 2 * rows.edges.size();
+  for (const auto& r : rows.nodes) refs += r.enclosing_id.has_value();
+  room(ext_ids_, refs);
   room(loose_, rows.props.size());
   for (const auto& r : rows.nodes) AddNode(r);
   for (const auto& r : rows.edges) AddEdge(r);
@@ -437,17 +484,18 @@ GraphRows RowSet::ToRows() const {
     }
     return r;
   };
-  for (const auto& n : nodes_) {
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& n = nodes_[i];
     NodeRow r;
-    r.node_id = IdString(n.id);
+    r.node_id = IdString(node_ids_[i]);
     r.node_kind = symbols_[n.kind];
     r.file_id = opt_sym(n.file_id);
     r.path = opt_sym(n.path);
-    if (n.has_bstart) r.bstart = n.bstart;
-    if (n.has_bend) r.bend = n.bend;
+    if (n.span.flags & kHasStart) r.bstart = StartOf(n.span);
+    if (n.span.flags & kHasEnd) r.bend = EndOf(n.span);
     r.name = opt_text(n.name);
     r.qualified_name = opt_text(n.qualified_name);
-    if (n.enclosing.prefix != kNull) r.enclosing_id = IdString(n.enclosing);
+    if (n.enclosing != kNull) r.enclosing_id = IdString(RefId(n.enclosing));
     if (n.position != kNull) {
       const Position& pos = positions_[n.position];
       auto opt = [](int32_t v) {
@@ -458,8 +506,8 @@ GraphRows RowSet::ToRows() const {
       r.col_start = opt(pos.col_start);
       r.col_end = opt(pos.col_end);
     }
-    for (uint32_t i = n.prop_begin; i < n.prop_end; ++i) {
-      out.props.push_back(prop_row(props_[i], kSymNode, n.id, n.file_id));
+    for (uint32_t j = n.prop_begin; j < PropEnd(i); ++j) {
+      out.props.push_back(prop_row(props_[j], kSymNode, node_ids_[i], n.file_id));
     }
     out.nodes.push_back(std::move(r));
   }
@@ -470,16 +518,16 @@ GraphRows RowSet::ToRows() const {
     EdgeRow r;
     r.edge_id = IdString(e.id);
     r.edge_kind = symbols_[e.kind];
-    r.src_node_id = IdString(e.src);
-    r.dst_node_id = IdString(e.dst);
+    r.src_node_id = IdString(RefId(e.src));
+    r.dst_node_id = IdString(RefId(e.dst));
     r.edge_owner_file_id = opt_sym(e.owner);
     r.path = opt_sym(e.path);
-    if (e.has_bstart) r.bstart = e.bstart;
-    if (e.has_bend) r.bend = e.bend;
+    if (e.span.flags & kHasStart) r.bstart = StartOf(e.span);
+    if (e.span.flags & kHasEnd) r.bend = EndOf(e.span);
     r.origin = opt_sym(e.origin);
     r.resolution_method = opt_sym(e.method);
-    if (e.has_confidence) r.confidence = e.confidence;
-    if (e.has_symbol_roles) r.symbol_roles = e.symbol_roles;
+    if (e.confidence != kNull) r.confidence = confidences_[e.confidence];
+    if (e.span.flags & kHasRoles) r.symbol_roles = e.symbol_roles;
     out.edges.push_back(std::move(r));
   }
   return out;
@@ -622,12 +670,13 @@ void Graph::SortNodes(const Ranks& ranks, std::vector<RowRef>* rows) const {
   for (uint32_t i = 0; i < rows->size(); ++i) {
     const RowRef& ref = (*rows)[i];
     if (ref.part != r_part) r = &ranks.Of(r_part = ref.part);
-    const RowSet::Node& n = parts_[ref.part].nodes_[ref.row];
+    const RowSet& p = parts_[ref.part];
+    const RowSet::Node& n = p.nodes_[ref.row];
+    const RowSet::Id& id = p.node_ids_[ref.row];
     keys.push_back(NodeKey{
-        Rank(*r, n.path), Rank(*r, n.kind), n.has_bstart ? n.bstart : 0, n.has_bend ? n.bend : 0,
-        n.has_bstart, n.has_bend,
-        IdKey{Rank(*r, n.id.prefix), LoadBigEndian(n.id.digest), LoadBigEndian(n.id.digest + 8)},
-        i});
+        Rank(*r, n.path), Rank(*r, n.kind), p.StartOf(n.span), p.EndOf(n.span),
+        (n.span.flags & RowSet::kHasStart) != 0, (n.span.flags & RowSet::kHasEnd) != 0,
+        IdKey{Rank(*r, id.prefix), LoadBigEndian(id.digest), LoadBigEndian(id.digest + 8)}, i});
   }
   std::sort(keys.begin(), keys.end());
   // Ids must differ (the order is not by id: sort them apart).
@@ -639,7 +688,7 @@ void Graph::SortNodes(const Ranks& ranks, std::vector<RowRef>* rows) const {
     if (ids[i].first == ids[i - 1].first) {
       const RowRef& ref = (*rows)[ids[i].second];
       const RowSet& p = parts_[ref.part];
-      throw InternalError("duplicate node id " + p.IdString(p.nodes_[ref.row].id));
+      throw InternalError("duplicate node id " + p.IdString(p.node_ids_[ref.row]));
     }
   }
   std::vector<RowRef> sorted;
@@ -656,13 +705,14 @@ void Graph::SortEdges(const Ranks& ranks, std::vector<RowRef>* rows) const {
   for (uint32_t i = 0; i < rows->size(); ++i) {
     const RowRef& ref = (*rows)[i];
     if (ref.part != r_part) r = &ranks.Of(r_part = ref.part);
-    const RowSet::Edge& e = parts_[ref.part].edges_[ref.row];
+    const RowSet& p = parts_[ref.part];
+    const RowSet::Edge& e = p.edges_[ref.row];
     auto id_key = [&](const RowSet::Id& id) {
       return IdKey{Rank(*r, id.prefix), LoadBigEndian(id.digest), LoadBigEndian(id.digest + 8)};
     };
-    keys.push_back(EdgeKey{Rank(*r, e.owner), Rank(*r, e.path), Rank(*r, e.kind), e.has_bstart,
-                           e.has_bstart ? e.bstart : 0, id_key(e.src), id_key(e.dst), id_key(e.id),
-                           i});
+    keys.push_back(EdgeKey{Rank(*r, e.owner), Rank(*r, e.path), Rank(*r, e.kind),
+                           (e.span.flags & RowSet::kHasStart) != 0, p.StartOf(e.span),
+                           id_key(p.RefId(e.src)), id_key(p.RefId(e.dst)), id_key(e.id), i});
   }
   std::sort(keys.begin(), keys.end());
   std::vector<std::pair<IdKey, uint32_t>> ids;
@@ -699,9 +749,8 @@ void Graph::SortProps(const Ranks& ranks, std::vector<RowRef>* rows) const {
       file = l.file_id;
       key = l.prop.key;
     } else {
-      const RowSet::Node& n = p.nodes_[ref.row];
-      entity = &n.id;
-      file = n.file_id;
+      entity = &p.node_ids_[ref.row];
+      file = p.nodes_[ref.row].file_id;
       key = p.props_[ref.prop].key;
     }
     keys.push_back(PropKey{Rank(*r, file), Rank(*r, key),
@@ -719,7 +768,7 @@ void Graph::SortProps(const Ranks& ranks, std::vector<RowRef>* rows) const {
       throw InternalError(
           "duplicate prop " +
           std::string(p.views_[loose ? p.loose_[ref.prop].prop.key : p.props_[ref.prop].key]) +
-          " of " + p.IdString(loose ? p.loose_[ref.prop].entity : p.nodes_[ref.row].id));
+          " of " + p.IdString(loose ? p.loose_[ref.prop].entity : p.node_ids_[ref.row]));
     }
   }
   std::vector<RowRef> sorted;
@@ -739,7 +788,7 @@ void Graph::RowsOf(Table t, uint32_t part, std::vector<RowRef>* out) const {
       break;
     case kProps:
       for (uint32_t i = 0; i < p.nodes_.size(); ++i) {
-        for (uint32_t j = p.nodes_[i].prop_begin; j < p.nodes_[i].prop_end; ++j) {
+        for (uint32_t j = p.nodes_[i].prop_begin, end = p.PropEnd(i); j < end; ++j) {
           out->push_back(RowRef{part, i, j});
         }
       }
@@ -819,9 +868,10 @@ Graph Graph::Assemble(std::vector<RowSet> parts, int threads) {
     } nodes, edges, props;
     auto& nk = node_kinds[i];
     nk.assign(p.views_.size(), 0);
-    for (const auto& node : p.nodes_) {
+    for (size_t k = 0; k < p.nodes_.size(); ++k) {
+      const RowSet::Node& node = p.nodes_[k];
       nodes.Add(node.path);
-      if (node.prop_begin != node.prop_end) props.Add(node.file_id);
+      if (node.prop_begin != p.PropEnd(k)) props.Add(node.file_id);
       ++nk[node.kind];
     }
     auto& ek = edge_kinds[i];
@@ -999,18 +1049,18 @@ void Graph::AppendNodes(RecordBatch& b, const RowRef* begin, const RowRef* end) 
       }
     };
     id.clear();
-    p.AppendId(n.id, &id);
+    p.AppendId(p.node_ids_[r->row], &id);
     c[0]->AppendString(id);
     c[1]->AppendString(p.views_[n.kind]);
     sym(c[2], n.file_id);
     sym(c[3], n.path);
-    if (n.has_bstart) {
-      c[4]->Append<int64_t>(n.bstart);
+    if (n.span.flags & RowSet::kHasStart) {
+      c[4]->Append<int64_t>(p.StartOf(n.span));
     } else {
       c[4]->AppendNull();
     }
-    if (n.has_bend) {
-      c[5]->Append<int64_t>(n.bend);
+    if (n.span.flags & RowSet::kHasEnd) {
+      c[5]->Append<int64_t>(p.EndOf(n.span));
     } else {
       c[5]->AppendNull();
     }
@@ -1029,11 +1079,11 @@ void Graph::AppendNodes(RecordBatch& b, const RowRef* begin, const RowRef* end) 
     }
     text(c[10], n.name);
     text(c[11], n.qualified_name);
-    if (n.enclosing.prefix == RowSet::kNull) {
+    if (n.enclosing == RowSet::kNull) {
       c[12]->AppendNull();
     } else {
       id.clear();
-      p.AppendId(n.enclosing, &id);
+      p.AppendId(p.RefId(n.enclosing), &id);
       c[12]->AppendString(id);
     }
   }
@@ -1054,8 +1104,8 @@ void Graph::AppendEdges(RecordBatch& b, const RowRef* begin, const RowRef* end) 
         col->AppendString(p.views_[s]);
       }
     };
-    for (auto [col, v] :
-         {std::pair{c[0], &e.id}, std::pair{c[2], &e.src}, std::pair{c[3], &e.dst}}) {
+    for (auto [col, v] : {std::pair{c[0], &e.id}, std::pair{c[2], &p.RefId(e.src)},
+                          std::pair{c[3], &p.RefId(e.dst)}}) {
       id.clear();
       p.AppendId(*v, &id);
       col->AppendString(id);
@@ -1063,24 +1113,24 @@ void Graph::AppendEdges(RecordBatch& b, const RowRef* begin, const RowRef* end) 
     c[1]->AppendString(p.views_[e.kind]);
     sym(c[4], e.owner);
     sym(c[5], e.path);
-    if (e.has_bstart) {
-      c[6]->Append<int64_t>(e.bstart);
+    if (e.span.flags & RowSet::kHasStart) {
+      c[6]->Append<int64_t>(p.StartOf(e.span));
     } else {
       c[6]->AppendNull();
     }
-    if (e.has_bend) {
-      c[7]->Append<int64_t>(e.bend);
+    if (e.span.flags & RowSet::kHasEnd) {
+      c[7]->Append<int64_t>(p.EndOf(e.span));
     } else {
       c[7]->AppendNull();
     }
     sym(c[8], e.origin);
     sym(c[9], e.method);
-    if (e.has_confidence) {
-      c[10]->Append<double>(e.confidence);
+    if (e.confidence != RowSet::kNull) {
+      c[10]->Append<double>(p.confidences_[e.confidence]);
     } else {
       c[10]->AppendNull();
     }
-    if (e.has_symbol_roles) {
+    if (e.span.flags & RowSet::kHasRoles) {
       c[11]->Append<int32_t>(e.symbol_roles);
     } else {
       c[11]->AppendNull();
@@ -1112,9 +1162,8 @@ void Graph::AppendProps(RecordBatch& b, const RowRef* begin, const RowRef* end) 
         entity = &l.entity;
         prop = &l.prop;
       } else {
-        const RowSet::Node& n = p.nodes_[r->row];
         c[0]->AppendString(p.views_[kSymNode]);
-        entity = &n.id;
+        entity = &p.node_ids_[r->row];
         prop = &p.props_[r->prop];
       }
       if (entity != last_entity) {  // an entity's props are adjacent: render its id once

@@ -240,6 +240,94 @@ TEST(GraphTest, CompactRowsEqualTheSimpleRows) {
   EXPECT_EQ(Lines(EdgesBatch(back.edges)), Lines(EdgesBatch(direct.edges)));
 }
 
+// Rows referring to nodes by index within their RowSet (evidence) and by id (added rows:
+// a node of the same RowSet, of another RowSet, or of none), edges with and without spans,
+// confidences and roles, and spans too large (or negative) for 32 bits.
+TEST(GraphTest, CompactRowsReferToNodesHereAndElsewhere) {
+  FileContext a{"repo", FileId("repo", "pkg/mod.py"), "pkg/mod.py", "pkg.mod"};
+  FileContext b{"repo", FileId("repo", "a.py"), "a.py", ""};
+  const std::string fn_a = DeclarationId("CST_FUNCTION_DEF", a.file_id, "run", 0);
+  const std::string call_a = AnchoredId("CST_CALLSITE", a.file_id, 22, 25);
+  const std::string fn_b = DeclarationId("CST_FUNCTION_DEF", b.file_id, "run", 0);
+  const std::string ext = QualifiedNameId("os.path.join");
+  auto edge = [](const FileContext& f, const std::string& kind, const std::string& src,
+                 const std::string& dst, std::optional<int64_t> bstart, std::optional<int64_t> bend,
+                 std::optional<double> confidence, std::optional<int32_t> roles) {
+    EdgeRow e;
+    e.edge_kind = kind;
+    e.src_node_id = src;
+    e.dst_node_id = dst;
+    e.edge_id = EdgeId(kind, src, dst, bstart, bend);
+    e.edge_owner_file_id = f.file_id;
+    e.path = f.path;
+    e.bstart = bstart;
+    e.bend = bend;
+    e.origin = "resolver";
+    e.resolution_method = "import";
+    e.confidence = confidence;
+    e.symbol_roles = roles;
+    return e;
+  };
+  GraphRows added_a, added_b, repo;
+  added_a.edges = {
+      edge(a, "CALLS", call_a, fn_b, 22, 25, 0.75, 8),           // to another RowSet
+      edge(a, "CALLS", call_a, ext, 22, 25, 0.5, std::nullopt),  // to the repository's
+      edge(a, "CALLS", fn_a, call_a, std::nullopt, std::nullopt, std::nullopt, 0),  // within
+      edge(a, "REFERS", fn_a, fn_a, int64_t{5} << 32, (int64_t{5} << 32) + 7, -0.0, -1),
+      edge(a, "REFERS", call_a, fn_a, -3, std::nullopt, 1e-300, std::nullopt),
+  };
+  NodeRow far;  // a node enclosed by another file's node, at a span beyond 4 GiB
+  far.node_id = AnchoredId("CST_NAME", a.file_id, int64_t{1} << 33, (int64_t{1} << 33) + 2);
+  far.node_kind = "CST_NAME";
+  far.file_id = a.file_id;
+  far.path = a.path;
+  far.bstart = int64_t{1} << 33;
+  far.bend = (int64_t{1} << 33) + 2;
+  far.enclosing_id = fn_b;
+  NodeRow near = far;  // enclosed by a node of its own RowSet, given by id; a null bend
+  near.node_id = AnchoredId("CST_NAME", a.file_id, 7, 0);
+  near.bstart = 7;
+  near.bend = std::nullopt;
+  near.enclosing_id = fn_a;
+  added_a.nodes = {far, near};
+  added_b.edges = {edge(b, "CALLS", fn_b, call_a, 1, 2, 0.75, 8)};
+  NodeRow q;
+  q.node_id = ext;
+  q.node_kind = "PY_QUALIFIED_NAME";
+  q.qualified_name = "os.path.join";
+  q.enclosing_id = fn_a;
+  repo.nodes = {q};
+  repo.edges = {edge(a, "IMPORTS", ext, fn_b, std::nullopt, 9, 1.0, std::nullopt)};
+  repo.edges.back().edge_owner_file_id = std::nullopt;
+  GraphRows simple = RowsForFile(a, Sample());
+  simple.Append(RowsForFile(b, Sample()));
+  for (const GraphRows* g : {&added_a, &added_b, &repo}) {
+    GraphRows copy = *g;
+    simple.Append(std::move(copy));
+  }
+  SortAndCheck(&simple);
+  std::vector<RowSet> parts(3);
+  parts[0].AddFileEvidence(a, Sample());
+  parts[0].Add(added_a);
+  parts[1].AddFileEvidence(b, Sample());
+  for (const auto& e : added_b.edges) parts[1].AddEdge(e);
+  parts[1].ShrinkToFit();
+  parts[2].Add(repo);
+  // ToRows: every row as given.
+  GraphRows back;
+  for (const auto& p : parts) back.Append(p.ToRows());
+  SortAndCheck(&back);
+  EXPECT_EQ(Lines(NodesBatch(back.nodes)), Lines(NodesBatch(simple.nodes)));
+  EXPECT_EQ(Lines(EdgesBatch(back.edges)), Lines(EdgesBatch(simple.edges)));
+  EXPECT_EQ(Lines(PropsBatch(back.props)), Lines(PropsBatch(simple.props)));
+  Graph g = Graph::Assemble(std::move(parts), 2);
+  g.ReleaseRowsOnceStreamed();
+  // Edges last: they read the nodes' ids after the nodes and props streams are done.
+  EXPECT_EQ(Lines(g.NodesBatch()), Lines(NodesBatch(simple.nodes)));
+  EXPECT_EQ(Lines(g.PropsBatch()), Lines(PropsBatch(simple.props)));
+  EXPECT_EQ(Lines(g.EdgesBatch()), Lines(EdgesBatch(simple.edges)));
+}
+
 // A small repository as the pipeline builds it: one RowSet per file (evidence, the file node,
 // its edges and props), given in any order, and one of repository-level rows.
 struct Repo {
