@@ -350,6 +350,9 @@ BuildResult BuildGraph(const BuildOptions& options) {
                           {"cpglake.version", std::string(CpglakeVersion())},
                           {"cpglake.schema_version", std::to_string(cpg::kGraphSchemaVersion)}};
   wo.parquet.threads = threads;
+  // zstd level 1: ~10% less CPU for the whole build than the default 3, and on these tables
+  // (hex ids, dictionary-encoded kinds and paths) the files come out no larger.
+  wo.parquet.compression_level = 1;
   // Row groups of 128k rows (DuckDB writes 122,880): three tables' batches are in flight at
   // once, and 1M-row batches were a third of the build's peak memory.
   wo.parquet.row_group_rows = 1 << 17;
