@@ -56,6 +56,8 @@ std::string AbsoluteImportModule(std::string_view module_name, bool is_package, 
 
 namespace {
 
+using namespace std::string_view_literals;
+
 struct Grammar {
   TSSymbol identifier, attribute, call, parenthesized_expression, subscript, function_definition,
       class_definition, decorated_definition, decorator, assignment, augmented_assignment,
@@ -192,23 +194,23 @@ class Summarizer {
     for (size_t i = 0; i < n; ++i) {
       const EvidenceNode& e = ev_.nodes[i];
       const auto idx = static_cast<int32_t>(i);
-      if (e.kind == "PY_MODULE" && module_node_ < 0) {
+      if (e.kind == "PY_MODULE"sv && module_node_ < 0) {
         module_node_ = idx;
-      } else if (e.kind == "PY_SCOPE") {
+      } else if (e.kind == "PY_SCOPE"sv) {
         const std::string type = PropString(e, "scope_type");
         if (type == "module" && module_scope_ < 0) module_scope_ = idx;
         if ((type == "class" || type == "function") && e.enclosing >= 0) {
           scope_of_owner_.emplace(e.enclosing, idx);
         }
-      } else if (e.kind == "CST_FUNCTION_DEF" || e.kind == "CST_CLASS_DEF") {
+      } else if (e.kind == "CST_FUNCTION_DEF"sv || e.kind == "CST_CLASS_DEF"sv) {
         def_by_start_.emplace(e.bstart, idx);
-      } else if (e.kind == "CST_CALLSITE") {
+      } else if (e.kind == "CST_CALLSITE"sv) {
         call_by_end_.emplace(e.bend, idx);
-      } else if (e.kind == "CST_DECORATOR") {
+      } else if (e.kind == "CST_DECORATOR"sv) {
         decorator_by_start_.emplace(e.bstart, idx);
-      } else if (e.kind == "CST_IMPORT_ALIAS") {
+      } else if (e.kind == "CST_IMPORT_ALIAS"sv) {
         aliases_.push_back(idx);
-      } else if (e.kind == "CST_PARAM" && e.parent >= 0) {
+      } else if (e.kind == "CST_PARAM"sv && e.parent >= 0) {
         const std::string kind = PropString(e, "param_kind");
         if (kind == "positional" || kind == "positional_only") {
           auto [it, fresh] = first_param_.emplace(e.parent, e.bstart);
@@ -221,16 +223,16 @@ class Summarizer {
           static_cast<size_t>(e.dst) >= n) {
         continue;
       }
-      if (e.kind == "SCOPE_BINDS") {
+      if (e.kind == "SCOPE_BINDS"sv) {
         scope_of_[static_cast<size_t>(e.dst)] = e.src;
         bindings_of_[e.src].push_back(e.dst);
-      } else if (e.kind == "SCOPE_PARENT") {
+      } else if (e.kind == "SCOPE_PARENT"sv) {
         scope_parent_[static_cast<size_t>(e.src)] = e.dst;
-      } else if (e.kind == "BINDING_RESOLVES_TO") {
+      } else if (e.kind == "BINDING_RESOLVES_TO"sv) {
         resolves_to_[static_cast<size_t>(e.src)] = e.dst;
-      } else if (e.kind == "USE_SITE_OF") {
+      } else if (e.kind == "USE_SITE_OF"sv) {
         use_binding_.emplace(e.bstart, e.dst);
-      } else if (e.kind == "DEF_SITE_OF") {
+      } else if (e.kind == "DEF_SITE_OF"sv) {
         const EvidenceNode& site = ev_.nodes[static_cast<size_t>(e.src)];
         const PropValue* k = FindProp(site, "def_kind");
         const auto* ks = k ? std::get_if<std::string>(k) : nullptr;
