@@ -53,8 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t split = text.empty() ? 0 : (mode * 131u) % (text.size() + 1);
   const bool first_is_init = (mode & 1) != 0;
   std::vector<ModuleSummary> summaries;
-  summaries.push_back(Analyze(parser, text.substr(0, split), first_is_init ? "pkg" : "pkg.a",
-                              first_is_init));
+  summaries.push_back(
+      Analyze(parser, text.substr(0, split), first_is_init ? "pkg" : "pkg.a", first_is_init));
   summaries.push_back(Analyze(parser, text.substr(split), "pkg.b", false));
   summaries.push_back(Analyze(parser, text, "pkg.c", false));
   std::vector<ModuleEntry> entries = {

@@ -185,7 +185,8 @@ constexpr size_t kMaxHierarchyDepth = 200;
 constexpr size_t kMaxMroLength = 256;
 // Calls on `self` of methods only subclasses define: searched and linked within these bounds.
 constexpr size_t kMaxSubclassesSearched = 512;
-constexpr size_t kMaxOverrideTargets = 16;  // evaluation steps through other modules (import cycles)
+constexpr size_t kMaxOverrideTargets =
+    16;  // evaluation steps through other modules (import cycles)
 
 bool IsIdentifier(std::string_view s) {
   if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
