@@ -62,9 +62,10 @@ struct Grammar {
   TSSymbol identifier, attribute, call, parenthesized_expression, subscript, function_definition,
       class_definition, decorated_definition, decorator, assignment, augmented_assignment,
       return_statement, list, tuple, string, string_content, lambda, keyword_argument, list_splat,
-      dictionary_splat, module, expression_statement, block;
+      dictionary_splat, module, expression_statement, block, type, generic_type, type_parameter,
+      binary_operator, none, typed_parameter, typed_default_parameter, parameters;
   TSFieldId f_name, f_object, f_attribute, f_function, f_left, f_right, f_superclasses, f_value,
-      f_definition, f_body;
+      f_definition, f_body, f_type, f_parameters, f_return_type, f_operator;
 
   Grammar() {
     auto sym = [](const char* name, bool named = true) { return GrammarSymbol(name, named); };
@@ -102,6 +103,18 @@ struct Grammar {
     f_value = field("value");
     f_definition = field("definition");
     f_body = field("body");
+    f_type = field("type");
+    f_parameters = field("parameters");
+    f_return_type = field("return_type");
+    f_operator = field("operator");
+    type = sym("type");
+    generic_type = sym("generic_type");
+    type_parameter = sym("type_parameter");
+    binary_operator = sym("binary_operator");
+    none = sym("none");
+    typed_parameter = sym("typed_parameter");
+    typed_default_parameter = sym("typed_default_parameter");
+    parameters = sym("parameters");
   }
 };
 
@@ -346,6 +359,7 @@ class Summarizer {
           opens = true;
         } else if (s == g_.function_definition) {
           OnDefName(n);
+          OnAnnotations(n);
           auto d = def_by_start_.find(Start(n));
           next.function = d == def_by_start_.end() ? -2 : d->second;
           next.module_level = false;
@@ -386,6 +400,62 @@ class Summarizer {
     TSNode name = ts_node_child_by_field_id(n, g_.f_name);
     if (d != def_by_start_.end() && !ts_node_is_null(name))
       def_by_name_.emplace(Start(name), d->second);
+  }
+
+  // The class an annotation names: `Foo`, `m.Foo`, `Optional[Foo]`, `Foo | None`.
+  bool AnnotationChain(TSNode n, Chain* c, int depth = 0) const {
+    if (ts_node_is_null(n) || depth > 4) return false;
+    const TSSymbol s = ts_node_symbol(n);
+    if (s == g_.type)
+      return ts_node_named_child_count(n) == 1 &&
+             AnnotationChain(ts_node_named_child(n, 0), c, depth + 1);
+    if (s == g_.identifier || s == g_.attribute) return MakeChain(n, c);
+    if (s == g_.generic_type && ts_node_named_child_count(n) == 2) {
+      TSNode head = ts_node_named_child(n, 0);
+      TSNode param = ts_node_named_child(n, 1);
+      if (ts_node_symbol(head) != g_.identifier || Text(head) != "Optional" ||
+          ts_node_symbol(param) != g_.type_parameter || ts_node_named_child_count(param) != 1) {
+        return false;
+      }
+      return AnnotationChain(ts_node_named_child(param, 0), c, depth + 1);
+    }
+    if (s == g_.binary_operator) {
+      TSNode op = ts_node_child_by_field_id(n, g_.f_operator);
+      TSNode left = ts_node_child_by_field_id(n, g_.f_left);
+      TSNode right = ts_node_child_by_field_id(n, g_.f_right);
+      if (ts_node_is_null(op) || Text(op) != "|" || ts_node_is_null(left) ||
+          ts_node_is_null(right)) {
+        return false;
+      }
+      if (ts_node_symbol(right) == g_.none) return AnnotationChain(left, c, depth + 1);
+      if (ts_node_symbol(left) == g_.none) return AnnotationChain(right, c, depth + 1);
+    }
+    return false;
+  }
+
+  // Parameter and return annotations of a def: what its parameters and results hold.
+  void OnAnnotations(TSNode def) {
+    TSNode params = ts_node_child_by_field_id(def, g_.f_parameters);
+    const uint32_t count = ts_node_is_null(params) ? 0 : ts_node_named_child_count(params);
+    for (uint32_t i = 0; i < count; ++i) {
+      TSNode p = ts_node_named_child(params, i);
+      const TSSymbol s = ts_node_symbol(p);
+      if (s != g_.typed_parameter && s != g_.typed_default_parameter) continue;
+      TSNode name = s == g_.typed_default_parameter ? ts_node_child_by_field_id(p, g_.f_name)
+                                                    : ts_node_named_child(p, 0);
+      Chain c;
+      if (ts_node_is_null(name) || ts_node_symbol(name) != g_.identifier ||
+          !AnnotationChain(ts_node_child_by_field_id(p, g_.f_type), &c)) {
+        continue;
+      }
+      param_annotation_.emplace(Start(name), std::move(c));
+    }
+    auto d = def_by_start_.find(Start(def));
+    Chain c;
+    if (d != def_by_start_.end() &&
+        AnnotationChain(ts_node_child_by_field_id(def, g_.f_return_type), &c)) {
+      return_annotation_.emplace(d->second, std::move(c));
+    }
   }
 
   void OnCall(TSNode n) {
@@ -571,7 +641,20 @@ class Summarizer {
   }
 
   // `self` / `cls`: the first positional parameter of a method.
-  SymbolRef ParamValue(int32_t b, int64_t bstart) {
+  // A parameter: `self`/`cls` of a method, else an instance of its annotated class.
+  SymbolRef ParamValue(int32_t b, int64_t bstart, int depth) {
+    SymbolRef r = SelfValue(b, bstart);
+    if (r.known() || depth >= kMaxDepth) return r;
+    auto a = param_annotation_.find(bstart);
+    if (a == param_annotation_.end()) return {};
+    r = ChainValue(a->second, depth + 1);
+    if (!r.known()) return r;
+    r.steps.emplace_back("()");
+    ++r.hops;
+    return r;
+  }
+
+  SymbolRef SelfValue(int32_t b, int64_t bstart) {
     const int32_t scope = scope_of_[static_cast<size_t>(b)];
     if (ScopeType(scope) != "function") return {};
     const int32_t fn = ev_.nodes[static_cast<size_t>(scope)].enclosing;
@@ -612,7 +695,7 @@ class Summarizer {
       if (r.known()) ++r.hops;
       return r;
     }
-    if (site.kind == "param") return ParamValue(b, site.bstart);
+    if (site.kind == "param") return ParamValue(b, site.bstart, depth);
     return {};
   }
 
@@ -800,6 +883,18 @@ class Summarizer {
       }
       if (same && value.known()) out_->returns.emplace_back(KeyOf(fn), std::move(value));
     }
+    // Otherwise the return annotation: an instance of the class it names.
+    for (const auto& [fn, chain] : return_annotation_) {
+      const int32_t key = KeyOf(fn);
+      bool known = false;
+      for (const auto& [k, v] : out_->returns) known = known || k == key;
+      if (known) continue;
+      SymbolRef v = ChainValue(chain, 0);
+      if (!v.known()) continue;
+      v.steps.emplace_back("()");
+      ++v.hops;
+      out_->returns.emplace_back(key, std::move(v));
+    }
     std::sort(out_->returns.begin(), out_->returns.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
 
@@ -843,7 +938,9 @@ class Summarizer {
     Chain chain;
   };
   std::vector<BaseChain> bases_;
-  std::unordered_map<int64_t, Chain> assigned_;  // target identifier start → value
+  std::unordered_map<int64_t, Chain> assigned_;           // target identifier start → value
+  std::unordered_map<int64_t, Chain> param_annotation_;   // parameter name start → class
+  std::unordered_map<int32_t, Chain> return_annotation_;  // def node → class it returns
   struct AttrAssign {
     int64_t object_bstart = -1;  // the `self` of `self.attr = value`
     std::string attr;            // mangled

@@ -390,6 +390,43 @@ TEST(Resolver, MethodsOnlySubclassesDefine) {
   for (const auto& e : r.edges) EXPECT_EQ(e.find("nowhere"), std::string::npos) << e;
 }
 
+TEST(Resolver, AnnotatedParametersAndReturns) {
+  const Result r =
+      Resolve({{"lib.py", "lib",
+                "class Engine:\n"
+                "    def start(self):\n"
+                "        pass\n"
+                "class Car:\n"
+                "    def __init__(self, engine: Engine):\n"
+                "        self.engine = engine\n"
+                "    def drive(self):\n"
+                "        self.engine.start()\n"},
+               {"app.py", "app",
+                "from typing import Optional\n"
+                "import lib\n"
+                "from lib import Engine\n"
+                "def make() -> lib.Car:\n"
+                "    return build_somehow()\n"
+                "def run(e: Engine, o: Optional[Engine] = None, u: Engine | None = None,\n"
+                "        s: 'Engine' = None, n: int = 0):\n"
+                "    e.start()\n"
+                "    o.start()\n"
+                "    u.start()\n"
+                "    s.start()\n"
+                "    n.bit_length()\n"
+                "    make().drive()\n"}});
+  for (const char* e :
+       {"CALLS self.engine.start() -> lib.Engine.start", "CALLS e.start() -> lib.Engine.start",
+        "CALLS o.start() -> lib.Engine.start", "CALLS u.start() -> lib.Engine.start",
+        "CALLS make().drive() -> lib.Car.drive",
+        "CALLS n.bit_length() -> ext:builtins.int.bit_length"}) {
+    EXPECT_TRUE(r.edges.count(e)) << e;
+  }
+  EXPECT_LT(r.confidences.at("CALLS e.start() -> lib.Engine.start"), 1.0);
+  // A string annotation is not followed.
+  for (const auto& e : r.edges) EXPECT_EQ(e.find("s.start"), std::string::npos) << e;
+}
+
 TEST(Resolver, PrivateNamesAreMangled) {
   const Result r = Resolve({{"m.py", "m",
                              "class __C:\n"
