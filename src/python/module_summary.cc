@@ -515,7 +515,7 @@ class Summarizer {
   }
 
   // `obj.attr = value` (obj a name): an instance attribute when obj is `self` in a method.
-  void OnAttributeTarget(TSNode target, TSNode value, bool augmented) {
+  void OnAttributeTarget(TSNode target, TSNode value, bool augmented, TSNode type = TSNode{}) {
     TSNode obj = ts_node_child_by_field_id(target, g_.f_object);
     TSNode attr = ts_node_child_by_field_id(target, g_.f_attribute);
     if (ts_node_is_null(obj) || ts_node_is_null(attr) || ts_node_symbol(obj) != g_.identifier) {
@@ -525,6 +525,7 @@ class Summarizer {
     a.object_bstart = Start(obj);
     a.attr = Mangle(NormalizeIdentifier(Text(attr)), class_name_);
     a.has_value = !augmented && !ts_node_is_null(value) && MakeChain(value, &a.chain);
+    a.has_annotation = !augmented && !ts_node_is_null(type) && AnnotationChain(type, &a.annotation);
     attr_assigns_.push_back(std::move(a));
   }
 
@@ -532,7 +533,7 @@ class Summarizer {
     TSNode left = ts_node_child_by_field_id(n, g_.f_left);
     TSNode right = ts_node_child_by_field_id(n, g_.f_right);
     if (!ts_node_is_null(left) && ts_node_symbol(left) == g_.attribute) {
-      OnAttributeTarget(left, right, augmented);
+      OnAttributeTarget(left, right, augmented, ts_node_child_by_field_id(n, g_.f_type));
       return;
     }
     if (!ts_node_is_null(left) && ts_node_symbol(left) != g_.identifier) {
@@ -544,8 +545,8 @@ class Summarizer {
       }
       return;
     }
-    if (ts_node_is_null(left) || ts_node_is_null(right)) return;
-    if (module_level && Text(left) == "__all__") {
+    if (ts_node_is_null(left)) return;
+    if (module_level && Text(left) == "__all__" && !ts_node_is_null(right)) {
       std::vector<std::string> names;
       if (!StringList(right, &names)) {
         all_unknown_ = true;
@@ -556,7 +557,11 @@ class Summarizer {
       }
       return;
     }
-    if (augmented) return;
+    Chain annotation;
+    if (!augmented && AnnotationChain(ts_node_child_by_field_id(n, g_.f_type), &annotation)) {
+      var_annotation_.emplace(Start(left), std::move(annotation));
+    }
+    if (augmented || ts_node_is_null(right)) return;
     Chain c;
     if (MakeChain(right, &c)) assigned_.emplace(Start(left), std::move(c));
   }
@@ -588,6 +593,14 @@ class Summarizer {
     const PropValue* v = FindProp(ev_.nodes[static_cast<size_t>(scope)], "scope_type");
     const auto* s = v ? std::get_if<std::string>(v) : nullptr;
     return s ? std::string_view(*s) : std::string_view();
+  }
+
+  std::vector<DefSite> AllSites(int32_t b) const {
+    auto lo = std::lower_bound(sites_.begin(), sites_.end(), b,
+                               [](const DefSite& s, int32_t v) { return s.binding < v; });
+    std::vector<DefSite> out;
+    for (; lo != sites_.end() && lo->binding == b; ++lo) out.push_back(*lo);
+    return out;
   }
 
   // The sites that give a binding a value (not declarations, deletions or bare annotations).
@@ -641,6 +654,17 @@ class Summarizer {
   }
 
   // `self` / `cls`: the first positional parameter of a method.
+  // What `name: Foo` at this target says it holds: an instance of Foo.
+  SymbolRef AnnotatedValue(int64_t target_bstart, int depth) {
+    auto a = var_annotation_.find(target_bstart);
+    if (a == var_annotation_.end() || depth >= kMaxDepth) return {};
+    SymbolRef r = ChainValue(a->second, depth + 1);
+    if (!r.known()) return r;
+    r.steps.emplace_back("()");
+    ++r.hops;
+    return r;
+  }
+
   // A parameter: `self`/`cls` of a method, else an instance of its annotated class.
   SymbolRef ParamValue(int32_t b, int64_t bstart, int depth) {
     SymbolRef r = SelfValue(b, bstart);
@@ -688,10 +712,16 @@ class Summarizer {
       const int32_t a = AliasAt(site.bstart);
       return a < 0 ? SymbolRef() : ImportValue(a, true);
     }
-    if (site.kind == "assign") {
+    if (site.kind == "assign" || site.kind == "annotation") {
+      if (depth >= kMaxDepth) return {};
       auto it = assigned_.find(site.bstart);
-      if (it == assigned_.end() || depth >= kMaxDepth) return {};
-      SymbolRef r = ChainValue(it->second, depth + 1);
+      SymbolRef r = it == assigned_.end() ? SymbolRef() : ChainValue(it->second, depth + 1);
+      // `x: Foo = ...` / `x: Foo`: a Foo — the annotation wins over a call's unknown result.
+      const bool call_result = r.known() && !r.steps.empty() && r.steps.back() == "()";
+      if (!r.known() || call_result) {
+        SymbolRef annotated = AnnotatedValue(site.bstart, depth);
+        if (annotated.known()) return annotated;
+      }
       if (r.known()) ++r.hops;
       return r;
     }
@@ -764,8 +794,14 @@ class Summarizer {
     auto it = bindings_of_.find(scope);
     if (it == bindings_of_.end()) return out;
     for (int32_t b : it->second) {
-      const std::vector<DefSite> sites = ValueSites(b);
-      if (sites.empty()) continue;
+      std::vector<DefSite> sites = ValueSites(b);
+      if (sites.empty()) {
+        // Only annotated (`engine: Engine` in a class body, as dataclasses declare fields).
+        for (const DefSite& d : AllSites(b)) {
+          if (d.kind == "annotation" && var_annotation_.count(d.bstart)) sites.push_back(d);
+        }
+        if (sites.empty()) continue;
+      }
       BoundName n;
       n.name = ev_.nodes[static_cast<size_t>(b)].name;
       n.value = LastValue(b, sites, 0);
@@ -840,6 +876,10 @@ class Summarizer {
         const SymbolRef self = BindingValue(use->second, 0);
         if (self.base != SymbolRef::Base::kInstance || !self.steps.empty()) continue;
         SymbolRef v = a.has_value ? ChainValue(a.chain, 1) : SymbolRef();
+        if (!v.known() && a.has_annotation) {
+          v = ChainValue(a.annotation, 1);
+          if (v.known()) v.steps.emplace_back("()");
+        }
         if (v.known()) ++v.hops;
         by_attr[{self.key, a.attr}].push_back(std::move(v));
       }
@@ -940,12 +980,15 @@ class Summarizer {
   std::vector<BaseChain> bases_;
   std::unordered_map<int64_t, Chain> assigned_;           // target identifier start → value
   std::unordered_map<int64_t, Chain> param_annotation_;   // parameter name start → class
+  std::unordered_map<int64_t, Chain> var_annotation_;     // `x: Foo [= v]` target start → Foo
   std::unordered_map<int32_t, Chain> return_annotation_;  // def node → class it returns
   struct AttrAssign {
     int64_t object_bstart = -1;  // the `self` of `self.attr = value`
     std::string attr;            // mangled
     bool has_value = false;      // the value is a chain (else: bound to something unknown)
     Chain chain;
+    bool has_annotation = false;  // `self.x: Foo = ...`
+    Chain annotation;
   };
   std::vector<AttrAssign> attr_assigns_;
   struct Returns {

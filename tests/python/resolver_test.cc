@@ -427,6 +427,36 @@ TEST(Resolver, AnnotatedParametersAndReturns) {
   for (const auto& e : r.edges) EXPECT_EQ(e.find("s.start"), std::string::npos) << e;
 }
 
+TEST(Resolver, AnnotatedVariablesAndFields) {
+  const Result r = Resolve({{"m.py", "m",
+                             "from dataclasses import dataclass\n"
+                             "class Engine:\n"
+                             "    def start(self):\n"
+                             "        pass\n"
+                             "@dataclass\n"
+                             "class Car:\n"
+                             "    engine: Engine\n"
+                             "    spare: Engine = None\n"
+                             "    def drive(self):\n"
+                             "        self.engine.start()\n"
+                             "        self.spare.start()\n"
+                             "class Bus:\n"
+                             "    def __init__(self, factory):\n"
+                             "        self.engine: Engine = factory()\n"
+                             "    def drive(self):\n"
+                             "        self.engine.start()\n"
+                             "def f(get):\n"
+                             "    e: Engine = get()\n"
+                             "    e.start()\n"
+                             "g: Engine = make_engine()\n"
+                             "g.start()\n"}});
+  for (const char* e :
+       {"CALLS self.engine.start() -> m.Engine.start", "CALLS self.spare.start() -> m.Engine.start",
+        "CALLS e.start() -> m.Engine.start", "CALLS g.start() -> m.Engine.start"}) {
+    EXPECT_TRUE(r.edges.count(e)) << e;
+  }
+}
+
 TEST(Resolver, PrivateNamesAreMangled) {
   const Result r = Resolve({{"m.py", "m",
                              "class __C:\n"
