@@ -129,6 +129,13 @@ printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); a
   && pass=$((pass + 1)) || { echo "FAIL build: summary JSON"; fail=$((fail + 1)); }
 check build-scan 0 "$bin" delta scan "$tmp/repo/.cpglake/cpg_nodes" --where "node_kind = 'CST_FUNCTION_DEF'" --columns qualified_name --format csv
 expect_out build-scan "pkg.m.f"
+# Cross-file resolution: the call of len is builtins.len; the re-export imports pkg.m.f.
+check build-calls 0 "$bin" delta scan "$tmp/repo/.cpglake/cpg_edges" --where "edge_kind = 'CALLS' AND resolution_method = 'qualified_name'" --count
+expect_out build-calls "^1$"
+check build-qualified 0 "$bin" delta scan "$tmp/repo/.cpglake/cpg_nodes" --where "node_kind = 'PY_QUALIFIED_NAME'" --columns qualified_name --format csv
+expect_out build-qualified "builtins.len"
+check build-imports 0 "$bin" delta scan "$tmp/repo/.cpglake/cpg_edges" --where "edge_kind = 'IMPORTS' AND path = 'pkg/__init__.py'" --count
+expect_out build-imports "^1$"
 check build-again 0 "$bin" build "$tmp/repo" -q
 check build-missing 1 "$bin" build "$tmp/nope"
 rm -rf "$tmp"
