@@ -660,6 +660,25 @@ uint32_t Rank(const std::vector<uint32_t>& ranks, uint32_t sym) {
   return sym == kNoSymbol ? 0 : ranks[sym];
 }
 
+// Puts `rows` in the order of their sort keys (each key's `ref` indexes `rows`), after
+// checking that no two keys share an id (the order is not by id: the ids are sorted apart);
+// `duplicate(row)` names a repeated one for the InternalError.
+template <typename Key, typename Row, typename Describe>
+void SortByKeys(std::vector<Key>* keys, std::vector<Row>* rows, const Describe& duplicate) {
+  std::sort(keys->begin(), keys->end());
+  std::vector<std::pair<IdKey, uint32_t>> ids;
+  ids.reserve(keys->size());
+  for (const auto& k : *keys) ids.emplace_back(k.id, k.ref);
+  std::sort(ids.begin(), ids.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (size_t i = 1; i < ids.size(); ++i) {
+    if (ids[i].first == ids[i - 1].first) throw InternalError(duplicate((*rows)[ids[i].second]));
+  }
+  std::vector<Row> sorted;
+  sorted.reserve(keys->size());
+  for (const auto& k : *keys) sorted.push_back((*rows)[k.ref]);
+  rows->swap(sorted);
+}
+
 }  // namespace
 
 void Graph::SortNodes(const Ranks& ranks, std::vector<RowRef>* rows) const {
@@ -678,23 +697,10 @@ void Graph::SortNodes(const Ranks& ranks, std::vector<RowRef>* rows) const {
         (n.span.flags & RowSet::kHasStart) != 0, (n.span.flags & RowSet::kHasEnd) != 0,
         IdKey{Rank(*r, id.prefix), LoadBigEndian(id.digest), LoadBigEndian(id.digest + 8)}, i});
   }
-  std::sort(keys.begin(), keys.end());
-  // Ids must differ (the order is not by id: sort them apart).
-  std::vector<std::pair<IdKey, uint32_t>> ids;
-  ids.reserve(keys.size());
-  for (const auto& k : keys) ids.emplace_back(k.id, k.ref);
-  std::sort(ids.begin(), ids.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (size_t i = 1; i < ids.size(); ++i) {
-    if (ids[i].first == ids[i - 1].first) {
-      const RowRef& ref = (*rows)[ids[i].second];
-      const RowSet& p = parts_[ref.part];
-      throw InternalError("duplicate node id " + p.IdString(p.node_ids_[ref.row]));
-    }
-  }
-  std::vector<RowRef> sorted;
-  sorted.reserve(keys.size());
-  for (const auto& k : keys) sorted.push_back((*rows)[k.ref]);
-  rows->swap(sorted);
+  SortByKeys(&keys, rows, [&](const RowRef& ref) {
+    const RowSet& p = parts_[ref.part];
+    return "duplicate node id " + p.IdString(p.node_ids_[ref.row]);
+  });
 }
 
 void Graph::SortEdges(const Ranks& ranks, std::vector<RowRef>* rows) const {
@@ -714,22 +720,10 @@ void Graph::SortEdges(const Ranks& ranks, std::vector<RowRef>* rows) const {
                            (e.span.flags & RowSet::kHasStart) != 0, p.StartOf(e.span),
                            id_key(p.RefId(e.src)), id_key(p.RefId(e.dst)), id_key(e.id), i});
   }
-  std::sort(keys.begin(), keys.end());
-  std::vector<std::pair<IdKey, uint32_t>> ids;
-  ids.reserve(keys.size());
-  for (const auto& k : keys) ids.emplace_back(k.id, k.ref);
-  std::sort(ids.begin(), ids.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (size_t i = 1; i < ids.size(); ++i) {
-    if (ids[i].first == ids[i - 1].first) {
-      const RowRef& ref = (*rows)[ids[i].second];
-      const RowSet& p = parts_[ref.part];
-      throw InternalError("duplicate edge id " + p.IdString(p.edges_[ref.row].id));
-    }
-  }
-  std::vector<RowRef> sorted;
-  sorted.reserve(keys.size());
-  for (const auto& k : keys) sorted.push_back((*rows)[k.ref]);
-  rows->swap(sorted);
+  SortByKeys(&keys, rows, [&](const RowRef& ref) {
+    const RowSet& p = parts_[ref.part];
+    return "duplicate edge id " + p.IdString(p.edges_[ref.row].id);
+  });
 }
 
 void Graph::SortProps(const Ranks& ranks, std::vector<RowRef>* rows) const {
