@@ -115,6 +115,29 @@ void SetLines(const python::LineIndex& lines, int64_t bstart, int64_t bend, Node
   row->col_end = static_cast<int32_t>(c1);
 }
 
+NodeRow DiagnosticRows(const FileContext& file, const python::Diagnostic& d,
+                       std::string_view source, std::vector<PropRow>* props) {
+  NodeRow r;
+  r.node_id = StableId("DIAG", {file.file_id, d.bstart, d.bend, d.code, d.message});
+  r.node_kind = "DIAG";
+  r.file_id = file.file_id;
+  r.path = file.path;
+  if (d.bstart >= 0) {
+    r.bstart = d.bstart;
+    r.bend = d.bend;
+  }
+  r.name = d.code;
+  for (auto& [k, v] :
+       std::initializer_list<std::pair<const char*, std::string_view>>{{"severity", d.severity},
+                                                                       {"message", d.message},
+                                                                       {"code", d.code},
+                                                                       {"diag_source", source}}) {
+    props->push_back(
+        PropRow{"node", r.node_id, file.file_id, k, python::PropValue(std::string(v)), false});
+  }
+  return r;
+}
+
 GraphRows RowsForFile(const FileContext& file, const python::FileEvidence& ev) {
   GraphRows out;
   const size_t n = ev.nodes.size();
@@ -185,24 +208,8 @@ GraphRows RowsForFile(const FileContext& file, const python::FileEvidence& ev) {
              e.confidence);
   }
   for (const auto& d : ev.diagnostics) {
-    NodeRow r;
-    r.node_id = StableId("DIAG", {file.file_id, d.bstart, d.bend, d.code, d.message});
-    r.node_kind = "DIAG";
-    r.file_id = file.file_id;
-    r.path = file.path;
-    if (d.bstart >= 0) {
-      r.bstart = d.bstart;
-      r.bend = d.bend;
-    }
-    r.name = d.code;
+    NodeRow r = DiagnosticRows(file, d, "front_end", &out.props);
     if (d.bstart >= 0) SetLines(ev.lines, d.bstart, d.bend, &r);
-    for (auto& [k, v] :
-         std::initializer_list<std::pair<const char*, std::string>>{{"severity", d.severity},
-                                                                    {"message", d.message},
-                                                                    {"code", d.code},
-                                                                    {"diag_source", "front_end"}}) {
-      out.props.push_back(PropRow{"node", r.node_id, file.file_id, k, python::PropValue(v), false});
-    }
     if (module_index >= 0) {
       add_edge("HAS_DIAGNOSTIC", ids[module_index], r.node_id, d.bstart, d.bend, "syntax", "", 1.0);
     }

@@ -115,6 +115,11 @@ struct FileContext {
 // as DIAG nodes with HAS_DIAGNOSTIC edges from the file's module.
 GraphRows RowsForFile(const FileContext& file, const python::FileEvidence& evidence);
 
+// The DIAG node of a file's diagnostic (id from file, span, code and message; no lines) and
+// its severity/message/code/diag_source props, appended to `props`.
+NodeRow DiagnosticRows(const FileContext& file, const python::Diagnostic& diagnostic,
+                       std::string_view diag_source, std::vector<PropRow>* props);
+
 // Sets the line/column columns of a row anchored at [bstart, bend).
 void SetLines(const python::LineIndex& lines, int64_t bstart, int64_t bend, NodeRow* row);
 

@@ -90,28 +90,12 @@ GraphRows RowsForResolution(size_t file, const std::vector<FileContext>& context
     for (const auto& k : own->keys) {
       if (k.bstart == d.bstart && k.bend == d.bend && k.line_start >= 0) at = &k;
     }
-    NodeRow r;
-    r.node_id = StableId("DIAG", {ctx.file_id, d.bstart, d.bend, d.code, d.message});
-    r.node_kind = "DIAG";
-    r.file_id = ctx.file_id;
-    r.path = ctx.path;
-    if (d.bstart >= 0) {
-      r.bstart = d.bstart;
-      r.bend = d.bend;
-    }
-    r.name = d.code;
+    NodeRow r = DiagnosticRows(ctx, d, "resolver", &out.props);
     if (at) {
       r.line_start = at->line_start;
       r.line_end = at->line_end;
       r.col_start = at->col_start;
       r.col_end = at->col_end;
-    }
-    for (auto& [k, v] :
-         std::initializer_list<std::pair<const char*, std::string>>{{"severity", d.severity},
-                                                                    {"message", d.message},
-                                                                    {"code", d.code},
-                                                                    {"diag_source", "resolver"}}) {
-      out.props.push_back(PropRow{"node", r.node_id, ctx.file_id, k, python::PropValue(v), false});
     }
     if (!module_id.empty()) {
       edge("HAS_DIAGNOSTIC", module_id, r.node_id, d.bstart, d.bend, "", 1.0);
