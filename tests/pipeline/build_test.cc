@@ -173,6 +173,42 @@ TEST(BuildTest, DeclarationIdsSurviveUnrelatedLinesMoving) {
   EXPECT_FALSE(edges_of("a").empty());
 }
 
+TEST(BuildTest, ResolvesTheRealEmailPackage) {
+  // The standard library's email package built on its own (the root is the package): edges
+  // read off its source by hand.
+  const fs::path email = "/usr/lib/python3.11/email";
+  if (!fs::exists(email / "__init__.py")) GTEST_SKIP() << "no " << email;
+  TempDir dir;
+  BuildOptions o;
+  o.repo = email.string();
+  o.out = (dir.path() / "out").string();
+  BuildGraph(o);
+  const std::string out = *o.out;
+  auto id_of = [&](const std::string& kind, const std::string& qualified_name) {
+    auto t = Table(out + "/cpg_nodes",
+                   "node_kind = '" + kind + "' AND qualified_name = '" + qualified_name + "'");
+    EXPECT_EQ(t.num_rows(), 1) << qualified_name;
+    return t.num_rows() == 1 ? std::string(t.column(0).GetString(0)) : std::string();
+  };
+  auto edges_to = [&](const std::string& kind, const std::string& path, const std::string& dst) {
+    return Table(out + "/cpg_edges", "edge_kind = '" + kind + "' AND path = '" + path +
+                                         "' AND dst_node_id = '" + dst + "'")
+        .num_rows();
+  };
+  // class MIMEText(MIMENonMultipart), the base imported from email.mime.nonmultipart.
+  EXPECT_EQ(edges_to("INHERITS", "mime/text.py",
+                     id_of("CST_CLASS_DEF", "email.mime.nonmultipart.MIMENonMultipart")),
+            1);
+  // message_from_string: `from email.parser import Parser` inside the function, then
+  // Parser(*args, **kws).parsestr(s): the class, and parsestr through the instance.
+  const std::string parser = id_of("CST_CLASS_DEF", "email.parser.Parser");
+  EXPECT_EQ(edges_to("IMPORTS", "__init__.py", parser), 2);  // two functions import it
+  EXPECT_EQ(edges_to("CALLS", "__init__.py", parser), 2);    // and call it
+  EXPECT_EQ(
+      edges_to("CALLS", "__init__.py", id_of("CST_FUNCTION_DEF", "email.parser.Parser.parsestr")),
+      1);
+}
+
 TEST(ModuleNameTest, FromPathsAndPackages) {
   std::vector<std::string> pkgs = {"pkg", "pkg/sub"};
   EXPECT_EQ(ModuleNameForPath("pkg/__init__.py", pkgs), "pkg");
