@@ -279,15 +279,18 @@ struct Resolver::Impl {
   }
 
   void BuildModuleTable() {
-    // Canonical names first: a regular module beats a stub (.pyi) of the same name; the first
+    // Canonical names first, in the order Python's path finder prefers them: a package
+    // (`pkg/__init__.py`) over a module file (`pkg.py`), either over a stub (.pyi); the first
     // path in scan order wins among equals, and the name is marked ambiguous.
     auto is_stub = [](const std::string& p) { return p.size() > 4 && p.ends_with(".pyi"); };
-    for (int pass = 0; pass < 2; ++pass) {
+    for (int pass = 0; pass < 3; ++pass) {
       for (size_t i = 0; i < modules.size(); ++i) {
         const ModuleSummary* s = modules[i].summary;
-        if (!s || s->module_name.empty() || is_stub(modules[i].path) != (pass == 1)) continue;
+        if (!s || s->module_name.empty()) continue;
+        const int rank = is_stub(modules[i].path) ? 2 : (s->is_package ? 0 : 1);
+        if (rank != pass) continue;
         auto [it, fresh] = module_table.emplace(s->module_name, static_cast<int32_t>(i));
-        if (!fresh && pass == 0) ambiguous.insert(s->module_name);
+        if (!fresh && pass < 2) ambiguous.insert(s->module_name);
       }
     }
     // Namespace-package names: the file's full dotted path from the repository root, when it

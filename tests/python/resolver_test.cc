@@ -457,6 +457,18 @@ TEST(Resolver, AnnotatedVariablesAndFields) {
   }
 }
 
+TEST(Resolver, PackageBeatsModuleOfTheSameName) {
+  // Python's path finder takes pkg/ (a regular package) over pkg.py, and either over pkg.pyi.
+  // Only the package defines g: pkg.g() resolves only if the package is the one chosen.
+  const Result r = Resolve({{"pkg.py", "pkg", "def f():\n    pass\n"},
+                            {"pkg/__init__.py", "pkg", "def f():\n    pass\ndef g():\n    pass\n"},
+                            {"pkg.pyi", "pkg", "def f() -> None: ...\n"},
+                            {"main.py", "main", "import pkg\npkg.g()\n"}});
+  const std::set<std::string> want = {"IMPORTS pkg -> pkg", "CALLS pkg.g() -> pkg.g"};
+  EXPECT_EQ(r.edges, want);
+  EXPECT_LT(r.confidences.at("CALLS pkg.g() -> pkg.g"), 1.0);  // two files claim "pkg"
+}
+
 TEST(Resolver, PrivateNamesAreMangled) {
   const Result r = Resolve({{"m.py", "m",
                              "class __C:\n"
