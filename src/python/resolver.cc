@@ -685,6 +685,25 @@ struct Resolver::Impl {
     return out;
   }
 
+  // `from m import x` where x is a module-level name of m (in the repository): its binding.
+  Value ImportedBinding(int32_t file, const SymbolRef& ref) const {
+    if (ref.steps.empty() || ref.steps.back() == "()") return {};
+    SymbolRef prefix = ref;
+    const std::string name = prefix.steps.back();
+    prefix.steps.pop_back();
+    const Value m = Eval(file, prefix, 0);
+    if (m.kind != Value::Kind::kModule) return {};
+    const ModuleSummary* s = S(m.file);
+    const BoundName* b = s ? s->FindGlobal(name) : nullptr;
+    if (!b || b->binding_key < 0) return {};
+    Value v;
+    v.kind = Value::Kind::kNode;
+    v.file = m.file;
+    v.key = b->binding_key;
+    v.via_import = true;
+    return v;
+  }
+
   static std::string Method(const Value& v) {
     if (v.via_hierarchy) return "class_hierarchy";
     if (v.kind == Value::Kind::kExternal) return "qualified_name";
@@ -753,6 +772,16 @@ struct Resolver::Impl {
         continue;
       }
       Value v = Eval(file, t, 0);
+      // A name bound to an object (an instance, a call's result) brings in that variable:
+      // the module-level binding of the module it is imported from.
+      const bool object = v.kind == Value::Kind::kInstance || v.kind == Value::Kind::kSuper ||
+                          (v.kind == Value::Kind::kExternal && v.instance) ||
+                          (v.kind == Value::Kind::kNode && !IsClass(v) && !IsFunction(v) &&
+                           Key(v.file, v.key) && Key(v.file, v.key)->kind != "PY_BINDING");
+      if (object || !v.known()) {
+        Value binding = ImportedBinding(file, t);
+        if (binding.known()) v = binding;
+      }
       if (v.known()) {
         add("IMPORTS", imp.key, alias, v,
             v.kind == Value::Kind::kExternal ? "qualified_name" : "import");

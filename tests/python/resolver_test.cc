@@ -469,6 +469,29 @@ TEST(Resolver, PackageBeatsModuleOfTheSameName) {
   EXPECT_LT(r.confidences.at("CALLS pkg.g() -> pkg.g"), 1.0);  // two files claim "pkg"
 }
 
+TEST(Resolver, ImportedObjectsAreTheirVariables) {
+  // Importing a name bound to an object brings in the variable, not the object's class.
+  const Result r = Resolve({{"conf.py", "conf",
+                             "class Settings:\n"
+                             "    def get(self):\n"
+                             "        pass\n"
+                             "settings = Settings()\n"
+                             "limit: int = 10\n"
+                             "count = len([])\n"},
+                            {"app.py", "app",
+                             "from conf import settings, limit, count\n"
+                             "settings.get()\n"}});
+  for (const char* e :
+       {"IMPORTS settings -> conf.settings (variable)", "IMPORTS limit -> conf.limit (variable)",
+        "IMPORTS count -> conf.count (variable)", "CALLS settings.get() -> conf.Settings.get"}) {
+    EXPECT_TRUE(r.edges.count(e)) << e;
+  }
+  for (const auto& e : r.edges) {
+    EXPECT_EQ(e.find("IMPORTS settings -> conf.Settings"), std::string::npos) << e;
+    EXPECT_EQ(e.find("builtins.int"), std::string::npos) << e;
+  }
+}
+
 TEST(Resolver, PrivateNamesAreMangled) {
   const Result r = Resolve({{"m.py", "m",
                              "class __C:\n"
