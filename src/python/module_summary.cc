@@ -493,6 +493,8 @@ class Summarizer {
       const std::string_view text = Text(ts_node_named_child(c, 0));
       if (text == "staticmethod") static_methods_.insert(d->second);
       if (text == "classmethod") class_methods_.insert(d->second);
+      // enum.global_enum puts the members into the module's namespace (re.IGNORECASE).
+      if (text == "global_enum" || text.ends_with(".global_enum")) global_enums_.insert(d->second);
     }
   }
 
@@ -898,6 +900,19 @@ class Summarizer {
                   [](const BoundName& x, const BoundName& y) { return x.name < y.name; });
       }
     }
+    // Members of a module-level @global_enum class are module globals too.
+    for (const int32_t cls : global_enums_) {
+      if (ev_.nodes[static_cast<size_t>(cls)].enclosing != module_node_) continue;
+      auto c = class_index.find(cls);
+      if (c == class_index.end()) continue;
+      std::vector<BoundName> added;
+      for (const BoundName& m : out_->classes[c->second].members) {
+        if (!out_->FindGlobal(m.name)) added.push_back(m);
+      }
+      out_->globals.insert(out_->globals.end(), added.begin(), added.end());
+      std::sort(out_->globals.begin(), out_->globals.end(),
+                [](const BoundName& x, const BoundName& y) { return x.name < y.name; });
+    }
     for (auto& b : bases_) {
       auto c = class_index.find(b.cls);
       if (c == class_index.end()) continue;
@@ -947,6 +962,14 @@ class Summarizer {
     };
     add_refs(calls_, ModuleSummary::RefKind::kCall);
     add_refs(decorators_, ModuleSummary::RefKind::kDecorator);
+    out_->dynamic_names = out_->FindGlobal("__getattr__") != nullptr;
+    for (const auto& ref : out_->references) {
+      const SymbolRef& t = ref.target;
+      if (t.base == SymbolRef::Base::kGlobal && t.steps.empty() &&
+          (t.name == "globals" || t.name == "vars") && !out_->FindGlobal(t.name)) {
+        out_->dynamic_names = true;
+      }
+    }
     std::sort(out_->classes.begin(), out_->classes.end(),
               [](const auto& x, const auto& y) { return x.key < y.key; });
   }
@@ -966,7 +989,7 @@ class Summarizer {
   std::unordered_map<int32_t, int64_t> first_param_;  // def node → its first positional param
   std::vector<int32_t> aliases_;                      // CST_IMPORT_ALIAS nodes by start
   std::vector<DefSite> sites_;
-  std::unordered_set<int32_t> static_methods_, class_methods_;
+  std::unordered_set<int32_t> static_methods_, class_methods_, global_enums_;
   bool module_binds_super_ = false;
   std::string_view class_name_;    // of the node being visited (Walk)
   std::deque<std::string> owned_;  // normalised class names (stable addresses)

@@ -685,6 +685,16 @@ struct Resolver::Impl {
     return out;
   }
 
+  bool HasHiddenNames(int32_t file) const {
+    const ModuleSummary* s = S(file);
+    if (!s) return true;
+    if (s->dynamic_names) return true;
+    for (const std::string& m : s->star_imports) {
+      if (ModuleValue(m).kind != Value::Kind::kModule) return true;
+    }
+    return false;
+  }
+
   // `from m import x` where x is a module-level name of m (in the repository): its binding.
   Value ImportedBinding(int32_t file, const SymbolRef& ref) const {
     if (ref.steps.empty() || ref.steps.back() == "()") return {};
@@ -787,8 +797,10 @@ struct Resolver::Impl {
             v.kind == Value::Kind::kExternal ? "qualified_name" : "import");
         continue;
       }
+      // A name the module lacks, unless the module makes names we cannot see (globals(),
+      // vars(), a module __getattr__, star imports of modules outside the repository).
       Value m = t.base == SymbolRef::Base::kModule ? ModuleValue(t.name) : Value();
-      if (m.kind == Value::Kind::kModule && !t.steps.empty()) {
+      if (m.kind == Value::Kind::kModule && !t.steps.empty() && !HasHiddenNames(m.file)) {
         diag("cannot import name " + t.steps.back() + " from " + t.name);
       }
     }

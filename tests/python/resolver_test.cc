@@ -492,6 +492,22 @@ TEST(Resolver, ImportedObjectsAreTheirVariables) {
   }
 }
 
+TEST(Resolver, NoMissingNameWarningsForDynamicModules) {
+  const Result r = Resolve({{"dyn.py", "dyn", "globals().update({'A': 1})\n"},
+                            {"lazy.py", "lazy", "def __getattr__(name):\n    return 1\n"},
+                            {"plat.py", "plat", "from posix import *\n"},
+                            {"plain.py", "plain", "B = 1\n"},
+                            {"flags.py", "flags",
+                             "import enum\n@enum.global_enum\nclass F(enum.IntFlag):\n"
+                             "    IGNORECASE = I = 2\n"},
+                            {"app.py", "app",
+                             "from dyn import A\nfrom lazy import C\nfrom plat import D\n"
+                             "from plain import E\nfrom flags import IGNORECASE, I, J\n"}});
+  const std::vector<std::string> want = {"app.py: cannot import name E from plain",
+                                         "app.py: cannot import name J from flags"};
+  EXPECT_EQ(r.diagnostics, want);
+}
+
 TEST(Resolver, PrivateNamesAreMangled) {
   const Result r = Resolve({{"m.py", "m",
                              "class __C:\n"
