@@ -63,7 +63,8 @@ struct Grammar {
       class_definition, decorated_definition, decorator, assignment, augmented_assignment,
       return_statement, list, tuple, string, string_content, lambda, keyword_argument, list_splat,
       dictionary_splat, module, expression_statement, block, type, generic_type, type_parameter,
-      binary_operator, none, typed_parameter, typed_default_parameter, parameters;
+      binary_operator, none, typed_parameter, typed_default_parameter, parameters,
+      default_parameter;
   TSFieldId f_name, f_object, f_attribute, f_function, f_left, f_right, f_superclasses, f_value,
       f_definition, f_body, f_type, f_parameters, f_return_type, f_operator;
 
@@ -115,6 +116,7 @@ struct Grammar {
     typed_parameter = sym("typed_parameter");
     typed_default_parameter = sym("typed_default_parameter");
     parameters = sym("parameters");
+    default_parameter = sym("default_parameter");
   }
 };
 
@@ -440,6 +442,15 @@ class Summarizer {
     for (uint32_t i = 0; i < count; ++i) {
       TSNode p = ts_node_named_child(params, i);
       const TSSymbol s = ts_node_symbol(p);
+      if (s == g_.default_parameter || s == g_.typed_default_parameter) {
+        // `isinstance=isinstance`: the default, evaluated where the def is.
+        TSNode name = ts_node_child_by_field_id(p, g_.f_name);
+        Chain c;
+        if (!ts_node_is_null(name) && ts_node_symbol(name) == g_.identifier &&
+            MakeChain(ts_node_child_by_field_id(p, g_.f_value), &c)) {
+          param_default_.emplace(Start(name), std::move(c));
+        }
+      }
       if (s != g_.typed_parameter && s != g_.typed_default_parameter) continue;
       TSNode name = s == g_.typed_default_parameter ? ts_node_child_by_field_id(p, g_.f_name)
                                                     : ts_node_named_child(p, 0);
@@ -672,11 +683,20 @@ class Summarizer {
     SymbolRef r = SelfValue(b, bstart);
     if (r.known() || depth >= kMaxDepth) return r;
     auto a = param_annotation_.find(bstart);
-    if (a == param_annotation_.end()) return {};
-    r = ChainValue(a->second, depth + 1);
-    if (!r.known()) return r;
-    r.steps.emplace_back("()");
-    ++r.hops;
+    if (a != param_annotation_.end()) {
+      r = ChainValue(a->second, depth + 1);
+      if (r.known()) {
+        r.steps.emplace_back("()");
+        ++r.hops;
+        return r;
+      }
+    }
+    // Else its default, when that is a name or an attribute chain (callers may pass another
+    // value: one hop).
+    auto d = param_default_.find(bstart);
+    if (d == param_default_.end()) return {};
+    r = ChainValue(d->second, depth + 1);
+    if (r.known()) ++r.hops;
     return r;
   }
 
@@ -1003,6 +1023,7 @@ class Summarizer {
   std::vector<BaseChain> bases_;
   std::unordered_map<int64_t, Chain> assigned_;           // target identifier start → value
   std::unordered_map<int64_t, Chain> param_annotation_;   // parameter name start → class
+  std::unordered_map<int64_t, Chain> param_default_;      // parameter name start → default
   std::unordered_map<int64_t, Chain> var_annotation_;     // `x: Foo [= v]` target start → Foo
   std::unordered_map<int32_t, Chain> return_annotation_;  // def node → class it returns
   struct AttrAssign {

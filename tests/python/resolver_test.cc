@@ -508,6 +508,22 @@ TEST(Resolver, NoMissingNameWarningsForDynamicModules) {
   EXPECT_EQ(r.diagnostics, want);
 }
 
+TEST(Resolver, ParameterDefaults) {
+  // json.encoder's speed trick: builtins bound as parameter defaults.
+  const Result r = Resolve({{"m.py", "m",
+                             "def helper():\n    pass\n"
+                             "def f(x, isinstance=isinstance, h=helper, n=0):\n"
+                             "    isinstance(x, int)\n"
+                             "    h()\n"
+                             "    n()\n"}});
+  for (const char* e :
+       {"CALLS isinstance(x, int) -> ext:builtins.isinstance", "CALLS h() -> m.helper"}) {
+    EXPECT_TRUE(r.edges.count(e)) << e;
+    EXPECT_LT(r.confidences.at(e), 1.0);
+  }
+  for (const auto& e : r.edges) EXPECT_EQ(e.find("n()"), std::string::npos) << e;
+}
+
 TEST(Resolver, PrivateNamesAreMangled) {
   const Result r = Resolve({{"m.py", "m",
                              "class __C:\n"
