@@ -66,7 +66,7 @@ struct Grammar {
       binary_operator, none, typed_parameter, typed_default_parameter, parameters,
       default_parameter;
   TSFieldId f_name, f_object, f_attribute, f_function, f_left, f_right, f_superclasses, f_value,
-      f_definition, f_body, f_type, f_parameters, f_return_type, f_operator;
+      f_definition, f_body, f_type, f_parameters, f_return_type, f_operator, f_arguments;
 
   Grammar() {
     auto sym = [](const char* name, bool named = true) { return GrammarSymbol(name, named); };
@@ -108,6 +108,7 @@ struct Grammar {
     f_parameters = field("parameters");
     f_return_type = field("return_type");
     f_operator = field("operator");
+    f_arguments = field("arguments");
     type = sym("type");
     generic_type = sym("generic_type");
     type_parameter = sym("type_parameter");
@@ -303,6 +304,27 @@ class Summarizer {
       if (ts_node_is_null(n)) return false;
     }
     return false;
+  }
+
+  // `X.__new__(cls, ...)` (also `object.__new__(cls)`, `super().__new__(cls)`) makes an
+  // instance of `cls`: the chain `cls()`.
+  bool NewInstanceChain(TSNode call, Chain* c) const {
+    if (ts_node_symbol(call) != g_.call) return false;
+    TSNode fn = ts_node_child_by_field_id(call, g_.f_function);
+    TSNode args = ts_node_child_by_field_id(call, g_.f_arguments);
+    if (ts_node_is_null(fn) || ts_node_is_null(args) || ts_node_symbol(fn) != g_.attribute) {
+      return false;
+    }
+    TSNode attr = ts_node_child_by_field_id(fn, g_.f_attribute);
+    if (ts_node_is_null(attr) || Text(attr) != "__new__" || ts_node_named_child_count(args) < 1) {
+      return false;
+    }
+    TSNode first = ts_node_named_child(args, 0);
+    if (ts_node_symbol(first) != g_.identifier) return false;
+    c->head = std::string(Text(first));
+    c->head_bstart = Start(first);
+    c->steps = {"()"};
+    return true;
   }
 
   // The strings of a literal list or tuple of plain string literals.
@@ -576,7 +598,9 @@ class Summarizer {
     }
     if (augmented || ts_node_is_null(right)) return;
     Chain c;
-    if (MakeChain(right, &c)) assigned_.emplace(Start(left), std::move(c));
+    if (NewInstanceChain(right, &c) || MakeChain(right, &c)) {
+      assigned_.emplace(Start(left), std::move(c));
+    }
   }
 
   void OnReturn(TSNode n, int32_t function) {

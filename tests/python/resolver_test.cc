@@ -524,6 +524,23 @@ TEST(Resolver, ParameterDefaults) {
   for (const auto& e : r.edges) EXPECT_EQ(e.find("n()"), std::string::npos) << e;
 }
 
+TEST(Resolver, InstancesMadeWithNew) {
+  const Result r = Resolve({{"m.py", "m",
+                             "class A:\n"
+                             "    def go(self):\n"
+                             "        pass\n"
+                             "    @classmethod\n"
+                             "    def make(cls):\n"
+                             "        self = cls.__new__(cls)\n"
+                             "        self.go()\n"
+                             "        other = object.__new__(A)\n"
+                             "        other.go()\n"
+                             "        return self\n"}});
+  for (const char* e : {"CALLS self.go() -> m.A.go", "CALLS other.go() -> m.A.go"}) {
+    EXPECT_TRUE(r.edges.count(e)) << e;
+  }
+}
+
 TEST(Resolver, PrivateNamesAreMangled) {
   const Result r = Resolve({{"m.py", "m",
                              "class __C:\n"
