@@ -64,9 +64,9 @@ struct Grammar {
       return_statement, list, tuple, string, string_content, lambda, keyword_argument, list_splat,
       dictionary_splat, module, expression_statement, block, type, generic_type, type_parameter,
       binary_operator, none, typed_parameter, typed_default_parameter, parameters,
-      default_parameter;
+      default_parameter, with_item, as_pattern, as_pattern_target;
   TSFieldId f_name, f_object, f_attribute, f_function, f_left, f_right, f_superclasses, f_value,
-      f_definition, f_body, f_type, f_parameters, f_return_type, f_operator, f_arguments;
+      f_definition, f_body, f_type, f_parameters, f_return_type, f_operator, f_arguments, f_alias;
 
   Grammar() {
     auto sym = [](const char* name, bool named = true) { return GrammarSymbol(name, named); };
@@ -118,6 +118,10 @@ struct Grammar {
     typed_default_parameter = sym("typed_default_parameter");
     parameters = sym("parameters");
     default_parameter = sym("default_parameter");
+    with_item = sym("with_item");
+    as_pattern = sym("as_pattern");
+    as_pattern_target = sym("as_pattern_target");
+    f_alias = field("alias");
   }
 };
 
@@ -398,6 +402,8 @@ class Summarizer {
           OnReturn(n, c.function);
         } else if (s == g_.decorated_definition) {
           OnDecorated(n);
+        } else if (s == g_.with_item) {
+          OnWithItem(n);
         }
         if (opens) contexts.push_back(next);
       }
@@ -603,6 +609,26 @@ class Summarizer {
     }
   }
 
+  // `with X() as v`: v holds X().__enter__().
+  void OnWithItem(TSNode item) {
+    TSNode as = ts_node_child_by_field_id(item, g_.f_value);
+    if (ts_node_is_null(as) || ts_node_symbol(as) != g_.as_pattern) return;
+    TSNode target = ts_node_child_by_field_id(as, g_.f_alias);
+    if (ts_node_is_null(target) || ts_node_symbol(target) != g_.as_pattern_target ||
+        ts_node_named_child_count(target) != 1) {
+      return;
+    }
+    TSNode name = ts_node_named_child(target, 0);
+    Chain c;
+    if (ts_node_symbol(name) != g_.identifier || ts_node_named_child_count(as) < 1 ||
+        !MakeChain(ts_node_named_child(as, 0), &c) || c.steps.size() + 2 > kMaxSteps) {
+      return;
+    }
+    c.steps.emplace_back("__enter__");
+    c.steps.emplace_back("()");
+    assigned_.emplace(Start(name), std::move(c));
+  }
+
   void OnReturn(TSNode n, int32_t function) {
     auto& r = returns_[function];
     if (ts_node_named_child_count(n) != 1) {
@@ -757,6 +783,13 @@ class Summarizer {
     if (site.kind == "import") {
       const int32_t a = AliasAt(site.bstart);
       return a < 0 ? SymbolRef() : ImportValue(a, true);
+    }
+    if (site.kind == "with") {  // `with X() as v`: X().__enter__()
+      auto it = assigned_.find(site.bstart);
+      if (it == assigned_.end() || depth >= kMaxDepth) return {};
+      SymbolRef r = ChainValue(it->second, depth + 1);
+      if (r.known()) ++r.hops;
+      return r;
     }
     if (site.kind == "assign" || site.kind == "annotation") {
       if (depth >= kMaxDepth) return {};
@@ -973,8 +1006,11 @@ class Summarizer {
         c.head_bstart = bstart;
         c.head = name;
         SymbolRef v = ChainValue(c, 0);
-        if (v.base != SymbolRef::Base::kNode ||
-            (value.known() && (v.key != value.key || v.base != value.base))) {
+        // A local function, or `self` (fluent methods and `__enter__` return the instance).
+        const bool usable =
+            (v.base == SymbolRef::Base::kNode || v.base == SymbolRef::Base::kInstance) &&
+            v.steps.empty();
+        if (!usable || (value.known() && (v.key != value.key || v.base != value.base))) {
           same = false;
           break;
         }

@@ -541,6 +541,29 @@ TEST(Resolver, InstancesMadeWithNew) {
   }
 }
 
+TEST(Resolver, WithTargetsAndFluentMethods) {
+  const Result r = Resolve({{"m.py", "m",
+                             "class Conn:\n"
+                             "    def __enter__(self):\n"
+                             "        return self\n"
+                             "    def __exit__(self, *a):\n"
+                             "        pass\n"
+                             "    def limit(self, n):\n"
+                             "        return self\n"
+                             "    def send(self):\n"
+                             "        pass\n"
+                             "with Conn() as c:\n"
+                             "    c.send()\n"
+                             "Conn().limit(3).send()\n"
+                             "with open('f') as fp:\n"
+                             "    fp.read()\n"}});
+  for (const char* e :
+       {"CALLS c.send() -> m.Conn.send", "CALLS Conn().limit(3).send() -> m.Conn.send"}) {
+    EXPECT_TRUE(r.edges.count(e)) << e;
+  }
+  for (const auto& e : r.edges) EXPECT_EQ(e.find("fp.read"), std::string::npos) << e;
+}
+
 TEST(Resolver, PrivateNamesAreMangled) {
   const Result r = Resolve({{"m.py", "m",
                              "class __C:\n"
