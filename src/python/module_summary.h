@@ -79,7 +79,7 @@ struct ModuleSummary {
   // The module makes names in ways a summary cannot see: it calls globals() or vars(), or
   // defines a module `__getattr__` (then a name it seems to lack is not reported missing).
   bool dynamic_names = false;
-  bool has_all = false;                   // `__all__` is a literal list/tuple of strings
+  bool has_all = false;  // `__all__` is a literal list/tuple of strings
   std::vector<std::string> all;
 
   struct ClassInfo {
