@@ -9,12 +9,13 @@
 #include <vector>
 
 #include "columnar/types.h"
+#include "common/utf8.h"
 
 namespace cpglake::columnar::text_internal {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Well-formed UTF-8: no overlong forms, surrogates or code points past U+10FFFF.
-bool IsValidUtf8(std::string_view s);
+using ::cpglake::IsValidUtf8;  // common/utf8.h
 // A value quoted for an error message: at most 60 bytes (cut at a character boundary),
 // JSON-escaped so control characters stay visible.
 std::string Quoted(std::string_view s);

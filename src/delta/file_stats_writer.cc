@@ -8,8 +8,8 @@
 
 #include "columnar/value_format.h"
 #include "common/error.h"
+#include "common/utf8.h"
 #include "delta/partitioning.h"
-#include "delta/utf8_internal.h"
 #include "expr/expression.h"
 #include "parquet/statistics.h"
 
@@ -72,7 +72,7 @@ std::string FormatMillisTimestamp(int64_t millis, bool utc) {
 size_t PrefixBytes(std::string_view s, int64_t chars) {
   size_t i = 0;
   uint32_t cp;
-  for (int64_t k = 0; k < chars && i < s.size(); ++k) i += internal::DecodeUtf8(s, i, &cp);
+  for (int64_t k = 0; k < chars && i < s.size(); ++k) i += DecodeUtf8(s, i, &cp);
   return i;
 }
 
@@ -83,10 +83,10 @@ std::optional<std::string> TruncateMaxString(std::string_view s, int prefix_char
   size_t pos = cut;
   uint32_t cp = 0;
   for (int extended = 0; pos < s.size(); ++extended) {
-    size_t n = internal::DecodeUtf8(s, pos, &cp);
+    size_t n = DecodeUtf8(s, pos, &cp);
     if (cp < 0xFFFD) {
       std::string out(s.substr(0, pos));
-      internal::AppendUtf8(0xFFFD, &out);
+      AppendUtf8(0xFFFD, &out);
       return out;
     }
     if (extended == prefix_chars) return parquet::TruncateMax(s, cut, /*utf8=*/true);
@@ -372,7 +372,7 @@ std::optional<std::string> RenderBound(const Leaf& leaf, bool is_min, int prefix
       return columnar::FormatDecimal(is_min ? leaf.cmin : leaf.cmax, leaf.scale);
     case StatKind::kString: {
       const std::string& v = is_min ? leaf.smin : leaf.smax;
-      if (!internal::IsValidUtf8(v)) return std::nullopt;
+      if (!IsValidUtf8(v)) return std::nullopt;
       std::optional<std::string> bound;
       if (is_min) {
         bound = v.substr(0, PrefixBytes(v, prefix_chars));

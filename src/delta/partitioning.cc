@@ -7,7 +7,7 @@
 
 #include "columnar/value_format.h"
 #include "common/error.h"
-#include "delta/utf8_internal.h"
+#include "common/utf8.h"
 
 namespace cpglake::delta {
 
@@ -226,7 +226,7 @@ std::optional<std::string> SerializePartitionValue(const Value& v, const columna
     case TypeId::kString:
     case TypeId::kBinary:
       if (v.as_string().empty()) return std::nullopt;
-      if (!internal::IsValidUtf8(v.as_string())) {
+      if (!IsValidUtf8(v.as_string())) {
         throw InvalidInput(std::string(type->id() == TypeId::kString ? "string" : "binary") +
                            " partition value is not valid UTF-8 and cannot be stored in the log");
       }
@@ -364,7 +364,7 @@ std::string EncodeLogPath(std::string_view relative_path) {
       continue;
     }
     uint32_t cp = 0;
-    size_t n = internal::DecodeUtf8(relative_path, i, &cp);
+    size_t n = DecodeUtf8(relative_path, i, &cp);
     if (n == 0) {  // not UTF-8: the byte itself
       AppendPercent(c, &out);
       ++i;

@@ -9,44 +9,18 @@
 namespace cpglake::pipeline::internal {
 namespace {
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if the bytes there are not one
-// (overlong forms, surrogates and code points above U+10FFFF are invalid).
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  if (c < 0x80) return 1;
-  size_t len;
-  uint32_t min;
-  if ((c & 0xE0) == 0xC0) {
-    len = 2, min = 0x80;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3, min = 0x800;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  uint32_t cp = c & (0x7F >> len);
-  for (size_t k = 1; k < len; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b(i + k) & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
+// Length of the valid UTF-8 sequence at s[i], 0 if the bytes there are not one.
+size_t Utf8Length(std::string_view s, size_t i) {
+  uint32_t cp;
+  return DecodeUtf8(s, i, &cp);
 }
 
 // The code point at s[i] and its length; an invalid byte stands for itself with length 1.
 char32_t DecodeAt(std::string_view s, size_t i, size_t* len) {
-  const size_t n = Utf8SequenceLength(s, i);
-  if (n <= 1) {
-    *len = 1;
-    return static_cast<unsigned char>(s[i]);
-  }
-  char32_t cp = static_cast<unsigned char>(s[i]) & (0x7F >> n);
-  for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-  *len = n;
-  return cp;
+  uint32_t cp;
+  const size_t n = DecodeUtf8(s, i, &cp);
+  *len = n == 0 ? 1 : n;
+  return n == 0 ? static_cast<unsigned char>(s[i]) : static_cast<char32_t>(cp);
 }
 
 // Index of the `]` closing the class that opens at pattern[open], or npos if unterminated.
@@ -317,20 +291,11 @@ bool PathGlob::MatchPrefix(const std::vector<std::string_view>& segs, size_t cou
   return at(0, 0);
 }
 
-bool IsValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    const size_t n = Utf8SequenceLength(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
-}
-
 std::string EscapeInvalidUtf8(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (size_t i = 0; i < s.size();) {
-    const size_t n = Utf8SequenceLength(s, i);
+    const size_t n = Utf8Length(s, i);
     if (n == 0) {
       const auto b = static_cast<unsigned char>(s[i++]);
       out += "\\x";

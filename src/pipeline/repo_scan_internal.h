@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/utf8.h"
+
 namespace cpglake::pipeline::internal {
 
 // A compiled include/exclude pattern; the syntax is documented in repo_scan.h.
@@ -35,7 +37,7 @@ class PathGlob {
 // `[...]`, `\x`. `?` and classes consume one UTF-8 code point.
 bool GlobSegmentMatches(std::string_view pattern, std::string_view text);
 
-bool IsValidUtf8(std::string_view s);
+using ::cpglake::IsValidUtf8;  // common/utf8.h
 // `s` with each byte that is not part of a valid UTF-8 sequence written as `\xNN`.
 std::string EscapeInvalidUtf8(std::string_view s);
 // Whether `s` contains an ASCII control character (0x00-0x1F, 0x7F).

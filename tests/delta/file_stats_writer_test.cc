@@ -16,11 +16,11 @@
 #include "columnar/value.h"
 #include "columnar/value_format.h"
 #include "common/error.h"
+#include "common/utf8.h"
 #include "delta/partitioning.h"
 #include "delta/scan.h"
 #include "delta/snapshot.h"
 #include "delta/stats.h"
-#include "delta/utf8_internal.h"
 #include "expr/binder.h"
 #include "expr/evaluator.h"
 #include "expr/parser.h"
@@ -432,13 +432,13 @@ TEST(FileStatsCollectorTest, StringBoundsHoldForRandomUnicode) {
     const auto& cs = fs.columns["s"];
     ASSERT_TRUE(cs.min) << json;
     const std::string& mn = cs.min->as_string();
-    EXPECT_TRUE(internal::IsValidUtf8(mn));
+    EXPECT_TRUE(IsValidUtf8(mn));
     std::string true_min = *std::min_element(values.begin(), values.end());
     EXPECT_EQ(true_min.compare(0, mn.size(), mn), 0) << "min is a prefix of the smallest value";
     for (const auto& v : values) {
       EXPECT_LE(std::string_view(mn), std::string_view(v));
       if (cs.max) {
-        EXPECT_TRUE(internal::IsValidUtf8(cs.max->as_string()));
+        EXPECT_TRUE(IsValidUtf8(cs.max->as_string()));
         EXPECT_GE(std::string_view(cs.max->as_string()), std::string_view(v)) << json;
       }
     }

@@ -1,17 +1,10 @@
-// UTF-8 helpers shared by the partition-value and file-statistics writers.
-#pragma once
+#include "common/utf8.h"
 
-#include <cstddef>
-#include <cstdint>
-#include <string>
-#include <string_view>
+#include <cstring>
 
-namespace cpglake::delta::internal {
+namespace cpglake {
 
-// Decodes the code point starting at s[i]; returns its length in bytes, or 0 when the bytes
-// there are not well-formed UTF-8 (overlong forms, surrogates and values past U+10FFFF are
-// rejected, as RFC 3629 requires).
-inline size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp) {
+size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   const unsigned char b0 = byte(i);
   if (b0 < 0x80) {
@@ -40,17 +33,49 @@ inline size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp) {
   return len;
 }
 
-inline bool IsValidUtf8(std::string_view s) {
-  uint32_t cp;
-  for (size_t i = 0; i < s.size();) {
-    size_t n = DecodeUtf8(s, i, &cp);
-    if (n == 0) return false;
-    i += n;
+bool IsValidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    if (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if ((w & 0x8080808080808080ull) == 0) {
+        i += 8;
+        continue;
+      }
+    }
+    const unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;  // no UTF-16 surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (i + len > n || p[i + 1] < lo || p[i + 1] > hi) return false;
+    for (size_t k = 2; k < len; ++k) {
+      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
+    }
+    i += len;
   }
   return true;
 }
 
-inline void AppendUtf8(uint32_t cp, std::string* out) {
+void AppendUtf8(uint32_t cp, std::string* out) {
   if (cp < 0x80) {
     out->push_back(static_cast<char>(cp));
   } else if (cp < 0x800) {
@@ -68,4 +93,4 @@ inline void AppendUtf8(uint32_t cp, std::string* out) {
   }
 }
 
-}  // namespace cpglake::delta::internal
+}  // namespace cpglake
