@@ -397,6 +397,8 @@ class Graph {
   int64_t Fill(Table t, Cursor& c, columnar::RecordBatch& b, int64_t max_rows) const;
   BatchStream Batches(Table t, int64_t max_rows) const;
   columnar::RecordBatch WholeTable(Table t) const;
+  // Appends symbol `s` of part `p` to `col`, or a null for kNull.
+  static void AppendSymbol(columnar::Column* col, const RowSet& p, uint32_t s);
   void AppendNodes(columnar::RecordBatch& b, const RowRef* begin, const RowRef* end) const;
   void AppendEdges(columnar::RecordBatch& b, const RowRef* begin, const RowRef* end) const;
   void AppendProps(columnar::RecordBatch& b, const RowRef* begin, const RowRef* end) const;

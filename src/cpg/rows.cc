@@ -1021,6 +1021,14 @@ void ReserveText(Column* c, int64_t rows, int64_t bytes) {
 
 }  // namespace
 
+void Graph::AppendSymbol(Column* col, const RowSet& p, uint32_t s) {
+  if (s == RowSet::kNull) {
+    col->AppendNull();
+  } else {
+    col->AppendString(p.views_[s]);
+  }
+}
+
 void Graph::AppendNodes(RecordBatch& b, const RowRef* begin, const RowRef* end) const {
   Column* c[13];
   for (size_t i = 0; i < 13; ++i) c[i] = &b.mutable_column(i);
@@ -1028,13 +1036,6 @@ void Graph::AppendNodes(RecordBatch& b, const RowRef* begin, const RowRef* end) 
   for (const RowRef* r = begin; r != end; ++r) {
     const RowSet& p = parts_[r->part];
     const RowSet::Node& n = p.nodes_[r->row];
-    auto sym = [&](Column* col, uint32_t s) {
-      if (s == RowSet::kNull) {
-        col->AppendNull();
-      } else {
-        col->AppendString(p.views_[s]);
-      }
-    };
     auto text = [&](Column* col, const RowSet::Str& s) {
       if (s.off == RowSet::kNull) {
         col->AppendNull();
@@ -1046,8 +1047,8 @@ void Graph::AppendNodes(RecordBatch& b, const RowRef* begin, const RowRef* end) 
     p.AppendId(p.node_ids_[r->row], &id);
     c[0]->AppendString(id);
     c[1]->AppendString(p.views_[n.kind]);
-    sym(c[2], n.file_id);
-    sym(c[3], n.path);
+    AppendSymbol(c[2], p, n.file_id);
+    AppendSymbol(c[3], p, n.path);
     if (n.span.flags & RowSet::kHasStart) {
       c[4]->Append<int64_t>(p.StartOf(n.span));
     } else {
@@ -1091,13 +1092,6 @@ void Graph::AppendEdges(RecordBatch& b, const RowRef* begin, const RowRef* end) 
   for (const RowRef* r = begin; r != end; ++r) {
     const RowSet& p = parts_[r->part];
     const RowSet::Edge& e = p.edges_[r->row];
-    auto sym = [&](Column* col, uint32_t s) {
-      if (s == RowSet::kNull) {
-        col->AppendNull();
-      } else {
-        col->AppendString(p.views_[s]);
-      }
-    };
     for (auto [col, v] : {std::pair{c[0], &e.id}, std::pair{c[2], &p.RefId(e.src)},
                           std::pair{c[3], &p.RefId(e.dst)}}) {
       id.clear();
@@ -1105,8 +1099,8 @@ void Graph::AppendEdges(RecordBatch& b, const RowRef* begin, const RowRef* end) 
       col->AppendString(id);
     }
     c[1]->AppendString(p.views_[e.kind]);
-    sym(c[4], e.owner);
-    sym(c[5], e.path);
+    AppendSymbol(c[4], p, e.owner);
+    AppendSymbol(c[5], p, e.path);
     if (e.span.flags & RowSet::kHasStart) {
       c[6]->Append<int64_t>(p.StartOf(e.span));
     } else {
@@ -1117,8 +1111,8 @@ void Graph::AppendEdges(RecordBatch& b, const RowRef* begin, const RowRef* end) 
     } else {
       c[7]->AppendNull();
     }
-    sym(c[8], e.origin);
-    sym(c[9], e.method);
+    AppendSymbol(c[8], p, e.origin);
+    AppendSymbol(c[9], p, e.method);
     if (e.confidence != RowSet::kNull) {
       c[10]->Append<double>(p.confidences_[e.confidence]);
     } else {
@@ -1140,13 +1134,6 @@ void Graph::AppendProps(RecordBatch& b, const RowRef* begin, const RowRef* end) 
   const RowSet::Id* last_entity = nullptr;
   for (const RowRef* r = begin; r != end; ++r) {
     const RowSet& p = parts_[r->part];
-    auto sym = [&](Column* col, uint32_t s) {
-      if (s == RowSet::kNull) {
-        col->AppendNull();
-      } else {
-        col->AppendString(p.views_[s]);
-      }
-    };
     {
       const RowSet::Prop* prop;
       const RowSet::Id* entity;
@@ -1166,7 +1153,8 @@ void Graph::AppendProps(RecordBatch& b, const RowRef* begin, const RowRef* end) 
         last_entity = entity;
       }
       c[1]->AppendString(entity_id);
-      sym(c[2], r->row == RowSet::kNull ? p.loose_[r->prop].file_id : p.nodes_[r->row].file_id);
+      AppendSymbol(c[2], p,
+                   r->row == RowSet::kNull ? p.loose_[r->prop].file_id : p.nodes_[r->row].file_id);
       const RowSet::Prop& pr = *prop;
       c[3]->AppendString(p.views_[pr.key]);
       const bool str = pr.type == RowSet::ValueType::kString;
