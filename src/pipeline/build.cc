@@ -51,6 +51,20 @@ columnar::Schema RepoFilesSchema() {
       Field("is_tracked", DataType::Boolean(), true)});
 }
 
+// An unanchored edge the build itself knows (repo → file, file → module, package → module):
+// origin "syntax", confidence 1; owner and path set by the caller when a file owns it.
+cpg::EdgeRow StructuralEdge(const std::string& kind, const std::string& src,
+                            const std::string& dst) {
+  cpg::EdgeRow e;
+  e.edge_kind = kind;
+  e.src_node_id = src;
+  e.dst_node_id = dst;
+  e.edge_id = cpg::EdgeId(kind, src, dst, std::nullopt, std::nullopt);
+  e.origin = "syntax";
+  e.confidence = 1.0;
+  return e;
+}
+
 std::string Dirname(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos ? "" : path.substr(0, slash);
@@ -214,15 +228,9 @@ BuildResult BuildGraph(const BuildOptions& options) {
     file_node.path = f.path;
     file_node.name = f.path;
     auto edge = [&](const std::string& kind, const std::string& src, const std::string& dst) {
-      cpg::EdgeRow e;
-      e.edge_kind = kind;
-      e.src_node_id = src;
-      e.dst_node_id = dst;
-      e.edge_id = cpg::EdgeId(kind, src, dst, std::nullopt, std::nullopt);
+      cpg::EdgeRow e = StructuralEdge(kind, src, dst);
       e.edge_owner_file_id = ctx.file_id;
       e.path = f.path;
-      e.origin = "syntax";
-      e.confidence = 1.0;
       rows.AddEdge(e);
     };
     edge("REPO_CONTAINS", repo_node, ctx.file_id);
@@ -289,14 +297,7 @@ BuildResult BuildGraph(const BuildOptions& options) {
     repo_rows.AddNode(r);
   }
   auto repo_edge = [&](const std::string& kind, const std::string& src, const std::string& dst) {
-    cpg::EdgeRow e;
-    e.edge_kind = kind;
-    e.src_node_id = src;
-    e.dst_node_id = dst;
-    e.edge_id = cpg::EdgeId(kind, src, dst, std::nullopt, std::nullopt);
-    e.origin = "syntax";
-    e.confidence = 1.0;
-    repo_rows.AddEdge(e);
+    repo_rows.AddEdge(StructuralEdge(kind, src, dst));
   };
   // Scan diagnostics (files skipped: too large, binary, unreadable, hostile names, limits) as
   // DIAG nodes of the repository.
