@@ -18,13 +18,6 @@ using columnar::Field;
 using columnar::RecordBatch;
 using columnar::Schema;
 
-bool IsDeclarationKind(std::string_view kind) {
-  static const std::set<std::string_view> kKinds = {
-      "PY_MODULE", "PY_PACKAGE", "CST_CLASS_DEF", "CST_FUNCTION_DEF", "CST_LAMBDA",
-      "CST_PARAM", "PY_SCOPE",   "PY_BINDING",    "TYPE_PARAM"};
-  return kKinds.count(kind) > 0;
-}
-
 void AppendOptString(Column& c, const std::optional<std::string>& v) {
   if (v) {
     c.AppendString(*v);
@@ -144,12 +137,8 @@ GraphRows RowsForFile(const FileContext& file, const python::FileEvidence& ev) {
   std::vector<std::string> ids(n);
   for (size_t i = 0; i < n; ++i) {
     const auto& e = ev.nodes[i];
-    if (IsDeclarationKind(e.kind) || e.bstart < 0) {
-      ids[i] = DeclarationId(e.kind, file.file_id,
-                             e.qualified_path.empty() ? e.name : e.qualified_path, e.ordinal);
-    } else {
-      ids[i] = AnchoredId(e.kind, file.file_id, e.bstart, e.bend);
-    }
+    ids[i] =
+        FrontEndNodeId(e.kind, file.file_id, e.name, e.qualified_path, e.ordinal, e.bstart, e.bend);
   }
   int32_t module_index = -1;
   out.nodes.reserve(n + ev.diagnostics.size());

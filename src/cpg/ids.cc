@@ -78,4 +78,23 @@ std::string QualifiedNameId(std::string_view qualified_name) {
   return StableId("PY_QUALIFIED_NAME", {qualified_name});
 }
 
+bool IsDeclarationKind(std::string_view kind) {
+  static constexpr std::string_view kKinds[] = {"PY_MODULE",        "PY_PACKAGE", "CST_CLASS_DEF",
+                                                "CST_FUNCTION_DEF", "CST_LAMBDA", "CST_PARAM",
+                                                "PY_SCOPE",         "PY_BINDING", "TYPE_PARAM"};
+  for (auto k : kKinds) {
+    if (k == kind) return true;
+  }
+  return false;
+}
+
+std::string FrontEndNodeId(std::string_view kind, std::string_view file_id, std::string_view name,
+                           std::string_view qualified_path, int64_t ordinal, int64_t bstart,
+                           int64_t bend) {
+  if (IsDeclarationKind(kind) || bstart < 0) {
+    return DeclarationId(kind, file_id, qualified_path.empty() ? name : qualified_path, ordinal);
+  }
+  return AnchoredId(kind, file_id, bstart, bend);
+}
+
 }  // namespace cpglake::cpg

@@ -51,4 +51,14 @@ std::string EdgeId(std::string_view edge_kind, std::string_view src, std::string
                    std::optional<int64_t> bstart, std::optional<int64_t> bend);
 std::string QualifiedNameId(std::string_view qualified_name);
 
+// Kinds whose ids are declaration ids (by qualified path and ordinal, stable when lines move):
+// module, package, class, function, lambda, parameter, scope, binding, type parameter.
+bool IsDeclarationKind(std::string_view kind);
+
+// The id of a front-end node: a declaration id for declaration kinds and unanchored nodes
+// (path = qualified_path, or name when that is empty), else an anchored id by span.
+std::string FrontEndNodeId(std::string_view kind, std::string_view file_id, std::string_view name,
+                           std::string_view qualified_path, int64_t ordinal, int64_t bstart,
+                           int64_t bend);
+
 }  // namespace cpglake::cpg

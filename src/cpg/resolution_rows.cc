@@ -1,32 +1,13 @@
 #include "cpg/resolution_rows.h"
 
-#include <array>
-
 #include "common/error.h"
 #include "cpg/ids.h"
 
 namespace cpglake::cpg {
 
-namespace {
-
-bool IsDeclaration(std::string_view kind) {
-  static constexpr std::array<std::string_view, 9> kKinds = {
-      "PY_MODULE", "PY_PACKAGE", "CST_CLASS_DEF", "CST_FUNCTION_DEF", "CST_LAMBDA",
-      "CST_PARAM", "PY_SCOPE",   "PY_BINDING",    "TYPE_PARAM"};
-  for (std::string_view k : kKinds) {
-    if (k == kind) return true;
-  }
-  return false;
-}
-
-}  // namespace
-
 std::string NodeIdOf(std::string_view file_id, const python::NodeKey& key) {
-  if (IsDeclaration(key.kind) || key.bstart < 0) {
-    return DeclarationId(key.kind, file_id,
-                         key.qualified_path.empty() ? key.name : key.qualified_path, key.ordinal);
-  }
-  return AnchoredId(key.kind, file_id, key.bstart, key.bend);
+  return FrontEndNodeId(key.kind, file_id, key.name, key.qualified_path, key.ordinal, key.bstart,
+                        key.bend);
 }
 
 NodeRow QualifiedNameNode(const std::string& qualified_name) {

@@ -25,16 +25,6 @@ namespace {
 // Symbols every RowSet has, at fixed indices.
 constexpr uint32_t kSymNode = 0;
 
-bool IsDeclarationKind(std::string_view kind) {
-  static constexpr std::string_view kKinds[] = {"PY_MODULE",        "PY_PACKAGE", "CST_CLASS_DEF",
-                                                "CST_FUNCTION_DEF", "CST_LAMBDA", "CST_PARAM",
-                                                "PY_SCOPE",         "PY_BINDING", "TYPE_PARAM"};
-  for (auto k : kKinds) {
-    if (k == kind) return true;
-  }
-  return false;
-}
-
 uint64_t LoadBigEndian(const uint8_t* p) {
   uint64_t v = 0;
   for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
