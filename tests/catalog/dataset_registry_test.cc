@@ -76,6 +76,8 @@ TEST(DatasetRegistryTest, PinsFlowToTheSnapshot) {
     batch.set_num_rows(1);
     delta::WriteOptions wo;
     wo.now_ms = 1'000'000 + i * 1000;
+    // In-commit timestamps: the commit times are the injected clock, not the files' mtimes.
+    if (i == 0) wo.properties["delta.enableInCommitTimestamps"] = "true";
     delta::WriteDeltaTable(storage::OpenObjectStore(path), batch, wo);
   }
   DatasetRegistry registry;
