@@ -58,7 +58,7 @@ namespace cpglake::cpg {
 
 // The version of the graph tables' schema (docs/graph_model.md has the history); written
 // into every build commit as `cpglake.schema_version`.
-inline constexpr int kGraphSchemaVersion = 2;
+inline constexpr int kGraphSchemaVersion = 3;
 
 columnar::Schema NodesSchema();
 columnar::Schema EdgesSchema();

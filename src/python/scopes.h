@@ -32,7 +32,8 @@
 //               qualified_path: the scope's child prefix plus the name ("x", "f.<locals>.x",
 //               "C.x"); ordinal: the scope's (bindings share a path only when scopes do).
 //               props, in this order: binding_kind (param | import | cell | local |
-//               nonlocal_ref | free_ref | global_ref), then the bools is_assigned,
+//               nonlocal_ref | free_ref | global_ref), then, only those that are true (an
+//               absent flag is false), the bools is_assigned,
 //               is_referenced, is_annotated, is_imported, is_global, is_declared_global,
 //               is_nonlocal, is_free, is_parameter, is_local (the values of symtable.Symbol's
 //               predicates of the same names, computed for the real module scope), is_cell,

@@ -61,7 +61,7 @@ std::string FlagsOf(const EvidenceNode& b) {
       "is_imported", "is_assigned", "is_referenced",      "is_annotated", "is_cell"};
   std::string out;
   for (const char* key : kOrder) {
-    char c = '?';
+    char c = '0';  // flags are written only when true
     for (const auto& [k, v] : b.props) {
       if (k == key) c = std::get<bool>(v) ? '1' : '0';
     }
@@ -99,7 +99,7 @@ FileView ViewOf(const FileEvidence& ev) {
       ScopeView& s = view[scope_of_node.at(e.src)];
       const EvidenceNode& b = ev.nodes[e.dst];
       // The implicit __class__ cell of a class is ours; symtable does not list it.
-      if (s.type == "class" && std::get<bool>(*Prop(b, "is_implicit"))) continue;
+      if (s.type == "class" && Prop(b, "is_implicit") != nullptr) continue;
       s.symbols[b.name] = FlagsOf(b);
     }
   }
