@@ -1,5 +1,6 @@
-// Fuzz entry point: arbitrary bytes as a whole Parquet file. Every failure must be a
-// cpglake::Error (clean error); crashes, hangs, leaks and huge allocations are findings.
+// Fuzz entry point: arbitrary bytes as a whole Parquet file (footer, pages, statistics and
+// Bloom filters). Every failure must be a cpglake::Error (clean error); crashes, hangs,
+// leaks and huge allocations are findings.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -19,6 +20,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       reader->ReadRowGroup(g);
       for (size_t f = 0; f < reader->schema().num_fields(); ++f) {
         reader->RowGroupStats(g, static_cast<int>(f));
+      }
+      for (int c = 0; c < reader->file_schema().num_leaves(); ++c) {
+        try {
+          if (auto bloom = reader->ReadBloomFilter(g, c)) bloom->CheckHash(0x9e3779b97f4a7c15ULL);
+        } catch (const Error&) {
+        }
       }
     }
   } catch (const Error&) {

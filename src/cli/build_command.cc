@@ -1,8 +1,11 @@
 // `cpglake build REPO`: builds the graph of a Python repository into Delta tables.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
-#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -11,7 +14,10 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "common/error.h"
+#include "common/progress.h"
 #include "pipeline/build.h"
+#include "pipeline/config.h"
+#include "pipeline/manifest.h"
 
 namespace cpglake::cli {
 
@@ -19,21 +25,13 @@ namespace {
 
 int RunBuild(const pipeline::BuildOptions& o, const GlobalOptions& g) {
   pipeline::BuildOptions options = o;
-  const bool tty = !g.quiet && !g.json && IsTerminal(stderr);
-  std::mutex mu;
-  if (tty) {
-    options.progress = [&](const std::string& stage, int64_t done, int64_t total) {
-      std::lock_guard<std::mutex> lock(mu);
-      const int width = 30;
-      const int filled = total > 0 ? static_cast<int>(width * done / total) : 0;
-      std::fprintf(stderr, "\r%-22s [%-*s] %lld/%lld", stage.c_str(), width,
-                   std::string(static_cast<size_t>(filled), '#').c_str(),
-                   static_cast<long long>(done), static_cast<long long>(total));
-      if (done == total) std::fprintf(stderr, "\n");
-      std::fflush(stderr);
-    };
-  }
+  ProgressOptions progress_options;
+  progress_options.enabled = !g.quiet && !g.json && IsTerminal(stderr);
+  progress_options.units = {{"write", "tables"}};
+  ProgressReporter progress(progress_options);
+  if (progress_options.enabled) options.progress = progress.Callback();
   auto r = pipeline::BuildGraph(options);
+  progress.Finish();
   int64_t nodes = 0, edges = 0;
   for (const auto& [k, n] : r.nodes_by_kind) nodes += n;
   for (const auto& [k, n] : r.edges_by_kind) edges += n;
@@ -43,20 +41,24 @@ int RunBuild(const pipeline::BuildOptions& o, const GlobalOptions& g) {
     j["out"] = r.out;
     j["repo_id"] = r.repo_id;
     j["build_id"] = r.build_id;
+    j["status"] = r.record.status;
     j["files"] = r.files_scanned;
     j["bytes"] = r.bytes_parsed;
     j["nodes"] = nodes;
     j["edges"] = edges;
     j["props"] = r.props;
     j["diagnostics"] = r.diagnostics;
+    j["diagnostics_by_code"] = r.diagnostics_by_code;
     j["nodes_by_kind"] = r.nodes_by_kind;
     j["edges_by_kind"] = r.edges_by_kind;
     j["table_versions"] = r.table_versions;
+    j["manifest_version"] = r.manifest_version;
     j["seconds"] = {{"scan", r.seconds_scan},
                     {"extract", r.seconds_extract},
                     {"resolve", r.seconds_resolve},
                     {"write", r.seconds_write},
                     {"total", total_s}};
+    j["build"] = nlohmann::ordered_json::parse(pipeline::BuildRecordJson(r.record));
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -64,10 +66,22 @@ int RunBuild(const pipeline::BuildOptions& o, const GlobalOptions& g) {
   std::printf("built %s -> %s in %.2f s (scan %.2f, extract %.2f, resolve %.2f, write %.2f)\n",
               r.repo_id.c_str(), r.out.c_str(), total_s, r.seconds_scan, r.seconds_extract,
               r.seconds_resolve, r.seconds_write);
-  std::printf("files: %lld (%.1f MB), nodes: %lld, edges: %lld, props: %lld, diagnostics: %lld\n",
+  std::printf("build: %s\n", r.build_id.c_str());
+  std::printf("files: %lld (%.1f MB), nodes: %lld, edges: %lld, props: %lld\n",
               static_cast<long long>(r.files_scanned), static_cast<double>(r.bytes_parsed) / 1e6,
               static_cast<long long>(nodes), static_cast<long long>(edges),
-              static_cast<long long>(r.props), static_cast<long long>(r.diagnostics));
+              static_cast<long long>(r.props));
+  // Most frequent codes first.
+  std::vector<std::pair<std::string, int64_t>> codes(r.diagnostics_by_code.begin(),
+                                                     r.diagnostics_by_code.end());
+  std::stable_sort(codes.begin(), codes.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string by_code;
+  for (const auto& [code, n] : codes) {
+    by_code += fmt::format("{}{} {}", by_code.empty() ? "" : ", ", code, n);
+  }
+  std::printf("diagnostics: %lld%s\n", static_cast<long long>(r.diagnostics),
+              by_code.empty() ? "" : (" (" + by_code + ")").c_str());
   // Nodes and edges by kind side by side: the summary fits one screen.
   std::printf("\n  %-33s    %s\n", "nodes by kind", "edges by kind");
   auto node = r.nodes_by_kind.begin();
@@ -97,36 +111,61 @@ int RunBuild(const pipeline::BuildOptions& o, const GlobalOptions& g) {
 }  // namespace
 
 void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action) {
-  static pipeline::BuildOptions o;
-  static std::string out, repo_id;
+  static std::string repo, config_file, out, repo_id;
+  static int64_t jobs = 0, max_files = -1, max_file_bytes = -1;
   static std::vector<std::string> include, exclude;
-  static int64_t max_files = -1, max_file_bytes = -1;
   static bool follow = false, no_git = false;
   auto* build = app.add_subcommand("build", "Build the Code Property Graph of a Python repository");
-  build->add_option("REPO", o.repo, "Repository directory")
+  build->footer(
+      "Settings come from command-line flags > CPGLAKE_* environment variables > cpglake.toml\n"
+      "(REPO/cpglake.toml or --config FILE) > defaults; only the flags given override.\n"
+      "See `cpglake config show REPO --with-sources` and docs/configuration.md.");
+  build->add_option("REPO", repo, "Repository directory")
       ->required()
       ->check(CLI::ExistingDirectory);
-  build->add_option("-o,--out", out, "Output directory (default: REPO/.cpglake)");
-  build->add_option("--repo-id", repo_id, "Repository name in ids (default: the directory name)");
-  build->add_option("--jobs", o.jobs, "Worker threads (default: all cores)");
-  build->add_option("--include", include, "Only paths matching this glob (repeatable)");
-  build->add_option("--exclude", exclude, "Skip paths matching this glob (repeatable)");
-  build->add_option("--max-files", max_files, "Stop after this many files");
-  build->add_option("--max-file-bytes", max_file_bytes, "Skip files larger than this");
-  build->add_flag("--follow-symlinks", follow, "Follow symbolic links inside the repository");
-  build->add_flag("--no-git", no_git, "Walk the file system even in a git work tree");
-  build->callback([&] {
-    action = [&] {
-      pipeline::BuildOptions opts = o;
-      if (!out.empty()) opts.out = out;
-      if (!repo_id.empty()) opts.repo_id = repo_id;
-      opts.scan.include = include;
-      opts.scan.exclude = exclude;
-      if (max_files >= 0) opts.scan.max_files = max_files;
-      if (max_file_bytes >= 0) opts.scan.max_file_bytes = max_file_bytes;
-      opts.scan.follow_symlinks = follow;
-      opts.scan.use_git = !no_git;
-      return RunBuild(opts, global);
+  build->add_option("--config", config_file, "Configuration file (default: REPO/cpglake.toml)");
+  auto* out_opt = build->add_option("-o,--out", out, "Output directory (default: REPO/.cpglake)");
+  auto* repo_id_opt = build->add_option("--repo-id", repo_id,
+                                        "Repository name in ids (default: the directory name)");
+  auto* jobs_opt = build->add_option("--jobs", jobs, "Worker threads (default: all cores)");
+  auto* include_opt =
+      build->add_option("--include", include, "Only paths matching this glob (repeatable)");
+  auto* exclude_opt =
+      build->add_option("--exclude", exclude, "Skip paths matching this glob (repeatable)");
+  auto* max_files_opt = build->add_option("--max-files", max_files, "Stop after this many files");
+  auto* max_bytes_opt =
+      build->add_option("--max-file-bytes", max_file_bytes, "Skip files larger than this");
+  auto* follow_opt =
+      build->add_flag("--follow-symlinks", follow, "Follow symbolic links inside the repository");
+  auto* no_git_opt =
+      build->add_flag("--no-git", no_git, "Walk the file system even in a git work tree");
+  build->callback([&, out_opt, repo_id_opt, jobs_opt, include_opt, exclude_opt, max_files_opt,
+                   max_bytes_opt, follow_opt, no_git_opt] {
+    action = [&, out_opt, repo_id_opt, jobs_opt, include_opt, exclude_opt, max_files_opt,
+              max_bytes_opt, follow_opt, no_git_opt] {
+      pipeline::LoadConfigOptions load;
+      load.repo = repo;
+      if (!config_file.empty()) load.config_file = config_file;
+      load.env = pipeline::CpglakeEnvironment();
+      pipeline::Config config = pipeline::LoadConfig(load);
+      if (global.verbose) {
+        for (const auto& w : config.warnings())
+          std::fprintf(stderr, "cpglake: warning: %s\n", w.c_str());
+      }
+      // Only the flags the user gave override the file and the environment.
+      if (out_opt->count()) config.ApplyFlag("output.dir", out, "--out");
+      if (repo_id_opt->count()) config.ApplyFlag("build.repo_id", repo_id, "--repo-id");
+      if (jobs_opt->count()) config.ApplyFlag("build.jobs", jobs, "--jobs");
+      if (include_opt->count()) config.ApplyFlag("scan.include", include, "--include");
+      if (exclude_opt->count()) config.ApplyFlag("scan.exclude", exclude, "--exclude");
+      if (max_files_opt->count()) config.ApplyFlag("scan.max_files", max_files, "--max-files");
+      if (max_bytes_opt->count()) {
+        config.ApplyFlag("scan.max_file_bytes", max_file_bytes, "--max-file-bytes");
+      }
+      if (follow_opt->count())
+        config.ApplyFlag("scan.follow_symlinks", follow, "--follow-symlinks");
+      if (no_git_opt->count()) config.ApplyFlag("scan.use_git", !no_git, "--no-git");
+      return RunBuild(config.ToBuildOptions(repo), global);
     };
   });
 }

@@ -21,5 +21,11 @@ void RegisterDeltaCommands(CLI::App& app, GlobalOptions& global, Action& action)
 // `delta create|write|set-property|checkpoint`, under the `delta` command `d`.
 void RegisterDeltaWriteCommands(CLI::App* d, GlobalOptions& global, Action& action);
 void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action);
+// `builds OUT [BUILD]`: the build manifest.
+void RegisterBuildsCommand(CLI::App& app, GlobalOptions& global, Action& action);
+// `export OUT TABLE DIR`: a dataset snapshot to a new Delta table or to Parquet files.
+void RegisterExportCommand(CLI::App& app, GlobalOptions& global, Action& action);
+// `config show|init`: the effective configuration; a default cpglake.toml.
+void RegisterConfigCommands(CLI::App& app, GlobalOptions& global, Action& action);
 
 }  // namespace cpglake::cli

@@ -148,6 +148,7 @@ int RunScan(const TableArgs& a, const std::string& columns, const std::string& w
                      {"files_read", m.files_read},
                      {"row_groups_read", m.row_groups_read},
                      {"row_groups_skipped", m.row_groups_skipped},
+                     {"row_groups_skipped_by_bloom", m.row_groups_skipped_by_bloom},
                      {"rows_deleted_by_dv", m.rows_deleted_by_dv}};
       std::printf("%s\n", j.dump().c_str());
     } else {

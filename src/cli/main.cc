@@ -37,6 +37,9 @@ int main(int argc, char** argv) {
   cpglake::cli::RegisterParquetCommands(app, global, action);
   cpglake::cli::RegisterDeltaCommands(app, global, action);
   cpglake::cli::RegisterBuildCommand(app, global, action);
+  cpglake::cli::RegisterBuildsCommand(app, global, action);
+  cpglake::cli::RegisterExportCommand(app, global, action);
+  cpglake::cli::RegisterConfigCommands(app, global, action);
 
   try {
     app.parse(argc, argv);

@@ -163,6 +163,10 @@ int RunMeta(const std::string& path, const GlobalOptions& g) {
         if (m.statistics->distinct_count) st["distinct_count"] = *m.statistics->distinct_count;
         col["statistics"] = st;
       }
+      if (m.bloom_filter_offset) {
+        col["bloom_filter"] = {{"offset", *m.bloom_filter_offset}};
+        if (m.bloom_filter_length) col["bloom_filter"]["length"] = *m.bloom_filter_length;
+      }
       cols.push_back(col);
     }
     // Decoded min/max for top-level primitive fields.
@@ -206,6 +210,11 @@ int RunMeta(const std::string& path, const GlobalOptions& g) {
         if (st.contains("max")) std::printf(" max=%s", st["max"].get<std::string>().c_str());
         if (st.contains("null_count"))
           std::printf(" nulls=%lld", st["null_count"].get<long long>());
+      }
+      if (c.contains("bloom_filter") && c["bloom_filter"].contains("length")) {
+        std::printf(" bloom=%lld bytes", c["bloom_filter"]["length"].get<long long>());
+      } else if (c.contains("bloom_filter")) {
+        std::printf(" bloom=yes");
       }
       std::printf("\n");
     }

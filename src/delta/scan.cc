@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -281,6 +282,7 @@ void AddMetrics(const ScanMetrics& d, ScanMetrics* m) {
   m->files_read += d.files_read;
   m->row_groups_read += d.row_groups_read;
   m->row_groups_skipped += d.row_groups_skipped;
+  m->row_groups_skipped_by_bloom += d.row_groups_skipped_by_bloom;
   m->rows_read += d.rows_read;
   m->rows_deleted_by_dv += d.rows_deleted_by_dv;
   m->rows_filtered += d.rows_filtered;
@@ -330,9 +332,13 @@ Scan::FilePlan Scan::PlanFile(const AddFile& file, int decode_threads) const {
         std::make_unique<TableFileReader>(config, store, file.path, file.partition_values, needed_,
                                           std::vector<std::string>{}, decode_threads);
     bool first = true;
+    std::vector<BloomColumn> bloom;
+    if (predicate_) bloom = BloomColumns(plan.reader->parquet());
     for (int g = 0; g < plan.reader->num_row_groups(); ++g) {
-      if (predicate_ && CanSkipRowGroup(plan.reader->parquet(), g)) {
+      bool by_bloom = false;
+      if (predicate_ && CanSkipRowGroup(plan.reader->parquet(), g, bloom, &by_bloom)) {
         ++m.row_groups_skipped;
+        if (by_bloom) ++m.row_groups_skipped_by_bloom;
         continue;
       }
       plan.steps.push_back(Step{g, first, std::exchange(m, {}), nullptr});
@@ -346,8 +352,71 @@ Scan::FilePlan Scan::PlanFile(const AddFile& file, int decode_threads) const {
   return plan;
 }
 
-// Row-group pruning from the Parquet statistics of top-level data columns.
-bool Scan::CanSkipRowGroup(const parquet::ParquetFileReader& reader, int g) const {
+std::vector<Scan::BloomColumn> Scan::BloomColumns(const parquet::ParquetFileReader& reader) const {
+  std::vector<BloomColumn> out;
+  const auto& schema = snapshot_->schema();
+  for (int i : equality_fields_) {
+    const int idx = reader.file_schema().FieldIndex(physical_schema_.field(i).name);
+    if (idx < 0) continue;
+    const parquet::ReadNode& node = reader.file_schema().fields()[idx];
+    if (node.kind != parquet::ReadNode::Kind::kLeaf || node.leaf < 0) continue;
+    // Only where a literal of the table's type has one plain encoding the writer hashed:
+    // the file holds the table's type with no conversion (no widening, no unit change).
+    if (!node.type->Equals(*schema.field(i).type)) continue;
+    const TypeId t = node.type->id();
+    bool ok = false;
+    switch (node.physical) {
+      case parquet::Type::BYTE_ARRAY:
+        ok = (t == TypeId::kString || t == TypeId::kBinary) &&
+             node.conversion == parquet::LeafConversion::kBytes;
+        break;
+      case parquet::Type::INT32:
+        ok = ((t == TypeId::kInt32 || t == TypeId::kDate) &&
+              node.conversion == parquet::LeafConversion::kIdentity) ||
+             (t == TypeId::kInt8 && node.conversion == parquet::LeafConversion::kInt32ToInt8) ||
+             (t == TypeId::kInt16 && node.conversion == parquet::LeafConversion::kInt32ToInt16);
+        break;
+      case parquet::Type::INT64:
+        ok = (t == TypeId::kInt64 || t == TypeId::kTimestamp || t == TypeId::kTimestampNtz) &&
+             node.conversion == parquet::LeafConversion::kIdentity;
+        break;
+      default:
+        break;
+    }
+    if (ok) out.push_back(BloomColumn{i, node.leaf, node.physical});
+  }
+  return out;
+}
+
+namespace {
+
+// The Bloom filter hash of `literal` as a value of the column, or nullopt when the
+// literal's type does not say which plain bytes the column would hold for it.
+std::optional<uint64_t> BloomHash(const columnar::Value& literal, const DataType& column,
+                                  parquet::Type physical) {
+  using parquet::BloomFilter;
+  if (literal.is_null()) return std::nullopt;
+  const TypeId lt = literal.type_id(), ct = column.id();
+  if (physical == parquet::Type::BYTE_ARRAY) {
+    if (!columnar::IsBytesType(lt)) return std::nullopt;
+    return BloomFilter::HashBytes(literal.as_string());
+  }
+  const bool same = lt == ct || (columnar::IsIntegerType(lt) && columnar::IsIntegerType(ct));
+  if (!same) return std::nullopt;
+  const int64_t v = literal.as_int();
+  if (physical == parquet::Type::INT32) {
+    if (v < INT32_MIN || v > INT32_MAX) return std::nullopt;
+    return BloomFilter::HashInt32(static_cast<int32_t>(v));
+  }
+  return BloomFilter::HashInt64(v);
+}
+
+}  // namespace
+
+// Row-group pruning from the Parquet statistics of top-level data columns, then from the
+// Bloom filters of columns the predicate compares for equality.
+bool Scan::CanSkipRowGroup(const parquet::ParquetFileReader& reader, int g,
+                           const std::vector<BloomColumn>& bloom, bool* by_bloom) const {
   const auto& schema = snapshot_->schema();
   std::map<std::string, expr::ColumnStats> by_name;
   const int64_t rows = reader.metadata().row_groups[g].num_rows;
@@ -369,7 +438,45 @@ bool Scan::CanSkipRowGroup(const parquet::ParquetFileReader& reader, int g) cons
     return it == by_name.end() ? nullptr : &it->second;
   };
   // Parquet bounds are exact (not truncated, NaN excluded by our writer and others).
-  return expr::CanSkip(*predicate_, lookup, rows, expr::PruneOptions()) == expr::PruneResult::kNone;
+  *by_bloom = false;
+  if (expr::CanSkip(*predicate_, lookup, rows, expr::PruneOptions()) == expr::PruneResult::kNone) {
+    return true;
+  }
+  // Statistics could not decide: give the columns with a filter a membership test that
+  // reads it on first use (at most once per row group and column).
+  bool any = false;
+  for (const BloomColumn& b : bloom) {
+    const auto& md = *reader.metadata().row_groups[g].columns[b.leaf].meta_data;
+    if (!md.bloom_filter_offset) continue;
+    auto it = by_name.find(schema.field(b.field).name);
+    if (it == by_name.end()) continue;
+    struct Lazy {
+      bool loaded = false;
+      std::optional<parquet::BloomFilter> filter;
+    };
+    auto lazy = std::make_shared<Lazy>();
+    const TypePtr type = schema.field(b.field).type;
+    it->second.may_contain = [&reader, g, b, lazy, type](const columnar::Value& lit) {
+      const std::optional<uint64_t> h = BloomHash(lit, *type, b.physical);
+      if (!h) return true;
+      if (!lazy->loaded) {
+        lazy->loaded = true;
+        // Like statistics, a filter is advisory: one that cannot be read prunes nothing
+        // (the row group itself is still read, and reports corruption there).
+        try {
+          lazy->filter = reader.ReadBloomFilter(g, b.leaf);
+        } catch (const Error&) {
+          lazy->filter.reset();
+        }
+      }
+      return !lazy->filter || lazy->filter->CheckHash(*h);
+    };
+    any = true;
+  }
+  if (!any) return false;
+  *by_bloom =
+      expr::CanSkip(*predicate_, lookup, rows, expr::PruneOptions()) == expr::PruneResult::kNone;
+  return *by_bloom;
 }
 
 Scan::StepResult Scan::RunStep(const FilePlan& plan, const Step& step) const {
@@ -577,6 +684,37 @@ ColumnPtr CastToTableType(const ColumnPtr& column, const TypePtr& target) {
   return Cast(column, target);
 }
 
+namespace {
+
+// Top-level fields `x` of `x = literal`, `literal = x` and `x IN (literals)` anywhere in
+// the predicate (under widening casts too; the pruner decides what is usable).
+void CollectEqualityColumns(const expr::Expr& e, const columnar::Schema& schema,
+                            std::set<int>* out) {
+  auto column_of = [&](const expr::Expr& x) {
+    const expr::Expr* c = &x;
+    while (c->kind() == expr::ExprKind::kCast) c = &c->child(0);
+    if (!c->is_column() || c->path().size() != 1) return;
+    const int i = schema.FieldIndex(c->path()[0]);
+    if (i >= 0) out->insert(i);
+  };
+  switch (e.kind()) {
+    case expr::ExprKind::kCompare:
+      if (e.compare_op() == expr::CompareOp::kEq || e.compare_op() == expr::CompareOp::kNe) {
+        if (e.child(1).is_literal()) column_of(e.child(0));
+        if (e.child(0).is_literal()) column_of(e.child(1));
+      }
+      return;
+    case expr::ExprKind::kIn:
+      column_of(e.child(0));
+      return;
+    default:
+      for (const auto& c : e.children()) CollectEqualityColumns(*c, schema, out);
+      return;
+  }
+}
+
+}  // namespace
+
 Scan ScanBuilder::Build() const {
   Scan scan;
   scan.snapshot_ = snapshot_;
@@ -619,6 +757,13 @@ Scan ScanBuilder::Build() const {
       }
       if (have.insert(i).second) scan.needed_.push_back(i);
     }
+  }
+
+  // Columns compared for equality with a literal: candidates for Bloom filter skipping.
+  if (predicate) {
+    std::set<int> eq;
+    CollectEqualityColumns(*predicate, schema, &eq);
+    scan.equality_fields_.assign(eq.begin(), eq.end());
   }
 
   // File skipping: partition values, then statistics.

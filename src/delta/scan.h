@@ -1,7 +1,8 @@
 // Scans of a snapshot: ScanBuilder (projection, predicate) → Scan (the files that survive
-// partition and statistics skipping) → batches, with deletion vectors applied, partition
-// values materialised with their types, column mapping and type widening resolved, and
-// every row filtered exactly by the predicate.
+// partition and statistics skipping) → batches (row groups skipped by their Parquet
+// statistics, and for `col = literal` / `col IN (...)` by their Bloom filters), with deletion
+// vectors applied, partition values materialised with their types, column mapping and type widening
+// resolved, and every row filtered exactly by the predicate.
 //
 // Execute with several threads opens files ahead (footer, deletion vector, row-group
 // pruning) and has worker threads read row groups in delivery order, each worker taking the
@@ -31,7 +32,8 @@ struct ScanMetrics {
   int64_t files_skipped_by_stats = 0;
   int64_t files_read = 0;
   int64_t row_groups_read = 0;
-  int64_t row_groups_skipped = 0;
+  int64_t row_groups_skipped = 0;           // by statistics or Bloom filters
+  int64_t row_groups_skipped_by_bloom = 0;  // of those, by a Bloom filter (min/max could not)
   int64_t rows_read = 0;
   int64_t rows_deleted_by_dv = 0;
   int64_t rows_filtered = 0;
@@ -92,7 +94,19 @@ class Scan {
   // The phases of reading one file (scan.cc): open it and choose its row groups, then
   // read and filter them one by one. Both const and safe to run concurrently.
   FilePlan PlanFile(const AddFile& file, int decode_threads) const;
-  bool CanSkipRowGroup(const parquet::ParquetFileReader& reader, int row_group) const;
+  // A file's columns whose Bloom filters can answer the predicate's `=` / IN: the table
+  // field, its leaf in the file, and how a literal is hashed.
+  struct BloomColumn {
+    int field = -1;
+    int leaf = -1;
+    parquet::Type physical = parquet::Type::BYTE_ARRAY;
+  };
+  std::vector<BloomColumn> BloomColumns(const parquet::ParquetFileReader& reader) const;
+  // Whether row group `row_group` can be skipped: by statistics, or else by the Bloom
+  // filters of `bloom` (read only then, and only those the predicate probes); *by_bloom
+  // says which.
+  bool CanSkipRowGroup(const parquet::ParquetFileReader& reader, int row_group,
+                       const std::vector<BloomColumn>& bloom, bool* by_bloom) const;
   StepResult RunStep(const FilePlan& plan, const Step& step) const;
 
   std::shared_ptr<const Snapshot> snapshot_;
@@ -102,6 +116,9 @@ class Scan {
   // Table fields read from each file: the outputs, then the other columns the predicate
   // references.
   std::vector<int> needed_;
+  // Table fields compared for equality with literals (=, IN) in the predicate: their
+  // Bloom filters may skip row groups.
+  std::vector<int> equality_fields_;
   columnar::Schema physical_schema_;  // the table schema with physical names
   std::vector<const AddFile*> files_;
   ScanMetrics metrics_;

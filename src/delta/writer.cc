@@ -225,6 +225,42 @@ Field WithFieldIds(const Field& logical_field, Field physical) {
   return physical;
 }
 
+// The Parquet leaf path of a Bloom filter column given by its logical dotted name (struct
+// fields followed by name; under column mapping, each becomes its physical name). Segments
+// past a list or map ("xs.list.element") are kept as written. nullopt for a partition
+// column (not in the data files); InvalidInput for a name that is not a column.
+std::optional<std::string> PhysicalLeafPath(const std::string& logical_path, const Schema& logical,
+                                            const Schema& physical,
+                                            const std::vector<std::string>& partition_columns) {
+  const std::vector<std::string> segments = expr::ParseColumnPath(logical_path);
+  for (const auto& p : partition_columns) {
+    if (segments.size() == 1 && segments[0] == p) return std::nullopt;
+  }
+  const std::vector<Field>* lf = &logical.fields();
+  const std::vector<Field>* pf = &physical.fields();
+  std::string out;
+  for (size_t k = 0; k < segments.size(); ++k) {
+    if (!lf) {  // below a list or map: structural names, as written
+      out += "." + segments[k];
+      continue;
+    }
+    size_t i = 0;
+    while (i < lf->size() && (*lf)[i].name != segments[k]) ++i;
+    if (i == lf->size()) {
+      throw InvalidInput("Bloom filter column '" + logical_path + "' is not a column of the table");
+    }
+    out += (k ? "." : "") + (*pf)[i].name;
+    const TypeId t = (*lf)[i].type->id();
+    if (t == TypeId::kStruct) {
+      lf = &(*lf)[i].type->fields();
+      pf = &(*pf)[i].type->fields();
+    } else {
+      lf = pf = nullptr;
+    }
+  }
+  return out;
+}
+
 RemoveFile RemoveFor(const AddFile& f, int64_t now) {
   RemoveFile r;
   r.path = f.path;
@@ -276,6 +312,15 @@ class DataFileWriter {
     }
     data_schema_ = Schema(std::move(data_fields));
     physical_schema_ = Schema(std::move(physical_fields));
+    // Bloom filter columns are named logically; the data files hold physical names.
+    for (const auto& b : options_.parquet.bloom_filters) {
+      auto path =
+          PhysicalLeafPath(b.column, data_schema_, physical_schema_, config.partition_columns());
+      if (!path) continue;
+      parquet::BloomFilterOptions o = b;
+      o.column = *path;
+      bloom_filters_.push_back(std::move(o));
+    }
   }
 
   ~DataFileWriter() {
@@ -369,6 +414,7 @@ class DataFileWriter {
     f.key = f.relative;
     f.sink = store_.OpenForWrite(f.key);
     parquet::WriterOptions wo = options_.parquet;
+    wo.bloom_filters = bloom_filters_;
     wo.created_by = "cpglake " + std::string(CpglakeVersion());
     f.writer = std::make_unique<parquet::ParquetWriter>(f.sink.get(), physical_schema_, wo);
     return f;
@@ -407,6 +453,7 @@ class DataFileWriter {
   const int64_t now_;
   StatsConfig stats_config_;
   Schema data_schema_, physical_schema_;
+  std::vector<parquet::BloomFilterOptions> bloom_filters_;  // with physical paths
   std::vector<std::string> physical_partitions_, names_;
   std::map<std::string, OpenFile> open_;
   std::vector<AddFile> adds_;

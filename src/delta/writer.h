@@ -60,6 +60,9 @@ struct WriteOptions {
   std::optional<std::string> app_id;
   std::optional<int64_t> app_version;
   std::map<std::string, std::string> commit_properties;
+  // Data file options. bloom_filters name columns logically (dotted for struct fields);
+  // they are mapped to physical names under column mapping, and partition columns (not in
+  // the data files) are ignored. InvalidInput for a name that is not a column.
   parquet::WriterOptions parquet;
   int64_t target_file_bytes = int64_t{128} << 20;
   // At most this many partition files open at once (each buffers a row group).

@@ -187,18 +187,20 @@ class Pruner {
     std::optional<Value> min, max;
     if (s->min && !s->min->is_null()) min = s->min;
     if (s->max && !s->max->is_null()) max = s->max;
-    if (!min && !max) return false;
+    // Asked last: probing may read a Bloom filter.
+    auto absent = [&] { return op == CompareOp::kEq && s->may_contain && !s->may_contain(lit); };
+    if (!min && !max) return absent();
 
     const bool is_float = (min && columnar::IsFloatType(min->type_id())) ||
                           (max && columnar::IsFloatType(max->type_id()));
     if (is_float) {
-      if ((min && IsNaN(*min)) || (max && IsNaN(*max))) return false;
+      if ((min && IsNaN(*min)) || (max && IsNaN(*max))) return absent();
       if (options_.float_stats_may_omit_nan && !s->exact) {
         // Would a NaN row satisfy `NaN op lit`?
         bool nan_matches =
             IsNaN(lit) ? (op == CompareOp::kEq || op == CompareOp::kLe || op == CompareOp::kGe)
                        : (op == CompareOp::kGt || op == CompareOp::kGe || op == CompareOp::kNe);
-        if (nan_matches) return false;
+        if (nan_matches) return absent();
       }
     }
     if (max && columnar::IsTimestampType(max->type_id()) &&
@@ -241,7 +243,7 @@ class Pruner {
     };
     switch (op) {
       case CompareOp::kEq:
-        return all_below() || all_above();
+        return all_below() || all_above() || absent();
       case CompareOp::kNe:
         return all_at_least() && all_at_most();
       case CompareOp::kLt:

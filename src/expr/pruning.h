@@ -16,6 +16,9 @@
 //     holds a NULL (never TRUE) or when some `!=` element skips. BETWEEN is >= AND <=.
 //   - Literal predicates: FALSE and NULL skip; comparisons of literals are folded.
 //   - num_records == 0 skips.
+//   - `=` (and so IN, and NOT !=) also skips when the column's membership test
+//     (ColumnStats::may_contain, a Bloom filter) says the literal is certainly absent;
+//     it is asked only when min/max could not decide.
 // Where stats are weaker than exact, the PruneOptions below say how they are read.
 // Partition values are pruned with the same function: give min = max = the value and
 // null_count = (value is NULL ? num_records : 0), with PruneOptions::Exact(). Stats
@@ -43,6 +46,10 @@ struct ColumnStats {
   // min/max are exact values (a partition value): PruneOptions' allowances for truncated
   // strings, millisecond timestamps and NaN-free float stats do not apply to this column.
   bool exact = false;
+  // Optional membership test for `col = literal` (a Bloom filter): false only when no row
+  // holds a value equal to the (non-null) literal; true when it may, or when it cannot
+  // tell (a literal of a type it does not handle). Not copied into partition stats.
+  std::function<bool(const columnar::Value& literal)> may_contain = nullptr;
 };
 
 // Stats for a column path (as written in the expression: bind it first to get the

@@ -281,4 +281,59 @@ ColumnChunkStats ParquetFileReader::RowGroupStats(int rg, int field) const {
   return out;
 }
 
+std::optional<BloomFilter> ParquetFileReader::ReadBloomFilter(int rg, int column) const {
+  if (rg < 0 || rg >= num_row_groups() || column < 0 || column >= schema_->num_leaves()) {
+    throw InvalidInput("no column chunk (row group " + std::to_string(rg) + ", column " +
+                       std::to_string(column) + ") in " + name());
+  }
+  const auto& md = *metadata_.row_groups[rg].columns[column].meta_data;
+  if (!md.bloom_filter_offset) return std::nullopt;
+  const std::string where = name() + ": row group " + std::to_string(rg) + ", column '" +
+                            schema_->leaf_path(column) + "': Bloom filter ";
+  // The filter lies between the leading magic and the footer (the spec places it after the
+  // column chunks of its row group or after all of them).
+  const int64_t offset = *md.bloom_filter_offset;
+  if (offset < 4 || offset >= footer_start_) {
+    throw CorruptData(where + "offset " + std::to_string(offset) + " is outside the data (4.." +
+                      std::to_string(footer_start_) + ")");
+  }
+  const int64_t room = footer_start_ - offset;
+  // A header holds four small fields; without bloom_filter_length, read this much of it.
+  constexpr int64_t kMaxHeaderBytes = 256;
+  int64_t len;
+  if (md.bloom_filter_length) {
+    len = *md.bloom_filter_length;
+    if (len <= 0 || len > room || len > BloomFilter::kMaxBytes + kMaxHeaderBytes) {
+      throw CorruptData(where + "length " + std::to_string(len) + " at offset " +
+                        std::to_string(offset) + " runs past the data (" + std::to_string(room) +
+                        " bytes before the footer)");
+    }
+  } else {
+    len = std::min(room, kMaxHeaderBytes);
+  }
+  std::vector<uint8_t> buf(static_cast<size_t>(len));
+  file_->ReadAt(offset, len, buf.data());
+  try {
+    size_t header_size = 0;
+    const BloomFilterHeader h = DecodeBloomFilterHeader(buf.data(), buf.size(), &header_size);
+    if (!h.supported()) return std::nullopt;
+    const int64_t total = static_cast<int64_t>(header_size) + h.num_bytes;
+    if (h.num_bytes <= 0 || h.num_bytes > static_cast<int64_t>(BloomFilter::kMaxBytes) ||
+        total > (md.bloom_filter_length ? len : room)) {
+      throw CorruptData("bitset of " + std::to_string(h.num_bytes) +
+                        " bytes does not fit (at most " +
+                        std::to_string((md.bloom_filter_length ? len : room) -
+                                       static_cast<int64_t>(header_size)) +
+                        " bytes available)");
+    }
+    if (total > len) {  // no bloom_filter_length: read the rest now
+      buf.resize(static_cast<size_t>(total));
+      file_->ReadAt(offset + len, total - len, buf.data() + len);
+    }
+    return BloomFilter::FromBitset(buf.data() + header_size, static_cast<size_t>(h.num_bytes));
+  } catch (const CorruptData& e) {
+    throw CorruptData(where + e.what());
+  }
+}
+
 }  // namespace cpglake::parquet

@@ -6,7 +6,7 @@
 //
 // ParquetFileReader reads a file one row group at a time (memory is bounded by a row group
 // of the projected columns, not by the file), with projection by top-level column and
-// row-group statistics for pruning.
+// row-group statistics and Bloom filters for pruning.
 #pragma once
 
 #include <memory>
@@ -16,6 +16,7 @@
 
 #include "columnar/record_batch.h"
 #include "columnar/value.h"
+#include "parquet/bloom_filter.h"
 #include "parquet/column_reader.h"
 #include "parquet/metadata.h"
 #include "parquet/schema.h"
@@ -61,6 +62,13 @@ class ParquetFileReader {
   columnar::RecordBatch ReadAll(const std::vector<int>& fields = {}) const;
   // Statistics of a top-level primitive field in row group `rg`.
   ColumnChunkStats RowGroupStats(int rg, int field) const;
+  // The Bloom filter of leaf column `column` (an index into the file's leaf columns) in
+  // row group `rg`, read now with one ranged read (two when the writer left out
+  // bloom_filter_length). nullopt when the chunk has none, or has one this reader cannot
+  // interpret (another algorithm, hash or compression). CorruptData (naming the file) when
+  // its offset or length lies outside the data before the footer or its header is
+  // malformed; InvalidInput for a row group or column that does not exist. Thread-safe.
+  std::optional<BloomFilter> ReadBloomFilter(int rg, int column) const;
 
  private:
   ParquetFileReader(std::shared_ptr<storage::RandomAccessFile> file, ParquetReadOptions options);

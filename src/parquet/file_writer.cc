@@ -1,5 +1,6 @@
 #include "parquet/file_writer.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include <xxhash.h>
@@ -10,6 +11,7 @@
 #include "common/error.h"
 #include "common/parallel.h"
 #include "parquet/bit_util.h"
+#include "parquet/bloom_filter.h"
 #include "parquet/rle_bit_packed.h"
 #include "parquet/statistics.h"
 
@@ -400,9 +402,12 @@ class DictionaryBuilder {
 
   // Maps every value to a dictionary index; false when the dictionary would exceed the
   // byte limit (the caller then writes PLAIN).
-  bool Build(std::vector<uint32_t>* indices) {
+  // `max_distinct`: give up (false) as soon as more values than this are distinct, and when
+  // the first kProbe values are all distinct (ids, offsets: a dictionary would not pay off).
+  bool Build(std::vector<uint32_t>* indices, int64_t max_distinct) {
     indices->resize(pv_.count);
     for (int64_t i = 0; i < pv_.count; ++i) {
+      if (i == kProbe && static_cast<int64_t>(entries_.size()) == kProbe) return false;
       uint64_t h = Hash(i);
       size_t slot = h & mask_;
       while (true) {
@@ -412,7 +417,9 @@ class DictionaryBuilder {
           (*indices)[i] = static_cast<uint32_t>(entries_.size());
           entries_.push_back(i);
           bytes_ += pv_.width > 0 ? pv_.width : 4 + static_cast<int64_t>(pv_.views[i].size());
-          if (bytes_ > limit_) return false;
+          if (bytes_ > limit_ || static_cast<int64_t>(entries_.size()) > max_distinct) {
+            return false;
+          }
           if (entries_.size() * 2 > slots_.size()) Resize(slots_.size() * 2);
           break;
         }
@@ -429,6 +436,7 @@ class DictionaryBuilder {
   const std::vector<int64_t>& entries() const { return entries_; }
 
  private:
+  static constexpr int64_t kProbe = 4096;
   uint64_t Hash(int64_t i) const {
     if (pv_.width > 0) return XXH3_64bits(pv_.fixed.data() + i * pv_.width, pv_.width);
     return XXH3_64bits(pv_.views[i].data(), pv_.views[i].size());
@@ -651,7 +659,38 @@ struct EncodedChunk {
   ColumnMetaData meta;
   bool has_dictionary = false;
   int64_t data_page_rel = 0;
+  std::string bloom;  // the serialised Bloom filter, when the column has one
 };
+
+// The serialised Bloom filter of a chunk's values. `distinct`: indices of the distinct
+// values (the dictionary entries) when known; otherwise the hashes are deduplicated, so
+// the filter is sized for the exact distinct count unless options.ndv says otherwise.
+std::string BuildBloomFilter(const PhysicalValues& pv, const std::vector<int64_t>* distinct,
+                             const BloomFilterOptions& options) {
+  auto hash = [&](int64_t i) {
+    if (pv.width > 0) {
+      return BloomFilter::HashBytes(std::string_view(
+          reinterpret_cast<const char*>(pv.fixed.data()) + i * pv.width, pv.width));
+    }
+    return BloomFilter::HashBytes(pv.views[i]);
+  };
+  std::vector<uint64_t> hashes;
+  if (distinct) {
+    hashes.reserve(distinct->size());
+    for (int64_t i : *distinct) hashes.push_back(hash(i));
+  } else {
+    hashes.reserve(pv.count);
+    for (int64_t i = 0; i < pv.count; ++i) hashes.push_back(hash(i));
+    std::sort(hashes.begin(), hashes.end());
+    hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+  }
+  const int64_t ndv = options.ndv.value_or(static_cast<int64_t>(hashes.size()));
+  BloomFilter filter(BloomFilter::OptimalNumBytes(ndv, options.fpp));
+  for (uint64_t h : hashes) filter.InsertHash(h);
+  std::string out;
+  filter.Serialize(&out);
+  return out;
+}
 
 void AppendPage(PageType type, const std::string& raw, int32_t num_values, Encoding enc,
                 const WriterOptions& opt, std::string* compressed_scratch, EncodedChunk* chunk) {
@@ -694,7 +733,8 @@ void EncodeLevels(const std::vector<int16_t>& levels, int64_t b, int64_t e, int1
   enc.FinishWithLengthPrefix(out);
 }
 
-EncodedChunk EncodeChunk(const WriteNode& n, const LeafBuffer& lb, const WriterOptions& opt) {
+EncodedChunk EncodeChunk(const WriteNode& n, const LeafBuffer& lb, const WriterOptions& opt,
+                         const BloomFilterOptions* bloom) {
   EncodedChunk chunk;
   auto& meta = chunk.meta;
   meta.type = n.physical;
@@ -711,13 +751,13 @@ EncodedChunk EncodeChunk(const WriteNode& n, const LeafBuffer& lb, const WriterO
   bool use_dict = false;
   std::vector<int64_t> dict_entries;
   if (opt.dictionary && n.physical != Type::BOOLEAN && pv.count > 0) {
-    DictionaryBuilder db(pv, opt.dictionary_page_bytes);
-    use_dict = db.Build(&indices);
     // A dictionary pays off only when values repeat enough. For numbers, near-unique values
-    // (offsets, ids) compress far better PLAIN than as wide dictionary indices.
-    const int64_t distinct = static_cast<int64_t>(db.entries().size());
+    // (offsets, ids) compress far better PLAIN than as wide dictionary indices. The builder
+    // stops as soon as the distinct count rules the dictionary out.
     const bool numeric = n.physical != Type::BYTE_ARRAY && n.physical != Type::FIXED_LEN_BYTE_ARRAY;
-    if (use_dict && distinct * (numeric ? 32 : 2) > pv.count && distinct > 16) use_dict = false;
+    const int64_t max_distinct = std::max<int64_t>(16, pv.count / (numeric ? 32 : 2));
+    DictionaryBuilder db(pv, opt.dictionary_page_bytes);
+    use_dict = db.Build(&indices, max_distinct);
     if (use_dict) dict_entries = db.entries();
   }
   std::string raw, scratch;
@@ -786,6 +826,7 @@ EncodedChunk EncodeChunk(const WriteNode& n, const LeafBuffer& lb, const WriterO
                       &st);
     meta.statistics = st;
   }
+  if (bloom) chunk.bloom = BuildBloomFilter(pv, use_dict ? &dict_entries : nullptr, *bloom);
   return chunk;
 }
 
@@ -802,6 +843,45 @@ void CollectLeaves(const WriteNode& n, std::vector<const WriteNode*>* out) {
 struct ParquetWriter::Impl {
   std::vector<WriteNode> fields;
   std::vector<const WriteNode*> leaves;
+  std::vector<const BloomFilterOptions*> bloom_by_leaf;  // nullptr: no filter
+  // Serialised filters of the row groups written so far, written out at Close.
+  struct PendingBloom {
+    size_t row_group, column;
+    std::string bytes;
+  };
+  std::vector<PendingBloom> blooms;
+
+  void ResolveBloomFilters(const std::vector<BloomFilterOptions>& options) {
+    bloom_by_leaf.assign(leaves.size(), nullptr);
+    for (const auto& o : options) {
+      if (!(o.fpp > 0.0 && o.fpp < 1.0)) {
+        throw InvalidInput("Bloom filter on '" + o.column + "': fpp " + std::to_string(o.fpp) +
+                           " is not in (0, 1)");
+      }
+      if (o.ndv && *o.ndv < 0) {
+        throw InvalidInput("Bloom filter on '" + o.column + "': negative ndv");
+      }
+      size_t found = leaves.size();
+      std::string have;
+      for (size_t i = 0; i < leaves.size(); ++i) {
+        std::string path;
+        for (const auto& p : leaves[i]->path) path += (path.empty() ? "" : ".") + p;
+        if (path == o.column) found = i;
+        have += (have.empty() ? "" : ", ") + path;
+      }
+      if (found == leaves.size()) {
+        throw InvalidInput("Bloom filter on '" + o.column +
+                           "': no such leaf column (leaf columns: " + have + ")");
+      }
+      if (leaves[found]->physical == Type::BOOLEAN) {
+        throw InvalidInput("Bloom filter on '" + o.column + "': BOOLEAN columns cannot have one");
+      }
+      if (bloom_by_leaf[found]) {
+        throw InvalidInput("Bloom filter on '" + o.column + "' is configured twice");
+      }
+      bloom_by_leaf[found] = &o;
+    }
+  }
 };
 
 ParquetWriter::ParquetWriter(storage::WritableFile* sink, columnar::Schema schema,
@@ -821,6 +901,7 @@ ParquetWriter::ParquetWriter(storage::WritableFile* sink, columnar::Schema schem
   }
   impl_->leaves.assign(next_leaf, nullptr);
   for (const auto& f : impl_->fields) CollectLeaves(f, &impl_->leaves);
+  impl_->ResolveBloomFilters(options_.bloom_filters);
   metadata_.version = 1;
   metadata_.created_by = options_.created_by;
   for (const auto& [k, v] : options_.key_value_metadata)
@@ -877,8 +958,9 @@ void ParquetWriter::FlushRowGroup() {
     shredder.ShredTopLevel(impl_->fields[f], group.column_ptr(f));
   }
   std::vector<EncodedChunk> chunks(leaves.size());
-  ParallelFor(leaves.size(), options_.threads,
-              [&](size_t i) { chunks[i] = EncodeChunk(*impl_->leaves[i], leaves[i], options_); });
+  ParallelFor(leaves.size(), options_.threads, [&](size_t i) {
+    chunks[i] = EncodeChunk(*impl_->leaves[i], leaves[i], options_, impl_->bloom_by_leaf[i]);
+  });
 
   RowGroup rg;
   rg.num_rows = rows;
@@ -892,6 +974,9 @@ void ParquetWriter::FlushRowGroup() {
     c.meta.data_page_offset = start + c.data_page_rel;
     if (c.has_dictionary) c.meta.dictionary_page_offset = start;
     rg.total_byte_size += c.meta.total_uncompressed_size;
+    if (!c.bloom.empty()) {
+      impl_->blooms.push_back({metadata_.row_groups.size(), rg.columns.size(), std::move(c.bloom)});
+    }
     total_compressed += c.meta.total_compressed_size;
     cc.meta_data = std::move(c.meta);
     rg.columns.push_back(std::move(cc));
@@ -906,6 +991,15 @@ void ParquetWriter::FlushRowGroup() {
 const FileMetaData& ParquetWriter::Close() {
   if (closed_) return metadata_;
   FlushRowGroup();
+  // Bloom filters after every column chunk, in row group then column order (as parquet-mr
+  // and Arrow place them): a reader that never probes them never reads them.
+  for (auto& b : impl_->blooms) {
+    auto& md = *metadata_.row_groups[b.row_group].columns[b.column].meta_data;
+    md.bloom_filter_offset = sink_->Tell();
+    md.bloom_filter_length = static_cast<int32_t>(b.bytes.size());
+    sink_->Append(b.bytes.data(), b.bytes.size());
+  }
+  impl_->blooms.clear();
   std::string footer;
   EncodeFileMetaData(metadata_, &footer);
   uint32_t len = static_cast<uint32_t>(footer.size());

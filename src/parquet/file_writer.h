@@ -2,7 +2,8 @@
 // buffered in memory (bounded by `row_group_rows` / `row_group_bytes`), columns are
 // shredded into repetition/definition levels (flat and nested: structs, lists, maps),
 // encoded with a dictionary when it stays small (falling back to PLAIN otherwise),
-// compressed, and described in the footer with statistics. Identical input and options
+// compressed, and described in the footer with statistics; chosen columns also get
+// split-block Bloom filters (WriterOptions::bloom_filters). Identical input and options
 // give byte-identical files, whatever `threads` is.
 //
 // Type mapping (columnar → Parquet): boolean → BOOLEAN; byte/short → INT32 INT(8|16);
@@ -14,6 +15,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,6 +27,18 @@
 #include "storage/writable_file.h"
 
 namespace cpglake::parquet {
+
+// A Bloom filter (parquet/bloom_filter.h) in every column chunk of one leaf column, written
+// after the row groups (before the footer) and addressed by ColumnMetaData
+// bloom_filter_offset / bloom_filter_length.
+struct BloomFilterOptions {
+  // The leaf's dotted path in the Parquet schema: "id", "s.x", "xs.list.element".
+  std::string column;
+  double fpp = 0.01;  // false-positive probability the filter is sized for, in (0, 1)
+  // Distinct values to size for; unset: each row group's exact distinct count (the
+  // values are hashed once the row group is complete, so the filter is never oversized).
+  std::optional<int64_t> ndv;
+};
 
 // Field metadata key whose value (a 32-bit integer) the writer records as the Parquet
 // field_id of the column (Delta column mapping, Iceberg).
@@ -43,6 +57,9 @@ struct WriterOptions {
   bool write_statistics = true;
   int threads = 1;  // columns encoded in parallel within a row group
   std::vector<std::pair<std::string, std::string>> key_value_metadata;
+  // Columns with Bloom filters; InvalidInput (at construction) for a path that is not a
+  // leaf, a BOOLEAN leaf, a column listed twice or an fpp outside (0, 1).
+  std::vector<BloomFilterOptions> bloom_filters;
   std::string created_by = "cpglake";
 };
 

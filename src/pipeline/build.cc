@@ -13,8 +13,12 @@
 #include <set>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "columnar/record_batch.h"
+#include "columnar/schema_fingerprint.h"
 #include "common/error.h"
+#include "common/hash.h"
 #include "common/ids.h"
 #include "common/parallel.h"
 #include "cpg/graph.h"
@@ -22,6 +26,7 @@
 #include "cpg/resolution_rows.h"
 #include "delta/file_stats_writer.h"
 #include "delta/writer.h"
+#include "pipeline/diagnostics.h"
 #include "python/module_summary.h"
 #include "python/resolver.h"
 #include "python/scopes.h"
@@ -109,38 +114,68 @@ std::string ModuleNameForPath(const std::string& path, const std::vector<std::st
   return out;
 }
 
-namespace {
-const std::map<std::string, std::string> kStatsColumns = {
-    {"cpg_nodes", "file_id,path,node_kind,bstart,bend"},
-    {"cpg_edges", "edge_owner_file_id,path,edge_kind,bstart"},
-    {"cpg_props", "file_id,entity_id,prop_key"},
-};
-}  // namespace
+const std::map<std::string, std::string>& DefaultStatsColumns() {
+  static const std::map<std::string, std::string> kStatsColumns = {
+      {"cpg_nodes", "file_id,path,node_kind,bstart,bend"},
+      {"cpg_edges", "edge_owner_file_id,path,edge_kind,bstart"},
+      {"cpg_props", "file_id,entity_id,prop_key"},
+  };
+  return kStatsColumns;
+}
 
-BuildResult BuildGraph(const BuildOptions& options) {
-  BuildResult result;
-  const fs::path repo = fs::absolute(options.repo).lexically_normal();
-  if (!fs::exists(repo)) throw NotFound(options.repo + ": no such directory");
-  if (!fs::is_directory(repo)) throw InvalidInput(options.repo + " is not a directory");
-  const fs::path out = options.out ? fs::absolute(*options.out) : repo / ".cpglake";
-  result.out = out.string();
+int EffectiveCompressionLevel(parquet::Codec codec, int level) {
+  if (level != 0) return level;
+  return codec == parquet::Codec::kZstd ? 1 : 0;
+}
+
+namespace {
+// Parquet Bloom filters (1% fpp, sized per row group) on the ids point lookups and joins
+// probe: random hashes defeat min/max, a filter lets a lookup read ~one row group.
+const std::map<std::string, std::vector<std::string>> kBloomColumns = {
+    {"cpg_nodes", {"node_id", "qualified_name"}},
+    {"cpg_edges", {"src_node_id", "dst_node_id"}},
+    {"cpg_props", {"entity_id"}},
+};
+
+// The output tables a build writes, in the order of the write stage's tasks.
+constexpr const char* kWrittenTables[] = {"cpg_props", "cpg_nodes", "cpg_edges",
+                                          "_cpglake/repo_files", "_cpglake/diagnostics"};
+constexpr int64_t kNumWrittenTables = 5;
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+fs::path RepoRoot(const BuildOptions& options) {
+  return fs::absolute(options.repo).lexically_normal();
+}
+
+std::string ResolvedRepoId(const BuildOptions& options, const fs::path& repo) {
+  if (options.repo_id) return *options.repo_id;
   std::string dirname = repo.filename().string();
   if (dirname.empty()) dirname = repo.parent_path().filename().string();
-  result.repo_id = options.repo_id.value_or(dirname.empty() ? "repo" : dirname);
-  result.build_id = RandomUuid();
-  const int threads = options.jobs > 0 ? options.jobs : DefaultThreads();
-  auto progress = [&](const std::string& stage, int64_t done, int64_t total) {
-    if (options.progress) options.progress(stage, done, total);
-  };
+  return dirname.empty() ? "repo" : dirname;
+}
 
-  // 1. Scan.
-  auto t0 = Clock::now();
-  ScanOptions scan_options = options.scan;
-  scan_options.output_dir = out.string();
-  scan_options.threads = threads;
-  RepoScan scan = ScanRepository(repo.string(), scan_options);
-  result.files_scanned = static_cast<int64_t>(scan.files.size());
-  result.seconds_scan = Since(t0);
+// What BuildFromScan needs besides the scan.
+struct BuildContext {
+  const BuildOptions& options;
+  fs::path repo, out;
+  int threads = 1;
+  std::string config_hash;
+  std::function<void(const std::string&, int64_t, int64_t)> progress;
+};
+
+// Steps 2-3 of BuildGraph: extract, resolve, emit and write every output table. Each table
+// committed is added to result->record.tables (so a failed build knows what it wrote).
+void BuildFromScan(const BuildContext& bc, const RepoScan& scan, BuildResult* result_ptr) {
+  BuildResult& result = *result_ptr;
+  const fs::path& repo = bc.repo;
+  const fs::path& out = bc.out;
+  const int threads = bc.threads;
+  const auto& progress = bc.progress;
 
   std::vector<std::string> package_dirs;
   for (const auto& f : scan.files) {
@@ -171,6 +206,8 @@ BuildResult BuildGraph(const BuildOptions& options) {
   std::vector<python::ModuleSummary> summaries(scan.files.size());
   std::vector<char> has_summary(scan.files.size(), 0);
   std::vector<cpg::FileContext> contexts(scan.files.size());
+  // Each file's rows of _cpglake/diagnostics (the same diagnostics as its DIAG nodes).
+  std::vector<std::vector<DiagnosticRecord>> file_diagnostics(scan.files.size());
   std::atomic<int64_t> done{0}, bytes{0};
   ParallelFor(scan.files.size(), threads, [&](size_t i) {
     const ScannedFile& f = scan.files[i];
@@ -218,6 +255,22 @@ BuildResult BuildGraph(const BuildOptions& options) {
         has_summary[i] = 1;
       }
       bytes += static_cast<int64_t>(source.size());
+      for (const auto& d : ev.diagnostics) {
+        DiagnosticRecord r;
+        r.file_id = ctx.file_id;
+        r.path = f.path;
+        r.severity = d.severity;
+        r.code = d.code;
+        r.message = d.message;
+        if (d.bstart >= 0 && !ev.lines.line_starts.empty()) {
+          const auto [line, col] = ev.lines.Position(d.bstart);
+          r.line = static_cast<int32_t>(line);
+          r.col = static_cast<int32_t>(col);
+        }
+        r.source = diag_source::kFrontEnd;
+        r.node_id = cpg::StableId("DIAG", {ctx.file_id, d.bstart, d.bend, d.code, d.message});
+        file_diagnostics[i].push_back(std::move(r));
+      }
       module_ids[i] = rows.AddFileEvidence(ctx, ev);
     }
     // The file node and its links.
@@ -263,8 +316,31 @@ BuildResult BuildGraph(const BuildOptions& options) {
     std::vector<std::set<std::string>> file_externals(scan.files.size());
     std::atomic<int64_t> resolved{0};
     ParallelFor(scan.files.size(), threads, [&](size_t i) {
-      parts[i].Add(cpg::RowsForResolution(i, contexts, summary_ptrs, resolver.ResolveFile(i),
-                                          &file_externals[i]));
+      const python::FileResolution resolution = resolver.ResolveFile(i);
+      for (const auto& d : resolution.diagnostics) {
+        DiagnosticRecord r;
+        r.file_id = contexts[i].file_id;
+        r.path = scan.files[i].path;
+        r.severity = d.severity;
+        r.code = d.code;
+        r.message = d.message;
+        // Anchored at a node of the summary (an import alias): its line and column, as the
+        // DIAG node has them (cpg/resolution_rows.cc).
+        if (summary_ptrs[i]) {
+          for (const auto& k : summary_ptrs[i]->keys) {
+            if (k.bstart == d.bstart && k.bend == d.bend && k.line_start >= 0) {
+              r.line = k.line_start;
+              r.col = k.col_start;
+            }
+          }
+        }
+        r.source = diag_source::kResolver;
+        r.node_id =
+            cpg::StableId("DIAG", {contexts[i].file_id, d.bstart, d.bend, d.code, d.message});
+        file_diagnostics[i].push_back(std::move(r));
+      }
+      parts[i].Add(
+          cpg::RowsForResolution(i, contexts, summary_ptrs, resolution, &file_externals[i]));
       progress("resolve", ++resolved, static_cast<int64_t>(scan.files.size()));
     });
     for (auto& e : file_externals) externals.merge(e);
@@ -301,6 +377,7 @@ BuildResult BuildGraph(const BuildOptions& options) {
   };
   // Scan diagnostics (files skipped: too large, binary, unreadable, hostile names, limits) as
   // DIAG nodes of the repository.
+  std::vector<DiagnosticRecord> diagnostics;
   for (const auto& d : scan.diagnostics) {
     cpg::NodeRow r;
     r.node_id = cpg::StableId("DIAG", {result.repo_id, d.path, d.code, d.message});
@@ -316,8 +393,28 @@ BuildResult BuildGraph(const BuildOptions& options) {
           cpg::PropRow{"node", r.node_id, std::nullopt, k, python::PropValue(v), false});
     }
     repo_edge("HAS_DIAGNOSTIC", repo_node, r.node_id);
+    DiagnosticRecord row;
+    // A diagnostic that accompanies a listed file (UNKNOWN_ENCODING) names its PY_FILE.
+    const auto at = std::lower_bound(
+        scan.files.begin(), scan.files.end(), d.path,
+        [](const ScannedFile& f, const std::string& path) { return f.path < path; });
+    const bool listed = at != scan.files.end() && at->path == d.path;
+    if (listed) row.file_id = cpg::FileId(result.repo_id, d.path);
+    row.path = r.path;
+    row.severity = "warning";
+    row.code = d.code;
+    row.message = d.message;
+    row.source = diag_source::kScan;
+    row.node_id = r.node_id;
+    diagnostics.push_back(std::move(row));
     repo_rows.AddNode(r);
   }
+  for (auto& per_file : file_diagnostics) {
+    for (auto& d : per_file) diagnostics.push_back(std::move(d));
+  }
+  std::vector<std::vector<DiagnosticRecord>>().swap(file_diagnostics);
+  result.diagnostics_by_code = CountByCode(diagnostics);
+  result.diagnostics = static_cast<int64_t>(diagnostics.size());
   for (const auto& [dir, id] : package_ids) {
     auto parent = package_ids.find(Dirname(dir));
     if (parent != package_ids.end() && !dir.empty()) {
@@ -337,7 +434,6 @@ BuildResult BuildGraph(const BuildOptions& options) {
   result.nodes_by_kind = graph.NodesByKind();
   result.edges_by_kind = graph.EdgesByKind();
   result.props = graph.num_props();
-  result.diagnostics = result.nodes_by_kind.count("DIAG") ? result.nodes_by_kind["DIAG"] : 0;
   result.seconds_extract = Since(t1) - result.seconds_resolve;
 
   // 3. Write the tables (overwrite; incremental builds come later).
@@ -345,53 +441,75 @@ BuildResult BuildGraph(const BuildOptions& options) {
   delta::WriteOptions wo;
   wo.mode = delta::WriteMode::kOverwrite;
   wo.schema_mode = delta::SchemaMode::kOverwrite;
-  wo.properties = options.table_properties;
-  wo.commit_properties = {{"cpglake.build_id", result.build_id},
-                          {"cpglake.repo_id", result.repo_id},
-                          {"cpglake.version", std::string(CpglakeVersion())},
-                          {"cpglake.schema_version", std::to_string(cpg::kGraphSchemaVersion)}};
+  wo.properties = bc.options.table_properties;
+  const std::map<std::string, std::string> commit_properties = {
+      {"cpglake.build_id", result.build_id},
+      {"cpglake.repo_id", result.repo_id},
+      {"cpglake.tool_version", std::string(CpglakeVersion())},
+      {"cpglake.schema_version", std::to_string(cpg::kGraphSchemaVersion)},
+      {"cpglake.config_hash", bc.config_hash}};
   wo.parquet.threads = threads;
-  // zstd level 1: ~10% less CPU for the whole build than the default 3, and on these tables
-  // (hex ids, dictionary-encoded kinds and paths) the files come out no larger.
-  wo.parquet.compression_level = 1;
-  // Row groups of 128k rows (DuckDB writes 122,880): three tables' batches are in flight at
-  // once, and 1M-row batches were a third of the build's peak memory.
-  wo.parquet.row_group_rows = 1 << 17;
-  std::mutex versions_mu;
+  // Writer settings (build.h WriterSettings: zstd level 1, row groups of 128k rows, 128 MiB
+  // files by default; cpglake.toml [writer]).
+  wo.parquet.codec = bc.options.writer.codec;
+  wo.parquet.compression_level =
+      EffectiveCompressionLevel(bc.options.writer.codec, bc.options.writer.compression_level);
+  wo.parquet.row_group_rows = bc.options.writer.row_group_rows;
+  wo.parquet.dictionary = bc.options.writer.dictionary;
+  wo.target_file_bytes = bc.options.writer.target_file_bytes;
+  std::mutex tables_mu;
+  std::atomic<int64_t> tables_written{0};
+  auto record = [&](const std::string& name, const delta::WriteResult& r) {
+    TableRecord t = DescribeTableWrite(out.string(), name, r, OrderingKeys(name));
+    std::lock_guard<std::mutex> lock(tables_mu);
+    result.table_versions[name] = r.version;
+    result.record.tables.push_back(std::move(t));
+  };
   auto write = [&](const std::string& name, const columnar::Schema& schema,
                    const delta::BatchSource& batches) {
-    progress("write " + name, 0, 1);
-    auto store = storage::OpenObjectStore((out / name).string());
+    catalog::DatasetLocation location;  // Delta: the output storage policy lets it through
+    location.path = (out / name).string();
+    catalog::CheckSink(bc.options.output_policy, location, "table " + name);
+    auto store = storage::OpenObjectStore(location.path);
     delta::WriteOptions table_options = wo;
-    // File statistics only on the columns the rows are clustered by (and so can skip files):
-    // min/max of unique ids and names cost a third of the write and never prune a file.
-    auto stats = kStatsColumns.find(name);
-    if (stats != kStatsColumns.end() &&
+    // File statistics only on the columns the rows are clustered by (DefaultStatsColumns;
+    // cpglake.toml [tables.stats_columns]); an explicit table property wins.
+    auto stats = bc.options.stats_columns.find(name);
+    if (stats != bc.options.stats_columns.end() && !stats->second.empty() &&
         !table_options.properties.count(std::string(delta::kStatsColumnsKey))) {
       table_options.properties[std::string(delta::kStatsColumnsKey)] = stats->second;
     }
-    auto r = delta::WriteDeltaTable(store, schema, batches, table_options);
-    {
-      std::lock_guard<std::mutex> lock(versions_mu);
-      result.table_versions[name] = r.version;
+    if (auto bloom = kBloomColumns.find(name); bloom != kBloomColumns.end()) {
+      for (const auto& c : bloom->second) {
+        parquet::BloomFilterOptions b;
+        b.column = c;
+        table_options.parquet.bloom_filters.push_back(std::move(b));
+      }
     }
-    progress("write " + name, 1, 1);
+    table_options.commit_properties = commit_properties;
+    table_options.commit_properties["cpglake.schema_fingerprint"] =
+        columnar::SchemaFingerprint(schema);
+    table_options.commit_properties["cpglake.ordering_keys"] = OrderingKeys(name);
+    record(name, delta::WriteDeltaTable(store, schema, batches, table_options));
+    progress("write", ++tables_written, kNumWrittenTables);
   };
   // The tables are streamed from the sorted graph in row-group-sized batches (rows are
-  // rendered as they are written); the four tables are independent and written at once.
+  // rendered as they are written); the tables are independent and written at once.
   const int64_t batch_rows = std::max<int64_t>(1, wo.parquet.row_group_rows);
-  ParallelFor(4, threads, [&](size_t t) {
+  progress("write", 0, kNumWrittenTables);
+  ParallelFor(kNumWrittenTables, threads, [&](size_t t) {
+    const std::string name = kWrittenTables[t];
     switch (t) {
       case 0:
-        write("cpg_props", cpg::PropsSchema(), graph.PropBatches(batch_rows));
+        write(name, cpg::PropsSchema(), graph.PropBatches(batch_rows));
         break;
       case 1:
-        write("cpg_nodes", cpg::NodesSchema(), graph.NodeBatches(batch_rows));
+        write(name, cpg::NodesSchema(), graph.NodeBatches(batch_rows));
         break;
       case 2:
-        write("cpg_edges", cpg::EdgesSchema(), graph.EdgeBatches(batch_rows));
+        write(name, cpg::EdgesSchema(), graph.EdgeBatches(batch_rows));
         break;
-      default: {
+      case 3: {
         columnar::RecordBatch files = columnar::RecordBatch::MakeEmpty(RepoFilesSchema());
         for (const auto& f : scan.files) {
           files.mutable_column(0).AppendString(cpg::FileId(result.repo_id, f.path));
@@ -404,15 +522,153 @@ BuildResult BuildGraph(const BuildOptions& options) {
         }
         files.set_num_rows(static_cast<int64_t>(scan.files.size()));
         bool sent = false;
-        write("_cpglake/repo_files", files.schema(), [&]() -> std::optional<columnar::RecordBatch> {
+        write(name, files.schema(), [&]() -> std::optional<columnar::RecordBatch> {
           if (sent) return std::nullopt;
           sent = true;
           return files;
         });
+        break;
+      }
+      default: {
+        // The build's diagnostics replace the previous build's (incremental builds will
+        // keep the rows of unchanged files).
+        std::map<std::string, std::string> props = commit_properties;
+        props["cpglake.ordering_keys"] = OrderingKeys(name);
+        record(name,
+               WriteBuildDiagnostics(out.string(), result.build_id, std::move(diagnostics), props));
+        progress("write", ++tables_written, kNumWrittenTables);
       }
     }
   });
   result.seconds_write = Since(t2);
+}
+
+// The manifest row's counts and timings from what the build got to.
+void FillRecord(const BuildResult& result, BuildRecord* record) {
+  record->files_scanned = result.files_scanned;
+  record->files_changed = result.files_scanned;  // a full build: every file
+  record->files_deleted = 0;
+  record->files_impacted = 0;
+  record->nodes = record->edges = 0;
+  for (const auto& [k, n] : result.nodes_by_kind) record->nodes += n;
+  for (const auto& [k, n] : result.edges_by_kind) record->edges += n;
+  record->props = result.props;
+  record->diagnostics = result.diagnostics;
+  std::sort(record->tables.begin(), record->tables.end(),
+            [](const TableRecord& a, const TableRecord& b) { return a.name < b.name; });
+  record->schema_fingerprint = CombinedSchemaFingerprint(record->tables);
+  record->seconds_scan = result.seconds_scan;
+  record->seconds_extract = result.seconds_extract;
+  record->seconds_resolve = result.seconds_resolve;
+  record->seconds_write = result.seconds_write;
+  record->finished_at_us = NowMicros();
+  record->seconds_total =
+      static_cast<double>(*record->finished_at_us - record->started_at_us) / 1e6;
+}
+
+}  // namespace
+
+std::string OrderingKeys(const std::string& table) {
+  static const std::map<std::string, std::string, std::less<>> kKeys = {
+      {"cpg_nodes", "path,bstart,bend,node_kind,node_id"},
+      {"cpg_edges", "edge_owner_file_id,path,bstart,edge_kind,src_node_id,dst_node_id,edge_id"},
+      {"cpg_props", "file_id,entity_id,prop_key"},
+      {"_cpglake/repo_files", "path"},
+      {"_cpglake/diagnostics", "path,line,col,source,code,message,node_id"},
+  };
+  auto it = kKeys.find(table);
+  return it == kKeys.end() ? std::string() : it->second;
+}
+
+std::string ConfigCanonicalJson(const BuildOptions& options) {
+  nlohmann::ordered_json j;
+  j["format"] = "cpglake-config-v1";
+  j["repo_id"] = ResolvedRepoId(options, RepoRoot(options));
+  j["graph_schema_version"] = cpg::kGraphSchemaVersion;
+  const ScanOptions& s = options.scan;
+  j["scan"] = {{"include", s.include},
+               {"exclude", s.exclude},
+               {"default_excluded_dirs", s.default_excluded_dirs},
+               {"max_files", s.max_files},
+               {"max_file_bytes", s.max_file_bytes},
+               {"follow_symlinks", s.follow_symlinks},
+               {"use_git", s.use_git}};
+  j["table_properties"] = options.table_properties;  // a std::map: sorted keys
+  const WriterSettings& w = options.writer;
+  j["writer"] = {{"codec", std::string(parquet::CodecName(w.codec))},
+                 {"compression_level", EffectiveCompressionLevel(w.codec, w.compression_level)},
+                 {"row_group_rows", w.row_group_rows},
+                 {"target_file_bytes", w.target_file_bytes},
+                 {"dictionary", w.dictionary}};
+  j["stats_columns"] = options.stats_columns;
+  j["bloom_columns"] = kBloomColumns;
+  return j.dump();
+}
+
+std::string ConfigHash(const BuildOptions& options) {
+  return Blake2bHex(ConfigCanonicalJson(options), 16);
+}
+
+BuildResult BuildGraph(const BuildOptions& options) {
+  BuildResult result;
+  const fs::path repo = RepoRoot(options);
+  if (!fs::exists(repo)) throw NotFound(options.repo + ": no such directory");
+  if (!fs::is_directory(repo)) throw InvalidInput(options.repo + " is not a directory");
+  const fs::path out = options.out ? fs::absolute(*options.out) : repo / ".cpglake";
+  result.out = out.string();
+  result.repo_id = ResolvedRepoId(options, repo);
+  result.build_id = RandomUuid();
+  const BuildContext bc{options,
+                        repo,
+                        out,
+                        options.jobs > 0 ? options.jobs : DefaultThreads(),
+                        ConfigHash(options),
+                        [&](const std::string& stage, int64_t done, int64_t total) {
+                          if (options.progress) options.progress(stage, done, total);
+                        }};
+  BuildRecord& record = result.record;
+  record.build_id = result.build_id;
+  record.repo_id = result.repo_id;
+  record.started_at_us = NowMicros();
+  record.mode = "full";
+  record.tool_version = std::string(CpglakeVersion());
+  record.config_hash = bc.config_hash;
+  record.schema_version = cpg::kGraphSchemaVersion;
+
+  // 1. Scan.
+  auto t0 = Clock::now();
+  ScanOptions scan_options = options.scan;
+  scan_options.output_dir = out.string();
+  scan_options.threads = bc.threads;
+  bc.progress("scan", 0, 0);
+  const RepoScan scan = ScanRepository(repo.string(), scan_options);
+  result.files_scanned = static_cast<int64_t>(scan.files.size());
+  result.seconds_scan = Since(t0);
+  bc.progress("scan", result.files_scanned, result.files_scanned);
+
+  // 2-3. Extract, resolve, write; then the manifest row. A failure from here on is recorded.
+  auto record_failure = [&](const std::string& message) {
+    FillRecord(result, &record);
+    record.status = kBuildFailed;
+    record.error = message;
+    try {
+      result.manifest_version = AppendBuildRecord(out.string(), record);
+    } catch (...) {
+      // The original error is what the caller needs to see.
+    }
+  };
+  try {
+    BuildFromScan(bc, scan, &result);
+    FillRecord(result, &record);
+    record.status = kBuildSucceeded;
+    result.manifest_version = AppendBuildRecord(out.string(), record);
+  } catch (const std::exception& e) {
+    record_failure(e.what());
+    throw;
+  } catch (...) {
+    record_failure("unknown error");
+    throw;
+  }
   return result;
 }
 

@@ -1,5 +1,10 @@
 // pipeline/ — the build: repository scan → parse and extract (files in parallel) → graph
-// rows → Delta tables. `cpglake build` is a thin shell over BuildGraph.
+// rows → Delta tables → diagnostics table → a row in the build manifest (manifest.h).
+// `cpglake build` is a thin shell over BuildGraph.
+//
+// Every commit of a build carries the commit properties cpglake.build_id, cpglake.repo_id,
+// cpglake.tool_version, cpglake.schema_version, cpglake.schema_fingerprint (of that table's
+// schema), cpglake.ordering_keys (the columns its rows are sorted by) and cpglake.config_hash.
 #pragma once
 
 #include <cstdint>
@@ -9,9 +14,33 @@
 #include <string>
 #include <vector>
 
+#include "catalog/output_policy.h"
+#include "parquet/compression.h"
+#include "pipeline/manifest.h"
 #include "pipeline/repo_scan.h"
 
 namespace cpglake::pipeline {
+
+// How the graph tables' data files are written (cpglake.toml [writer]; pipeline/config.h).
+struct WriterSettings {
+  parquet::Codec codec = parquet::Codec::kZstd;
+  // 0: cpglake's default for the codec (zstd 1: ~10% less CPU for the whole build than
+  // zstd's own default 3, and on these tables the files come out no larger; the codec's own
+  // default for the others).
+  int compression_level = 0;
+  // Row groups of 128k rows (DuckDB writes 122,880): three tables' batches are in flight at
+  // once, and 1M-row batches were a third of the build's peak memory.
+  int64_t row_group_rows = 1 << 17;
+  int64_t target_file_bytes = int64_t{128} << 20;
+  bool dictionary = true;
+};
+// The compression level WriterSettings::compression_level stands for.
+int EffectiveCompressionLevel(parquet::Codec codec, int level);
+
+// The data-skipping statistics columns (delta.dataSkippingStatsColumns) of the graph tables by
+// default: only the columns the rows are clustered by (and so can skip files) — min/max of
+// unique ids and names cost a third of the write and never prune a file.
+const std::map<std::string, std::string>& DefaultStatsColumns();
 
 struct BuildOptions {
   std::string repo;                    // repository root
@@ -27,7 +56,15 @@ struct BuildOptions {
       {"delta.enableRowTracking", "true"},
       {"delta.enableInCommitTimestamps", "true"},
   };
-  // Called with (stage, done, total) as work progresses (for progress bars).
+  WriterSettings writer;
+  // Table name (relative to out) → delta.dataSkippingStatsColumns when the table is written;
+  // tables not named (or named with "") get Delta's default statistics.
+  std::map<std::string, std::string> stats_columns = DefaultStatsColumns();
+  // What the build's sinks may write (catalog/output_policy.h).
+  catalog::OutputStoragePolicy output_policy;
+  // Called with (stage, done, total) as work progresses (for progress bars), from any thread.
+  // Stages: "scan" (0/0, then n/n when done), "extract" and "resolve" (files), "write"
+  // (tables). Calls of one stage may arrive out of order; done == total ends the stage.
   std::function<void(const std::string&, int64_t, int64_t)> progress;
 };
 
@@ -43,9 +80,35 @@ struct BuildResult {
   int64_t diagnostics = 0;
   std::map<std::string, int64_t> table_versions;  // table path (relative to out) → version
   double seconds_scan = 0, seconds_extract = 0, seconds_resolve = 0, seconds_write = 0;
+  std::map<std::string, int64_t> diagnostics_by_code;  // rows of _cpglake/diagnostics by code
+  BuildRecord record;                                  // the row appended to the build manifest
+  int64_t manifest_version = -1;  // the version of _cpglake/builds that holds it
 };
 
+// Builds the graph of options.repo into the output directory. Every output table is
+// overwritten (one commit each; incremental builds come later), then the build's
+// diagnostics (`_cpglake/diagnostics`), then one row is appended to the manifest
+// (`_cpglake/builds`, status "succeeded"). When anything after the scan fails (a write, a
+// broken invariant), a row with status "failed" and the error (and the versions of the
+// tables already written) is appended before the error is rethrown; if that append fails
+// too, the original error is rethrown. Errors of the scan itself (a missing repository, a bad
+// glob) are thrown without touching the output.
 BuildResult BuildGraph(const BuildOptions& options);
+
+// A stable hash (32 hex characters) of every option that affects the tables' contents: the
+// repository id (as resolved: the directory's name when unset), the scan's include/exclude
+// globs, default excluded directories, max_files, max_file_bytes, follow_symlinks and use_git,
+// the table properties, the Parquet writer settings and the graph schema version. Not the
+// repository's location, the output directory, jobs or the progress callback. A new
+// BuildOptions field that changes the output must be added here.
+std::string ConfigHash(const BuildOptions& options);
+// The canonical JSON text ConfigHash hashes.
+std::string ConfigCanonicalJson(const BuildOptions& options);
+
+// The columns each output table's rows are sorted by (cpg/graph.h; CPG_MODEL.md
+// "Determinism and ordering"), by table name ("cpg_nodes", "_cpglake/repo_files"); "" for a
+// table whose rows have no defined order.
+std::string OrderingKeys(const std::string& table);
 
 // The dotted module name of a repository-relative path, given the directories that are
 // packages (hold an __init__.py): walk up while the directory is a package. "pkg/__init__.py"

@@ -138,6 +138,65 @@ check build-imports 0 "$bin" delta scan "$tmp/repo/.cpglake/cpg_edges" --where "
 expect_out build-imports "^1$"
 check build-again 0 "$bin" build "$tmp/repo" -q
 check build-missing 1 "$bin" build "$tmp/nope"
+check build-text 0 "$bin" build "$tmp/repo"
+expect_out build-text "^build: "
+expect_out build-text "^diagnostics: 1 (SYNTAX_ERROR 1)$"
+# The build manifest: three builds, newest first.
+check builds-help 0 "$bin" builds --help && expect_out builds-help "Usage"
+check builds 0 "$bin" builds "$tmp/repo/.cpglake"
+expect_out builds "succeeded"
+[ "$(printf '%s\n' "$LAST_OUT" | wc -l)" -eq 4 ] && pass=$((pass + 1)) || { echo "FAIL builds: want header + 3 rows"; fail=$((fail + 1)); }
+check builds-json 0 "$bin" builds "$tmp/repo/.cpglake" --json --limit 2
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d)==2 and d[0]["status"]=="succeeded" and d[0]["table_versions"]["cpg_nodes"]==2 and d[1]["table_versions"]["cpg_nodes"]==1 and d[0]["started_at"]>=d[1]["started_at"]' \
+  && pass=$((pass + 1)) || { echo "FAIL builds-json: bad JSON"; fail=$((fail + 1)); }
+first=$("$bin" builds "$tmp/repo/.cpglake" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["build_id"])')
+check builds-one 0 "$bin" --json builds "$tmp/repo/.cpglake" "${first:0:8}"
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["build_id"]=="'"$first"'" and d["tables"][0]["commit_info"]["cpglake.build_id"]=="'"$first"'"' \
+  && pass=$((pass + 1)) || { echo "FAIL builds-one: bad JSON"; fail=$((fail + 1)); }
+check builds-unknown 4 "$bin" builds "$tmp/repo/.cpglake" ffffffff-nope
+check builds-empty 0 "$bin" builds "$tmp"
+expect_out builds-empty "no builds"
+check builds-not-a-dir 1 "$bin" builds "$tmp/nope"
+# Configuration: a default cpglake.toml, the effective values with their sources.
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+for sub in "config --help" "config show --help" "config init --help" "export --help"; do
+  # shellcheck disable=SC2086
+  check "help $sub" 0 "$bin" $sub && expect_out "help $sub" "Usage"
+done
+check export-help-policy 0 "$bin" export --help && expect_out export-help-policy "allow_parquet_exports"
+check config-init 0 "$bin" config init "$tmp/repo"
+check config-init-again 2 "$bin" config init "$tmp/repo"
+check config-init-force 0 "$bin" config init "$tmp/repo" --force
+check config-show 0 "$bin" config show "$tmp/repo" --with-sources
+expect_out config-show "^compression = \"zstd\"  # from file:$tmp/repo/cpglake.toml:"
+check config-show-env 0 env CPGLAKE_BUILD_JOBS=3 "$bin" config show "$tmp/repo" --with-sources
+expect_out config-show-env "^jobs = 3  # from env:CPGLAKE_BUILD_JOBS"
+check config-show-json 0 "$bin" --json config show "$tmp/repo" --with-sources
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["writer"]["compression"]=="zstd" and d["sources"]["build.jobs"].startswith("file:")' \
+  && pass=$((pass + 1)) || { echo "FAIL config-show-json: bad JSON"; fail=$((fail + 1)); }
+printf '[scan]\nexlude = ["x"]\n' > "$tmp/bad.toml"
+check config-bad-key 2 "$bin" config show "$tmp/repo" --config "$tmp/bad.toml"
+check build-config-bad 2 "$bin" build "$tmp/repo" --config "$tmp/bad.toml"
+check build-with-config 0 "$bin" --json build "$tmp/repo" --jobs 2
+# Export: Parquet files DuckDB reads with the same row count as the table.
+check export-parquet 0 "$bin" --json export "$tmp/repo/.cpglake" cpg_nodes "$tmp/exp" --format parquet
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["format"]=="parquet" and d["rows"]>0 and d["files"][0]["path"].endswith("part-00000.parquet")' \
+  && pass=$((pass + 1)) || { echo "FAIL export-parquet: bad JSON"; fail=$((fail + 1)); }
+check export-count 0 "$bin" delta scan "$tmp/repo/.cpglake/cpg_nodes" --count
+rows="$LAST_OUT"
+duck=$(cd "$root" && node tools/oracle/duckdb.mjs sql "SELECT count(*) AS n FROM read_parquet('$tmp/exp/*.parquet')")
+[ "$duck" = "{\"n\":$rows}" ] && pass=$((pass + 1)) || { echo "FAIL export-duckdb: duckdb says $duck, delta scan $rows"; fail=$((fail + 1)); }
+[ "$(ls -A "$tmp/exp")" = "part-00000.parquet" ] && pass=$((pass + 1)) || { echo "FAIL export-files: $(ls -A "$tmp/exp")"; fail=$((fail + 1)); }
+check export-parquet-again 2 "$bin" export "$tmp/repo/.cpglake" cpg_nodes "$tmp/exp" --format parquet
+check export-parquet-overwrite 0 "$bin" export "$tmp/repo/.cpglake" cpg_nodes "$tmp/exp" --format parquet --overwrite --where "node_kind = 'CST_FUNCTION_DEF'" --columns node_id,name
+check export-delta 0 "$bin" --json export "$tmp/repo/.cpglake" _cpglake/repo_files "$tmp/expd" --version 0
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["format"]=="delta" and d["target_version"]==0 and d["rows"]==2' \
+  && pass=$((pass + 1)) || { echo "FAIL export-delta: bad JSON"; fail=$((fail + 1)); }
+check export-delta-history 0 "$bin" delta history "$tmp/expd" --json
+expect_out export-delta-history '"cpglake.export_source_version": "0"'
+check export-delta-again 2 "$bin" export "$tmp/repo/.cpglake" _cpglake/repo_files "$tmp/expd"
+check export-unknown-table 4 "$bin" export "$tmp/repo/.cpglake" cpg_nodez "$tmp/exp2"
+check export-bad-format 2 "$bin" export "$tmp/repo/.cpglake" cpg_nodes "$tmp/exp2" --format csv
 rm -rf "$tmp"
 rm -f /tmp/cli_test_err.$$
 echo "$pass passed, $fail failed"

@@ -191,6 +191,41 @@ TEST(PruningTest, InAndBetween) {
   EXPECT_EQ(Prune("x NOT IN (8, 9)", one), "read");
 }
 
+TEST(PruningTest, MembershipTestForEqualityOnly) {
+  // A membership test (a Bloom filter) that holds the strings "a" and "m"; it records what
+  // it was asked.
+  std::vector<std::string> asked;
+  ColumnStats st = Stats(Value::String("a"), Value::String("z"));
+  st.may_contain = [&asked](const Value& v) {
+    asked.push_back(v.as_string());
+    return v.as_string() == "a" || v.as_string() == "m";
+  };
+  StatsMap s = {{{"x"}, st}};
+  EXPECT_EQ(Prune("x = 'm'", s), "read");
+  EXPECT_EQ(Prune("x = 'q'", s), "skip");
+  EXPECT_EQ(Prune("'q' = x", s), "skip");
+  EXPECT_EQ(Prune("NOT (x != 'q')", s), "skip");
+  EXPECT_EQ(Prune("x IN ('b', 'c')", s), "skip");
+  EXPECT_EQ(Prune("x IN ('b', 'm')", s), "read");
+  EXPECT_EQ(Prune("x = 'q' AND y = 1", s), "skip");
+  EXPECT_EQ(Prune("x = 'q' OR y = 1", s), "read");
+  asked.clear();
+  // Min/max decide first: the test is not asked for a literal outside [min, max].
+  EXPECT_EQ(Prune("x = '0'", s), "skip");
+  // Never asked for other comparisons, NOT IN or NULL.
+  EXPECT_EQ(Prune("x != 'q'", s), "read");
+  EXPECT_EQ(Prune("x > 'q'", s), "read");
+  EXPECT_EQ(Prune("x NOT IN ('q')", s), "read");
+  EXPECT_EQ(Prune("x = NULL", s), "skip");
+  EXPECT_TRUE(asked.empty());
+  // Without min/max the test still applies.
+  ColumnStats bare;
+  bare.may_contain = st.may_contain;
+  StatsMap b = {{{"x"}, bare}};
+  EXPECT_EQ(Prune("x = 'q'", b), "skip");
+  EXPECT_EQ(Prune("x = 'a'", b), "read");
+}
+
 TEST(PruningTest, TruncatedStringMaxima) {
   // "abc" may be the 32-character prefix of longer values: 'abcd' may exist.
   StatsMap s = {{{"s"}, Stats(Value::String("abb"), Value::String("abc"))}};
