@@ -28,4 +28,7 @@ void RegisterExportCommand(CLI::App& app, GlobalOptions& global, Action& action)
 // `config show|init`: the effective configuration; a default cpglake.toml.
 void RegisterConfigCommands(CLI::App& app, GlobalOptions& global, Action& action);
 
+// `query OUT [SQL]` (and its shell), `callers`, `callees`, `imports`.
+void RegisterQueryCommands(CLI::App& app, GlobalOptions& global, Action& action);
+
 }  // namespace cpglake::cli

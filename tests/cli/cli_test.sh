@@ -157,6 +157,55 @@ check builds-unknown 4 "$bin" builds "$tmp/repo/.cpglake" ffffffff-nope
 check builds-empty 0 "$bin" builds "$tmp"
 expect_out builds-empty "no builds"
 check builds-not-a-dir 1 "$bin" builds "$tmp/nope"
+# SQL over the output: tables pinned to one build, formats, named queries, the shell.
+out="$tmp/repo/.cpglake"
+for sub in "query --help" "callers --help" "callees --help" "imports --help"; do
+  # shellcheck disable=SC2086
+  check "help $sub" 0 "$bin" $sub && expect_out "help $sub" "Usage"
+done
+check query-kinds 0 "$bin" query "$out" "SELECT node_kind, count(*) AS n FROM cpg_nodes GROUP BY node_kind ORDER BY node_kind" --format csv
+expect_out query-kinds "^CST_FUNCTION_DEF,2$"
+check query-json 0 "$bin" --json query "$out" "SELECT qualified_name FROM cpg_nodes WHERE node_kind = 'CST_FUNCTION_DEF' ORDER BY 1"
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [r["qualified_name"] for r in d]==["pkg.m.broken","pkg.m.f"], d' \
+  && pass=$((pass + 1)) || { echo "FAIL query-json: bad JSON"; fail=$((fail + 1)); }
+check query-jsonl 0 "$bin" query "$out" "SELECT 1 AS a, NULL AS b, 'x' AS c" --format jsonl
+expect_out query-jsonl '^{"a":1,"b":null,"c":"x"}$'
+check query-empty-json 0 "$bin" query "$out" "SELECT 1 WHERE 0" --format json
+expect_out query-empty-json '^\[\]$'
+check query-bad-sql 2 "$bin" query "$out" "SELEC nope"
+check query-no-table 2 "$bin" query "$out" "SELECT * FROM nope"
+check query-read-only 6 "$bin" query "$out" "DELETE FROM cpg_nodes"
+check query-bad-format 2 "$bin" query "$out" "SELECT 1" --format xml
+check query-missing-out 4 "$bin" query "$tmp/nowhere" "SELECT 1"
+check query-callers 0 "$bin" callers "$out" builtins.len --format csv
+expect_out query-callers "^pkg.m.f,CST_FUNCTION_DEF,pkg/m.py,2,"
+check query-callees 0 "$bin" --json callees "$out" pkg.m.f
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [r["callee"] for r in d]==["builtins.len"], d' \
+  && pass=$((pass + 1)) || { echo "FAIL query-callees: bad JSON"; fail=$((fail + 1)); }
+check query-imports 0 "$bin" imports "$out" pkg --format csv
+expect_out query-imports "^1,f,pkg.m.f,CST_FUNCTION_DEF,"
+check query-imports-reverse 0 "$bin" imports "$out" pkg.m --reverse --format csv
+expect_out query-imports-reverse "^pkg,pkg/__init__.py,1,pkg.m.f,"
+# Pinning: the oldest build's tables, by id prefix.
+oldest=$("$bin" builds "$out" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["build_id"])')
+oldv=$("$bin" builds "$out" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["table_versions"]["cpg_nodes"])')
+check query-build 0 "$bin" query "$out" "SELECT max(delta_version) FROM cpg_nodes" --build "${oldest:0:8}" --format csv
+expect_out query-build "^$oldv$"
+check query-build-unknown 4 "$bin" query "$out" "SELECT 1" --build ffffffff
+# The shell on piped input: dot commands, statements over several lines.
+LAST_OUT=$(printf '.tables\n.schema cpg_edges\nSELECT count(*) AS n\n  FROM cpg_nodes\n  WHERE node_kind = %s;\n.quit\n' "'PY_FILE'" | "$bin" query "$out" 2>&1); rc=$?
+[ "$rc" -eq 0 ] && pass=$((pass + 1)) || { echo "FAIL query-shell: exit $rc"; fail=$((fail + 1)); }
+expect_out query-shell-tables "^cpg_nodes  *version"
+expect_out query-shell-schema "edge_owner_file_id TEXT"
+expect_out query-shell-sql "^2$"
+LAST_OUT=$(printf 'SELEC 1;\nSELECT 2;\n' | "$bin" query "$out" 2>&1); rc=$?
+[ "$rc" -eq 2 ] && pass=$((pass + 1)) || { echo "FAIL query-shell-error: exit $rc, expected 2"; fail=$((fail + 1)); }
+expect_out query-shell-continues "^2$"
+# Writes: CTAS creates a Delta table in the output; a later query sees it.
+check query-ctas 0 "$bin" query "$out" "CREATE TABLE defs AS SELECT qualified_name FROM cpg_nodes WHERE node_kind = 'CST_FUNCTION_DEF'; INSERT INTO defs VALUES ('extra')"
+check query-ctas-read 0 "$bin" query "$out" "SELECT count(*) FROM defs" --format csv
+expect_out query-ctas-read "^3$"
+check query-ctas-history 0 "$bin" delta history "$out/defs" --json
 # Configuration: a default cpglake.toml, the effective values with their sources.
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 for sub in "config --help" "config show --help" "config init --help" "export --help"; do

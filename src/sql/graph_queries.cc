@@ -1,0 +1,108 @@
+#include "sql/graph_queries.h"
+
+namespace cpglake::sql {
+
+std::string QuoteLiteral(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string CallersQuery(const std::string& qualified_name) {
+  // Staged as IN lists so that every step is one scan pruned by Bloom filters (node_id,
+  // dst_node_id, qualified_name), not one scan per call site.
+  return "WITH target AS (SELECT node_id, qualified_name FROM cpg_nodes WHERE qualified_name = " +
+         QuoteLiteral(qualified_name) + " AND node_kind IN (" + kCallTargetKinds +
+         ")),\n"
+         "calls AS (SELECT src_node_id, dst_node_id, resolution_method, confidence FROM cpg_edges\n"
+         "  WHERE edge_kind = 'CALLS' AND dst_node_id IN (SELECT node_id FROM target)),\n"
+         "site AS (SELECT node_id, path, line_start, col_start, enclosing_id FROM cpg_nodes\n"
+         "  WHERE node_id IN (SELECT src_node_id FROM calls)),\n"
+         "caller AS (SELECT node_id, node_kind, qualified_name FROM cpg_nodes\n"
+         "  WHERE node_id IN (SELECT enclosing_id FROM site))\n"
+         "SELECT caller.qualified_name AS caller, caller.node_kind AS caller_kind, site.path AS "
+         "path,\n"
+         "  site.line_start AS line, site.col_start AS col, calls.resolution_method AS method,\n"
+         "  calls.confidence AS confidence, target.qualified_name AS callee\n"
+         "FROM calls JOIN target ON target.node_id = calls.dst_node_id\n"
+         "JOIN site ON site.node_id = calls.src_node_id\n"
+         "LEFT JOIN caller ON caller.node_id = site.enclosing_id\n"
+         "ORDER BY path, line, col, caller, method";
+}
+
+std::string CalleesQuery(const std::string& qualified_name) {
+  return "WITH fn AS (SELECT node_id, file_id, bstart, bend FROM cpg_nodes WHERE qualified_name "
+         "= " +
+         QuoteLiteral(qualified_name) +
+         " AND node_kind IN ('CST_FUNCTION_DEF', 'CST_CLASS_DEF', 'PY_MODULE')),\n"
+         // The call sites inside the definition's span (file_id, bstart: statistics prune to
+         // the file), then those whose innermost enclosing definition is it.
+         "site AS (SELECT s.node_id, s.path, s.line_start, s.col_start FROM fn JOIN cpg_nodes AS "
+         "s\n"
+         "  ON s.file_id = fn.file_id AND s.node_kind IN ('CST_CALLSITE', 'CST_DECORATOR')\n"
+         "  AND s.bstart >= fn.bstart AND s.bend <= fn.bend AND s.enclosing_id = fn.node_id),\n"
+         "calls AS (SELECT src_node_id, dst_node_id, resolution_method, confidence FROM "
+         "cpg_edges\n"
+         "  WHERE edge_kind = 'CALLS' AND src_node_id IN (SELECT node_id FROM site)),\n"
+         "callee AS (SELECT node_id, node_kind, qualified_name, path, line_start FROM cpg_nodes\n"
+         "  WHERE node_id IN (SELECT dst_node_id FROM calls))\n"
+         "SELECT callee.qualified_name AS callee, callee.node_kind AS callee_kind, site.line_start "
+         "AS line,\n"
+         "  site.col_start AS col, calls.resolution_method AS method, calls.confidence AS "
+         "confidence,\n"
+         "  callee.path AS callee_path, callee.line_start AS callee_line\n"
+         "FROM calls JOIN site ON site.node_id = calls.src_node_id\n"
+         "JOIN callee ON callee.node_id = calls.dst_node_id\n"
+         "ORDER BY line, col, callee";
+}
+
+std::string ImportsQuery(const std::string& module, bool reverse) {
+  if (!reverse) {
+    return "WITH m AS (SELECT file_id FROM cpg_nodes WHERE node_kind = 'PY_MODULE' AND "
+           "qualified_name = " +
+           QuoteLiteral(module) +
+           "),\n"
+           "alias AS (SELECT a.node_id, a.path, a.line_start, a.name FROM m JOIN cpg_nodes AS a\n"
+           "  ON a.file_id = m.file_id AND a.node_kind = 'CST_IMPORT_ALIAS'),\n"
+           "imp AS (SELECT src_node_id, dst_node_id, resolution_method FROM cpg_edges\n"
+           "  WHERE edge_kind = 'IMPORTS' AND src_node_id IN (SELECT node_id FROM alias)),\n"
+           "target AS (SELECT node_id, node_kind, qualified_name FROM cpg_nodes\n"
+           "  WHERE node_id IN (SELECT dst_node_id FROM imp))\n"
+           "SELECT alias.line_start AS line, alias.name AS name, target.qualified_name AS "
+           "imports,\n"
+           "  target.node_kind AS target_kind, imp.resolution_method AS method\n"
+           "FROM alias LEFT JOIN imp ON imp.src_node_id = alias.node_id\n"
+           "LEFT JOIN target ON target.node_id = imp.dst_node_id\n"
+           "ORDER BY line, name";
+  }
+  const std::string q = QuoteLiteral(module);
+  const std::string prefix = QuoteLiteral(module + ".");
+  return "WITH target AS (SELECT node_id, qualified_name FROM cpg_nodes WHERE qualified_name = " +
+         q +
+         " AND node_kind IN ('PY_MODULE', 'PY_PACKAGE', 'PY_QUALIFIED_NAME')\n"
+         "  UNION ALL SELECT node_id, qualified_name FROM cpg_nodes WHERE substr(qualified_name, "
+         "1, " +
+         std::to_string(module.size() + 1) + ") = " + prefix +
+         "\n"
+         "    AND node_kind IN ('CST_FUNCTION_DEF', 'CST_CLASS_DEF', 'PY_BINDING', "
+         "'PY_QUALIFIED_NAME', 'PY_MODULE', 'PY_PACKAGE')),\n"
+         "imp AS (SELECT src_node_id, dst_node_id, resolution_method FROM cpg_edges\n"
+         "  WHERE edge_kind = 'IMPORTS' AND dst_node_id IN (SELECT node_id FROM target)),\n"
+         "alias AS (SELECT node_id, file_id, path, line_start FROM cpg_nodes\n"
+         "  WHERE node_id IN (SELECT src_node_id FROM imp)),\n"
+         "importer AS (SELECT file_id, qualified_name FROM cpg_nodes WHERE node_kind = "
+         "'PY_MODULE'\n"
+         "  AND file_id IN (SELECT file_id FROM alias))\n"
+         "SELECT importer.qualified_name AS importer, alias.path AS path, alias.line_start AS "
+         "line,\n"
+         "  target.qualified_name AS imports, imp.resolution_method AS method\n"
+         "FROM imp JOIN target ON target.node_id = imp.dst_node_id\n"
+         "JOIN alias ON alias.node_id = imp.src_node_id\n"
+         "LEFT JOIN importer ON importer.file_id = alias.file_id\n"
+         "ORDER BY importer, path, line";
+}
+
+}  // namespace cpglake::sql

@@ -1,0 +1,193 @@
+// Querying a build output with SQL: tables pinned to one build, the named queries (callers,
+// callees, imports) on a fixture with a known call graph, CTAS/INSERT into the output, and
+// the counts per node kind equal to the build's summary.
+#include "pipeline/output_query.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "common/error.h"
+#include "pipeline/build.h"
+#include "sql/graph_queries.h"
+#include "test_util.h"
+
+namespace cpglake::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+using cpglake::testing::TempDir;
+
+void Write(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+// app.main → helpers.load (twice), helpers.Store (constructor + __init__), os.path.join;
+// helpers.load → helpers._read; cli imports app.main.
+void MakeRepo(const fs::path& root) {
+  Write(root / "app/__init__.py", "");
+  Write(root / "app/helpers.py",
+        "import os\n"
+        "\n"
+        "def _read(path):\n"
+        "    return open(path).read()\n"
+        "\n"
+        "def load(path):\n"
+        "    return _read(os.path.join('data', path))\n"
+        "\n"
+        "class Store:\n"
+        "    def __init__(self):\n"
+        "        self.items = []\n");
+  Write(root / "app/main.py",
+        "from app.helpers import load, Store\n"
+        "from app import helpers\n"
+        "\n"
+        "def main():\n"
+        "    a = load('a')\n"
+        "    b = helpers.load('b')\n"
+        "    s = Store()\n"
+        "    return a, b, s\n");
+  Write(root / "cli.py", "from app.main import main\n\nmain()\n");
+}
+
+OutputQueryOptions Opts(const std::string& out) {
+  OutputQueryOptions o;
+  o.out = out;
+  return o;
+}
+
+BuildResult Build(const fs::path& repo, const fs::path& out) {
+  BuildOptions o;
+  o.repo = repo.string();
+  o.out = out.string();
+  o.jobs = 2;
+  return BuildGraph(o);
+}
+
+std::vector<std::string> Column(const sql::QueryResult& r, size_t c) {
+  std::vector<std::string> out;
+  for (const auto& row : r.rows) out.push_back(sql::FormatValue(row.at(c)));
+  return out;
+}
+
+TEST(OutputQueryTest, CountsPerKindEqualTheBuildSummary) {
+  TempDir dir;
+  MakeRepo(dir.path() / "repo");
+  auto built = Build(dir.path() / "repo", dir.path() / "out");
+  auto o = OpenOutputDatabase(Opts((dir.path() / "out").string()));
+  ASSERT_TRUE(o.build);
+  EXPECT_EQ(o.build->build_id, built.build_id);
+  EXPECT_TRUE(o.warnings.empty());
+  for (const char* t : {"cpg_nodes", "cpg_edges", "cpg_props", "_cpglake_repo_files",
+                        "_cpglake_builds", "_cpglake_diagnostics"}) {
+    EXPECT_TRUE(o.tables.count(t)) << t;
+  }
+  auto r = o.db->Query("SELECT node_kind, count(*) FROM cpg_nodes GROUP BY node_kind");
+  std::map<std::string, int64_t> kinds;
+  for (const auto& row : r.rows) kinds[std::get<std::string>(row[0])] = std::get<int64_t>(row[1]);
+  EXPECT_EQ(kinds, built.nodes_by_kind);
+  auto e = o.db->Query("SELECT edge_kind, count(*) FROM cpg_edges GROUP BY edge_kind");
+  std::map<std::string, int64_t> edges;
+  for (const auto& row : e.rows) edges[std::get<std::string>(row[0])] = std::get<int64_t>(row[1]);
+  EXPECT_EQ(edges, built.edges_by_kind);
+}
+
+TEST(OutputQueryTest, CallersCalleesImports) {
+  TempDir dir;
+  MakeRepo(dir.path() / "repo");
+  Build(dir.path() / "repo", dir.path() / "out");
+  auto o = OpenOutputDatabase(Opts((dir.path() / "out").string()));
+
+  auto callers = o.db->Query(sql::CallersQuery("app.helpers.load"));
+  EXPECT_EQ(Column(callers, 0), (std::vector<std::string>{"app.main.main", "app.main.main"}));
+  EXPECT_EQ(Column(callers, 2), (std::vector<std::string>{"app/main.py", "app/main.py"}));
+  EXPECT_EQ(Column(callers, 3), (std::vector<std::string>{"5", "6"}));
+
+  auto read_callers = o.db->Query(sql::CallersQuery("app.helpers._read"));
+  EXPECT_EQ(Column(read_callers, 0), (std::vector<std::string>{"app.helpers.load"}));
+  auto join_callers = o.db->Query(sql::CallersQuery("os.path.join"));
+  EXPECT_EQ(Column(join_callers, 0), (std::vector<std::string>{"app.helpers.load"}));
+  auto main_callers = o.db->Query(sql::CallersQuery("app.main.main"));
+  EXPECT_EQ(Column(main_callers, 0), (std::vector<std::string>{"cli"}));
+  EXPECT_TRUE(o.db->Query(sql::CallersQuery("no.such.name")).rows.empty());
+
+  auto callees = o.db->Query(sql::CalleesQuery("app.main.main"));
+  const auto got_list = Column(callees, 0);
+  std::multiset<std::string> got(got_list.begin(), got_list.end());
+  EXPECT_EQ(got, (std::multiset<std::string>{"app.helpers.load", "app.helpers.load",
+                                             "app.helpers.Store", "app.helpers.Store.__init__"}));
+  auto load_callees = o.db->Query(sql::CalleesQuery("app.helpers.load"));
+  const auto load_got_list = Column(load_callees, 0);
+  std::multiset<std::string> load_got(load_got_list.begin(), load_got_list.end());
+  EXPECT_EQ(load_got, (std::multiset<std::string>{"app.helpers._read", "os.path.join"}));
+
+  auto imports = o.db->Query(sql::ImportsQuery("app.main", false));
+  EXPECT_EQ(Column(imports, 2),
+            (std::vector<std::string>{"app.helpers.Store", "app.helpers.load", "app.helpers"}));
+  auto importers = o.db->Query(sql::ImportsQuery("app.helpers", true));
+  const auto importer_names_list = Column(importers, 0);
+  std::set<std::string> importer_names(importer_names_list.begin(), importer_names_list.end());
+  EXPECT_EQ(importer_names, (std::set<std::string>{"app.main"}));
+  auto main_importers = o.db->Query(sql::ImportsQuery("app.main", true));
+  EXPECT_EQ(Column(main_importers, 0), (std::vector<std::string>{"cli"}));
+}
+
+TEST(OutputQueryTest, PinsTheTablesOfOneBuild) {
+  TempDir dir;
+  MakeRepo(dir.path() / "repo");
+  auto first = Build(dir.path() / "repo", dir.path() / "out");
+  Write(dir.path() / "repo/app/extra.py", "def extra():\n    pass\n");
+  auto second = Build(dir.path() / "repo", dir.path() / "out");
+  const std::string out = (dir.path() / "out").string();
+  const std::string count = "SELECT count(*) FROM cpg_nodes WHERE node_kind = 'PY_FILE'";
+
+  auto latest = OpenOutputDatabase(Opts(out));
+  EXPECT_EQ(latest.build->build_id, second.build_id);
+  EXPECT_EQ(std::get<int64_t>(latest.db->Query(count).rows.at(0).at(0)), 5);
+  EXPECT_EQ(latest.tables.at("cpg_nodes"), second.table_versions.at("cpg_nodes"));
+  EXPECT_EQ(latest.tables.at("_cpglake_builds"), -1);
+
+  OutputQueryOptions older = Opts(out);
+  older.build_id = first.build_id.substr(0, 8);
+  auto pinned = OpenOutputDatabase(older);
+  EXPECT_EQ(pinned.build->build_id, first.build_id);
+  EXPECT_EQ(std::get<int64_t>(pinned.db->Query(count).rows.at(0).at(0)), 4);
+  EXPECT_EQ(pinned.tables.at("cpg_nodes"), first.table_versions.at("cpg_nodes"));
+  // Every graph table of the older build, none of the newer one.
+  auto files = pinned.db->Query("SELECT count(*) FROM _cpglake_repo_files");
+  EXPECT_EQ(std::get<int64_t>(files.rows.at(0).at(0)), 4);
+
+  OutputQueryOptions missing = Opts(out);
+  missing.build_id = "ffffffff";
+  EXPECT_THROW(OpenOutputDatabase(missing), NotFound);
+  EXPECT_THROW(OpenOutputDatabase(Opts((dir.path() / "nope").string())), NotFound);
+}
+
+TEST(OutputQueryTest, WritesCommitAndRollBack) {
+  TempDir dir;
+  MakeRepo(dir.path() / "repo");
+  Build(dir.path() / "repo", dir.path() / "out");
+  const std::string out = (dir.path() / "out").string();
+  auto o = OpenOutputDatabase(Opts(out));
+  // The graph tables are pinned to the build: read-only.
+  EXPECT_THROW(o.db->Execute("INSERT INTO cpg_nodes (node_id) VALUES ('x')"), Error);
+  EXPECT_THROW(o.db->Execute("DELETE FROM cpg_edges"), Error);
+  o.db->Execute(
+      "CREATE TABLE defs AS SELECT qualified_name, line_start FROM cpg_nodes "
+      "WHERE node_kind = 'CST_FUNCTION_DEF'");
+  ASSERT_TRUE(fs::exists(dir.path() / "out/defs/_delta_log"));
+  o.db->Execute("BEGIN; INSERT INTO defs VALUES ('x.y', 1); ROLLBACK;");
+  EXPECT_EQ(std::get<int64_t>(o.db->Query("SELECT count(*) FROM defs").rows.at(0).at(0)), 4);
+  o.db->Execute(
+      "BEGIN; INSERT INTO defs VALUES ('x.y', 1); INSERT INTO defs VALUES ('x.z', 2); COMMIT;");
+  // A fresh registration finds the table (not part of any build: at its latest version).
+  auto again = OpenOutputDatabase(Opts(out));
+  EXPECT_EQ(std::get<int64_t>(again.db->Query("SELECT count(*) FROM defs").rows.at(0).at(0)), 6);
+  EXPECT_EQ(again.tables.at("defs"), -1);
+}
+
+}  // namespace
+}  // namespace cpglake::pipeline
