@@ -16,6 +16,7 @@
 #include "cli/output.h"
 #include "cli/sql_output.h"
 #include "common/error.h"
+#include "pipeline/config.h"
 #include "pipeline/output_query.h"
 #include "sql/graph_queries.h"
 
@@ -28,6 +29,7 @@ struct QueryFlags {
   std::string sql;
   std::string format;  // "" → table on a terminal, else per --json / table
   std::string build;
+  std::string config;
   bool timer = false;
 };
 
@@ -35,6 +37,13 @@ pipeline::OutputDatabase Open(const QueryFlags& f, const GlobalOptions& g) {
   pipeline::OutputQueryOptions o;
   o.out = f.out;
   if (!f.build.empty()) o.build_id = f.build;
+  // The output storage policy (may SQL COPY write Parquet?) from cpglake.toml — --config, or
+  // the one in the repository the output belongs to (OUT/..) — and CPGLAKE_* variables.
+  pipeline::LoadConfigOptions lo;
+  lo.repo = std::filesystem::path(f.out).lexically_normal().parent_path().string();
+  if (!f.config.empty()) lo.config_file = f.config;
+  lo.env = pipeline::CpglakeEnvironment();
+  o.output_policy = pipeline::LoadConfig(lo).OutputPolicy();
   auto opened = pipeline::OpenOutputDatabase(o);
   if (!g.quiet) {
     for (const auto& w : opened.warnings) std::fprintf(stderr, "cpglake: warning: %s\n", w.c_str());
@@ -227,6 +236,9 @@ void AddCommon(CLI::App* c, QueryFlags& f) {
                 "Query the tables of this build (id or unique prefix; default: the latest "
                 "successful build)");
   c->add_flag("--timer", f.timer, "Print how long the query took (stderr)");
+  c->add_option("--config", f.config,
+                "cpglake.toml to read [output] allow_parquet_exports from (default: the one in "
+                "OUT's parent, the repository)");
 }
 
 int RunNamed(const QueryFlags& f, const GlobalOptions& g, const std::string& sql_text) {
@@ -255,7 +267,10 @@ void RegisterQueryCommands(CLI::App& app, GlobalOptions& global, Action& action)
       "_cpglake_diagnostics.\n"
       "Time travel: FROM cpg_nodes(3) (version) or WHERE delta_timestamp = '...'.\n"
       "Writes: INSERT INTO a table created with CREATE TABLE name AS SELECT (a new Delta table "
-      "OUT/name).\nThe graph tables are pinned to a build and read-only. See docs/sql.md.");
+      "OUT/name).\nThe graph tables are pinned to a build and read-only.\n"
+      "Export: COPY (SELECT ...) TO 'path' [(FORMAT delta|parquet)] writes a new Delta table; "
+      "Parquet only when\n[output] allow_parquet_exports = true (refusals are recorded in "
+      "_cpglake_diagnostics). See docs/sql.md.");
   q->callback([&] {
     action = [&] {
       auto o = Open(query_flags, global);

@@ -5,6 +5,7 @@
 
 #include "catalog/dataset_registry.h"
 #include "common/error.h"
+#include "pipeline/diagnostics.h"
 
 namespace cpglake::pipeline {
 
@@ -45,6 +46,23 @@ OutputDatabase OpenOutputDatabase(const OutputQueryOptions& options) {
   sql::DatabaseOptions db_options;
   db_options.write_root = options.out;
   db_options.tables.scan_threads = options.scan_threads;
+  db_options.output_policy = options.output_policy;
+  const std::string out = options.out;
+  const std::string build_id = result.build ? result.build->build_id : std::string();
+  db_options.on_refused_sink = [out, build_id](const catalog::RefusedSink& refused) {
+    DiagnosticRecord d;
+    d.build_id = build_id;
+    d.path = refused.path;
+    d.severity = "error";
+    d.code = "REFUSED_SINK";
+    d.message = refused.what + ": " + refused.reason;
+    d.source = diag_source::kPolicy;
+    try {
+      AppendDiagnostics(out, build_id, {d});
+    } catch (const Error&) {
+      // The refusal itself is the error the user sees; failing to record it adds nothing.
+    }
+  };
   result.db = std::make_unique<sql::Database>(db_options);
   for (const std::string& name : registry.Names()) {
     if (!catalog::TableExists(registry.Resolve(name))) continue;

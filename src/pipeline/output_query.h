@@ -21,6 +21,9 @@ struct OutputQueryOptions {
                                         // successful build
   std::map<std::string, std::string> storage_options;
   int scan_threads = 0;  // 0: one per core
+  // What SQL `COPY ... TO` may write (catalog/output_policy.h). A refused sink is recorded in
+  // OUT/_cpglake/diagnostics (code REFUSED_SINK, source policy) under the pinned build's id.
+  catalog::OutputStoragePolicy output_policy;
 };
 
 struct OutputDatabase {

@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 
+#include "catalog/export.h"
 #include "common/error.h"
 #include "delta/writer.h"
 #include "sql/type_mapping.h"
@@ -150,6 +151,66 @@ bool Identifier(const char** p, std::string* out) {
   while (std::isalnum(static_cast<unsigned char>(*s)) || *s == '_') *out += *s++;
   *p = s;
   return !out->empty();
+}
+
+// A string literal '...' ('' for a quote).
+bool StringLiteral(const char** p, std::string* out) {
+  const char* s = SkipSpace(*p);
+  if (*s != '\'') return false;
+  out->clear();
+  for (++s; *s; ++s) {
+    if (*s == '\'') {
+      if (s[1] != '\'') {
+        *p = s + 1;
+        return true;
+      }
+      ++s;
+    }
+    *out += *s;
+  }
+  return false;
+}
+
+// The ')' closing the '(' at `open`, skipping strings, quoted names and comments; nullptr
+// when there is none.
+const char* MatchingParen(const char* open) {
+  int depth = 0;
+  for (const char* s = open; *s; ++s) {
+    switch (*s) {
+      case '(':
+        ++depth;
+        break;
+      case ')':
+        if (--depth == 0) return s;
+        break;
+      case '\'':
+      case '"':
+      case '`':
+      case '[': {
+        const char close = *s == '[' ? ']' : *s;
+        for (++s; *s && *s != close; ++s) {
+        }
+        if (!*s) return nullptr;
+        break;
+      }
+      case '-':
+        if (s[1] == '-') {
+          while (*s && *s != '\n') ++s;
+          if (!*s) return nullptr;
+        }
+        break;
+      case '/':
+        if (s[1] == '*') {
+          const char* end = std::strstr(s + 2, "*/");
+          if (!end) return nullptr;
+          s = end + 1;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return nullptr;
 }
 
 int Authorizer(void* self, int action, const char* arg1, const char* arg2, const char*,
@@ -293,7 +354,7 @@ void Database::Run(const std::string& sql, const RowCallback& on_row, QueryResul
   const char* p = sql.c_str();
   while (*SkipSpace(p)) {
     const char* tail = nullptr;
-    if (!TryCreateTableAs(p, &tail)) ExecuteOne(p, &tail, on_row, last);
+    if (!TryCopy(p, &tail) && !TryCreateTableAs(p, &tail)) ExecuteOne(p, &tail, on_row, last);
     if (tail == nullptr || tail == p) break;
     p = tail;
   }
@@ -331,6 +392,126 @@ void Database::ExecuteOne(const char* sql, const char** tail, const RowCallback&
     if (on_row) on_row(columns, row);
     if (last) last->rows.push_back(row);
   }
+}
+
+columnar::RecordBatch Database::ResultBatch(sqlite3_stmt* raw, const std::string& what,
+                                            const char* sql) {
+  const int ncols = sqlite3_column_count(raw);
+  std::vector<std::string> names;
+  std::vector<TypePtr> types;
+  std::set<std::string> seen;
+  for (int i = 0; i < ncols; ++i) {
+    std::string n = sqlite3_column_name(raw, i) ? sqlite3_column_name(raw, i) : "";
+    std::string lower = n;
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (n.empty() || !seen.insert(lower).second) {
+      throw InvalidInput(what +
+                         ": result column names must be unique "
+                         "and non-empty (use AS aliases), got '" +
+                         n + "'");
+    }
+    names.push_back(n);
+    types.push_back(TypeFromDeclared(sqlite3_column_decltype(raw, i)));
+  }
+  std::vector<std::vector<Value>> rows;
+  for (;;) {
+    const int rc = sqlite3_step(raw);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) ThrowSqliteError(sql);
+    std::vector<Value> row;
+    for (int i = 0; i < ncols; ++i) row.push_back(ToValue(sqlite3_column_value(raw, i)));
+    rows.push_back(std::move(row));
+  }
+  std::vector<Field> fields;
+  for (int i = 0; i < ncols; ++i) {
+    TypePtr t = types[static_cast<size_t>(i)];
+    for (size_t r = 0; !t && r < rows.size(); ++r) {
+      if (!IsNull(rows[r][static_cast<size_t>(i)]))
+        t = TypeFromValue(rows[r][static_cast<size_t>(i)]);
+    }
+    fields.emplace_back(names[static_cast<size_t>(i)], t ? t : DataType::String(), true);
+  }
+  columnar::Schema schema(fields);
+  columnar::RecordBatch batch = columnar::RecordBatch::MakeEmpty(schema);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < fields.size(); ++i) {
+      AppendSqlValue(batch.mutable_column(i), fields[i], row[i]);
+    }
+  }
+  return batch;
+}
+
+bool Database::TryCopy(const char* sql, const char** tail) {
+  const char* p = sql;
+  if (!Keyword(&p, "COPY")) return false;
+  p = SkipSpace(p);
+  if (*p != '(') {
+    throw InvalidInput("COPY: expected COPY (SELECT ...) TO 'path' [(FORMAT delta|parquet)]");
+  }
+  const char* close = MatchingParen(p);
+  if (close == nullptr) throw InvalidInput("COPY: unbalanced parentheses around the query");
+  const std::string query(p + 1, close);
+  const char* q = close + 1;
+  std::string path;
+  if (!Keyword(&q, "TO") || !StringLiteral(&q, &path) || path.empty()) {
+    throw InvalidInput("COPY (...): expected TO 'path' after the query");
+  }
+  catalog::DatasetFormat format = catalog::DatasetFormat::kDelta;
+  const char* save = q;
+  q = SkipSpace(q);
+  if (*q == '(') {
+    ++q;
+    std::string option, value;
+    if (!Identifier(&q, &option) || strcasecmp(option.c_str(), "FORMAT") != 0 ||
+        !Identifier(&q, &value)) {
+      throw InvalidInput("COPY ... TO: expected (FORMAT delta|parquet)");
+    }
+    for (auto& ch : value) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    format = catalog::ParseDatasetFormat(value);
+    q = SkipSpace(q);
+    if (*q != ')') throw InvalidInput("COPY ... TO: expected ')' after the FORMAT option");
+    ++q;
+  } else {
+    q = save;
+  }
+  q = SkipSpace(q);
+  if (*q == ';') ++q;
+  *tail = q;
+
+  catalog::DatasetLocation target;
+  target.path = path;
+  target.format = format;
+  const std::string what = "COPY ... TO '" + path + "'";
+  // The gate first: a refused sink runs nothing.
+  catalog::CheckSink(options_.output_policy, target, what, options_.on_refused_sink);
+  context_->errors().Clear();
+  deny_reason_->clear();
+  sqlite3_stmt* raw = nullptr;
+  const char* query_tail = nullptr;
+  if (sqlite3_prepare_v2(db_, query.c_str(), -1, &raw, &query_tail) != SQLITE_OK) {
+    ThrowSqliteError(query);
+  }
+  if (raw == nullptr) throw InvalidInput("COPY: missing query");
+  StmtPtr stmt(raw);
+  if (*SkipSpace(query_tail) != '\0') throw InvalidInput("COPY: the query must be one statement");
+  if (!sqlite3_stmt_readonly(raw)) throw InvalidInput("COPY (...) must copy a SELECT");
+  columnar::RecordBatch batch = ResultBatch(raw, "COPY", query.c_str());
+  stmt.reset();
+  catalog::ExportOptions eo;
+  eo.parquet = options_.tables.parquet;
+  eo.target_file_bytes = options_.tables.target_file_bytes;
+  eo.commit_properties["engine"] = "cpglake-sql";
+  eo.on_refused = options_.on_refused_sink;
+  bool sent = false;
+  last_copy_ = catalog::ExportBatches(
+      batch.schema(),
+      [&]() -> std::optional<columnar::RecordBatch> {
+        if (sent) return std::nullopt;
+        sent = true;
+        return batch;
+      },
+      target, options_.output_policy, eo, what);
+  return true;
 }
 
 bool Database::TryCreateTableAs(const char* sql, const char** tail) {
@@ -371,48 +552,7 @@ bool Database::TryCreateTableAs(const char* sql, const char** tail) {
     throw InvalidInput("table '" + name + "' already exists");
   }
 
-  const int ncols = sqlite3_column_count(raw);
-  std::vector<std::string> names;
-  std::vector<TypePtr> types;
-  std::set<std::string> seen;
-  for (int i = 0; i < ncols; ++i) {
-    std::string n = sqlite3_column_name(raw, i) ? sqlite3_column_name(raw, i) : "";
-    std::string lower = n;
-    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (n.empty() || !seen.insert(lower).second) {
-      throw InvalidInput("CREATE TABLE " + name +
-                         " AS: result column names must be unique "
-                         "and non-empty (use AS aliases), got '" +
-                         n + "'");
-    }
-    names.push_back(n);
-    types.push_back(TypeFromDeclared(sqlite3_column_decltype(raw, i)));
-  }
-  std::vector<std::vector<Value>> rows;
-  for (;;) {
-    const int rc = sqlite3_step(raw);
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) ThrowSqliteError(sql);
-    std::vector<Value> row;
-    for (int i = 0; i < ncols; ++i) row.push_back(ToValue(sqlite3_column_value(raw, i)));
-    rows.push_back(std::move(row));
-  }
-  std::vector<Field> fields;
-  for (int i = 0; i < ncols; ++i) {
-    TypePtr t = types[static_cast<size_t>(i)];
-    for (size_t r = 0; !t && r < rows.size(); ++r) {
-      if (!IsNull(rows[r][static_cast<size_t>(i)]))
-        t = TypeFromValue(rows[r][static_cast<size_t>(i)]);
-    }
-    fields.emplace_back(names[static_cast<size_t>(i)], t ? t : DataType::String(), true);
-  }
-  columnar::Schema schema(fields);
-  columnar::RecordBatch batch = columnar::RecordBatch::MakeEmpty(schema);
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < fields.size(); ++i) {
-      AppendSqlValue(batch.mutable_column(i), fields[i], row[i]);
-    }
-  }
+  columnar::RecordBatch batch = ResultBatch(raw, "CREATE TABLE " + name + " AS", sql);
   stmt.reset();
   delta::WriteOptions wo;
   wo.mode = delta::WriteMode::kErrorIfExists;

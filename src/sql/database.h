@@ -18,11 +18,14 @@
 #include <vector>
 
 #include "catalog/dataset_registry.h"
+#include "catalog/export.h"
+#include "catalog/output_policy.h"
 #include "delta/scan.h"
 #include "sql/delta_vtab.h"
 #include "sql/value.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace cpglake::sql {
 
@@ -31,6 +34,11 @@ struct DatabaseOptions {
   // (WRITE_ROOT/name); CTAS is refused when empty.
   std::string write_root;
   TableOptions tables;  // scan threads, Parquet writer options of INSERT and CTAS
+  // The gate `COPY (query) TO 'path' [(FORMAT delta|parquet)]` passes (catalog/
+  // output_policy.h): Delta targets pass; Parquet ones only when the policy allows them,
+  // otherwise `on_refused_sink` is told and the statement fails.
+  catalog::OutputStoragePolicy output_policy;
+  catalog::RefusedSinkCallback on_refused_sink;
 };
 
 // The header of a result: column names and declared types ("" for expressions).
@@ -72,6 +80,10 @@ class Database {
   // SQL; errors raised inside the Delta tables keep their category (a missing version is
   // NotFound), with SQLite's message. Statements before the failing one stay applied.
   void Execute(const std::string& sql, const RowCallback& on_row = nullptr);
+  // Statements of the form COPY (SELECT ...) TO 'path' [(FORMAT delta|parquet)] write the
+  // query's rows to a new Delta table (the default) or Parquet files through the export
+  // module, after the output storage policy's gate (DatabaseOptions::output_policy).
+  //
   // Execute, collecting the rows of the last statement that returned any.
   QueryResult Query(const std::string& sql);
   // EXPLAIN QUERY PLAN of one statement: one line per plan node, indented by depth.
@@ -80,6 +92,9 @@ class Database {
   // Scans run by the last Execute / Query (xFilter calls, Delta scan metrics).
   const SqlScanMetrics& last_metrics() const { return context_->metrics(); }
 
+  // What the last COPY statement wrote.
+  const std::optional<catalog::ExportResult>& last_copy() const { return last_copy_; }
+
   // The SQLite connection (owned by this object).
   sqlite3* handle() const { return db_; }
 
@@ -87,6 +102,10 @@ class Database {
   void Run(const std::string& sql, const RowCallback& on_row, QueryResult* last);
   void ExecuteOne(const char* sql, const char** tail, const RowCallback& on_row, QueryResult* last);
   bool TryCreateTableAs(const char* sql, const char** tail);
+  bool TryCopy(const char* sql, const char** tail);
+  // Runs a prepared SELECT to the end and returns its rows as one batch (types from the
+  // declared types, else from the first non-null value; `what` names the statement in errors).
+  columnar::RecordBatch ResultBatch(sqlite3_stmt* stmt, const std::string& what, const char* sql);
   [[noreturn]] void ThrowSqliteError(const std::string& context_text);
   bool TableNameInUse(const std::string& name);
 
@@ -94,6 +113,7 @@ class Database {
   std::unique_ptr<DeltaModuleContext> context_;
   std::unique_ptr<std::string> deny_reason_;  // why the authorizer refused (its user data)
   sqlite3* db_ = nullptr;
+  std::optional<catalog::ExportResult> last_copy_;
 };
 
 // A name as an SQL identifier ("a""b" quoting).

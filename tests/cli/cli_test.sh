@@ -206,6 +206,19 @@ check query-ctas 0 "$bin" query "$out" "CREATE TABLE defs AS SELECT qualified_na
 check query-ctas-read 0 "$bin" query "$out" "SELECT count(*) FROM defs" --format csv
 expect_out query-ctas-read "^3$"
 check query-ctas-history 0 "$bin" delta history "$out/defs" --json
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+# COPY: Delta by default; Parquet refused (and recorded) unless the policy allows it.
+check query-copy-delta 0 "$bin" query "$out" "COPY (SELECT node_id FROM cpg_nodes) TO '$tmp/copy_delta'"
+[ -d "$tmp/copy_delta/_delta_log" ] && pass=$((pass + 1)) || { echo "FAIL query-copy-delta: no Delta table"; fail=$((fail + 1)); }
+check query-copy-parquet-refused 2 "$bin" query "$out" "COPY (SELECT node_id FROM cpg_nodes) TO '$tmp/copy_pq' (FORMAT parquet)"
+[ ! -e "$tmp/copy_pq" ] && pass=$((pass + 1)) || { echo "FAIL query-copy-parquet-refused: wrote $tmp/copy_pq"; fail=$((fail + 1)); }
+# (recorded after the build: the latest version of the table, not the build's pinned one)
+check query-copy-refusal-recorded 0 "$bin" delta scan "$out/_cpglake/diagnostics" --where "code = 'REFUSED_SINK'" --columns code,source --format csv
+expect_out query-copy-refusal-recorded "^REFUSED_SINK,policy$"
+check query-copy-parquet-allowed 0 env CPGLAKE_OUTPUT_ALLOW_PARQUET_EXPORTS=true "$bin" query "$out" "COPY (SELECT node_id FROM cpg_nodes) TO '$tmp/copy_pq' (FORMAT parquet)"
+duck=$(cd "$root" && node tools/oracle/duckdb.mjs sql "SELECT count(*) AS n FROM read_parquet('$tmp/copy_pq/*.parquet')")
+nodes=$("$bin" query "$out" "SELECT count(*) FROM cpg_nodes" --format csv | tail -1)
+[ "$duck" = "{\"n\":$nodes}" ] && pass=$((pass + 1)) || { echo "FAIL query-copy-parquet-duckdb: $duck vs $nodes"; fail=$((fail + 1)); }
 # Configuration: a default cpglake.toml, the effective values with their sources.
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 for sub in "config --help" "config show --help" "config init --help" "export --help"; do

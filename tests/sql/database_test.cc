@@ -241,3 +241,92 @@ TEST_F(SqlTest, ErrorsCarrySqliteMessagesAndCategories) {
 
 }  // namespace
 }  // namespace cpglake::sql
+
+namespace cpglake::sql {
+namespace {
+
+// COPY (query) TO: Delta by default; Parquet only through the output storage policy's gate.
+class SqlCopyTest : public ::testing::Test {
+ protected:
+  void Open(bool allow_parquet) {
+    DatabaseOptions options;
+    options.tables.scan_threads = 1;
+    options.output_policy.allow_parquet_exports = allow_parquet;
+    options.on_refused_sink = [this](const catalog::RefusedSink& r) { refused_.push_back(r); };
+    db_ = std::make_unique<Database>(options);
+    db_->RegisterTable("nodes", At(testing::WriteNodesTable(tmp_.path() / "nodes", 1000)));
+  }
+  TempDir tmp_;
+  std::unique_ptr<Database> db_;
+  std::vector<catalog::RefusedSink> refused_;
+};
+
+TEST_F(SqlCopyTest, DeltaByDefault) {
+  Open(false);
+  const std::string target = (tmp_.path() / "defs").string();
+  db_->Execute("COPY (SELECT id, name FROM nodes WHERE kind = 'DEF' AND id < 100) TO '" + target +
+               "'; SELECT 1");
+  ASSERT_TRUE(db_->last_copy());
+  EXPECT_EQ(db_->last_copy()->rows, 34);
+  EXPECT_EQ(delta::OpenSnapshot(target)->version(), 0);
+  db_->RegisterTable("defs", At(target));
+  EXPECT_EQ(Int(db_->Query("SELECT count(*) FROM defs WHERE id % 3 = 0")), 34);
+  EXPECT_TRUE(refused_.empty());
+  // Explicit format, quotes and parentheses inside the query.
+  const std::string t2 = (tmp_.path() / "it's").string();
+  std::string quoted = t2;
+  for (size_t i = quoted.find('\''); i != std::string::npos; i = quoted.find('\'', i + 2)) {
+    quoted.insert(i, "'");
+  }
+  db_->Execute("copy (SELECT ')' AS s, (1 + 2) AS n /* ) */) to '" + quoted + "' (FORMAT delta)");
+  EXPECT_EQ(db_->last_copy()->rows, 1);
+  EXPECT_TRUE(fs::exists(fs::path(t2) / "_delta_log"));
+}
+
+TEST_F(SqlCopyTest, ParquetRefusedWithoutThePolicy) {
+  Open(false);
+  const fs::path target = tmp_.path() / "pq";
+  try {
+    db_->Execute("COPY (SELECT * FROM nodes) TO '" + target.string() + "' (FORMAT parquet)");
+    FAIL() << "a Parquet sink must be refused";
+  } catch (const catalog::SinkRefused& e) {
+    EXPECT_NE(std::string(e.what()).find("allow_parquet_exports"), std::string::npos) << e.what();
+  }
+  ASSERT_EQ(refused_.size(), 1u);
+  EXPECT_EQ(refused_[0].path, target.string());
+  EXPECT_FALSE(fs::exists(target));
+  EXPECT_EQ(db_->last_metrics().scans, 0);  // the query never ran
+}
+
+TEST_F(SqlCopyTest, ParquetAllowedByThePolicyReadsBackInDuckDb) {
+  Open(true);
+  const fs::path target = tmp_.path() / "pq";
+  db_->Execute("COPY (SELECT id, kind FROM nodes) TO '" + target.string() + "' (FORMAT parquet)");
+  EXPECT_EQ(db_->last_copy()->rows, 300);
+  EXPECT_EQ(CountParquetFiles(target), 1u);
+  EXPECT_FALSE(fs::exists(target / "_delta_log"));
+  auto duck = cpglake::testing::RunOracle(
+      cpglake::testing::ShellQuote("sql") + " " +
+      cpglake::testing::ShellQuote("SELECT count(*) AS n, sum(id) AS s FROM read_parquet('" +
+                                   target.string() + "/*.parquet')"));
+  EXPECT_EQ(duck.exit_code, 0);
+  EXPECT_EQ(duck.out, "{\"n\":300,\"s\":44850}\n");
+  EXPECT_TRUE(refused_.empty());
+}
+
+TEST_F(SqlCopyTest, BadCopyStatements) {
+  Open(true);
+  EXPECT_THROW(db_->Execute("COPY nodes TO '/tmp/x'"), InvalidInput);
+  EXPECT_THROW(db_->Execute("COPY (SELECT 1 TO '/tmp/x'"), InvalidInput);
+  EXPECT_THROW(db_->Execute("COPY (SELECT 1) '/tmp/x'"), InvalidInput);
+  EXPECT_THROW(
+      db_->Execute("COPY (SELECT 1) TO '" + (tmp_.path() / "c").string() + "' (FORMAT csv)"),
+      InvalidInput);
+  EXPECT_THROW(db_->Execute("COPY (SELECT 1; SELECT 2) TO '" + (tmp_.path() / "d").string() + "'"),
+               InvalidInput);
+  EXPECT_THROW(db_->Execute("COPY (DELETE FROM nodes) TO '" + (tmp_.path() / "e").string() + "'"),
+               Error);
+}
+
+}  // namespace
+}  // namespace cpglake::sql
