@@ -19,6 +19,7 @@ namespace cpglake::sql {
 using columnar::Field;
 using columnar::RecordBatch;
 using columnar::Schema;
+using columnar::TypeId;
 
 namespace internal {
 
@@ -574,6 +575,8 @@ DeltaTable::Cursor::~Cursor() {
 }
 
 void DeltaTable::Cursor::FinishScan() {
+  index_ = nullptr;
+  current_ = &batch_;
   if (!stream_) return;
   const delta::ScanMetrics m = stream_->Stop();
   stream_.reset();
@@ -613,55 +616,62 @@ void DeltaTable::Cursor::Filter(int /*idx_num*/, const char* idx_str, int argc,
   const Schema& table_schema = table_->schema_;
   const Schema& snap_schema = snapshot_->schema();
 
+  // A join probe: one = term on a join value (the others constants), at the registered
+  // snapshot — answered from the table's lookup index once it has one (see the header).
+  const Term* probe = nullptr;
+  bool other_values = false;
+  for (const Term& t : terms) {
+    if (t.op == 'V' || t.op == 'T' || t.has_literal || t.op == 'N' || t.op == 'n') continue;
+    if (t.op == 'E' && probe == nullptr) {
+      probe = &t;
+    } else {
+      other_values = true;
+    }
+  }
+  if (other_values || snapshot_ != table_->snapshot_) probe = nullptr;
+  std::vector<expr::ExprPtr> constant_preds;  // the predicate without the probe's term
+
   // Predicate.
   std::vector<expr::ExprPtr> preds;
-  for (const Term& t : terms) {
-    if (t.op == 'V' || t.op == 'T') continue;
+  // The pushed-down predicate of one term (nullptr: none; SQLite filters).
+  auto term_predicate = [&](const Term& t) -> expr::ExprPtr {
     const Field& field = table_schema.field(static_cast<size_t>(t.column));
     if (snap_schema.FieldIndex(field.name) < 0) {
-      continue;  // the column does not exist at this version: SQLite sees NULLs
+      return nullptr;  // the column does not exist at this version: SQLite sees NULLs
     }
     expr::ExprPtr col = expr::ColPath({field.name});
-    if (t.op == 'N' || t.op == 'n') {
-      preds.push_back(t.op == 'N' ? expr::IsNull(col) : expr::IsNotNull(col));
-      continue;
-    }
+    if (t.op == 'N' || t.op == 'n') return t.op == 'N' ? expr::IsNull(col) : expr::IsNotNull(col);
     if (t.has_literal) {
-      if (t.literal.empty()) {
-        preds.push_back(expr::Lit(false));  // compared with NULL: never true
-      } else {
-        preds.push_back(
-            expr::Compare(ToCompareOp(TermPushOp(t.op)), col, expr::ParseExpression(t.literal)));
-      }
-      continue;
+      if (t.literal.empty()) return expr::Lit(false);  // compared with NULL: never true
+      return expr::Compare(ToCompareOp(TermPushOp(t.op)), col, expr::ParseExpression(t.literal));
     }
     sqlite3_value* v = arg(t);
     if (t.op == 'I') {
       std::vector<expr::ExprPtr> list;
-      bool pushable = true;
       sqlite3_value* item = nullptr;
       for (int rc = sqlite3_vtab_in_first(v, &item); rc == SQLITE_OK && item;
            rc = sqlite3_vtab_in_next(v, &item)) {
         if (sqlite3_value_type(item) == SQLITE_NULL) continue;  // never equal
         auto lit = PushdownLiteral(*field.type, PushOp::kEq, item);
-        if (!lit) {
-          pushable = false;
-          break;
-        }
+        if (!lit) return nullptr;
         list.push_back(expr::Lit(*lit));
       }
-      if (!pushable) continue;
-      preds.push_back(list.empty() ? expr::Lit(false) : expr::In(col, std::move(list)));
-      continue;
+      return list.empty() ? expr::Lit(false) : expr::In(col, std::move(list));
     }
     if (sqlite3_value_type(v) == SQLITE_NULL) {
-      preds.push_back(expr::Lit(false));  // a comparison with NULL is never true
-      continue;
+      return expr::Lit(false);  // a comparison with NULL is never true
     }
     const PushOp op = TermPushOp(t.op);
     auto lit = PushdownLiteral(*field.type, op, v);
-    if (!lit) continue;  // SQLite filters
-    preds.push_back(expr::Compare(ToCompareOp(op), col, expr::Lit(*lit)));
+    if (!lit) return nullptr;
+    return expr::Compare(ToCompareOp(op), col, expr::Lit(*lit));
+  };
+  for (const Term& t : terms) {
+    if (t.op == 'V' || t.op == 'T') continue;
+    expr::ExprPtr p = term_predicate(t);
+    if (!p) continue;
+    preds.push_back(p);
+    if (&t != probe) constant_preds.push_back(p);
   }
 
   // Projection.
@@ -691,6 +701,31 @@ void DeltaTable::Cursor::Filter(int /*idx_num*/, const char* idx_str, int argc,
     names.push_back(name);
   }
 
+  if (probe != nullptr) {
+    const Field& field = table_schema.field(static_cast<size_t>(probe->column));
+    sqlite3_value* v = arg(*probe);
+    const TypeId id = field.type->id();
+    const bool text_key = id == TypeId::kString && sqlite3_value_type(v) == SQLITE_TEXT;
+    const bool int_key = (id == TypeId::kInt8 || id == TypeId::kInt16 || id == TypeId::kInt32 ||
+                          id == TypeId::kInt64) &&
+                         sqlite3_value_type(v) == SQLITE_INTEGER;
+    if (text_key || int_key) {
+      const expr::ExprPtr constant = constant_preds.empty() ? nullptr : expr::And(constant_preds);
+      if (const LookupIndex* index =
+              table_->IndexForLookup(probe->column, wanted, idx_str ? idx_str : "", constant)) {
+        std::string key;
+        if (text_key) {
+          const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(v));
+          key.assign(text ? text : "", static_cast<size_t>(sqlite3_value_bytes(v)));
+        } else {
+          key = std::to_string(sqlite3_value_int64(v));
+        }
+        ServeFromIndex(*index, key);
+        return;
+      }
+    }
+  }
+
   delta::ScanBuilder builder(snapshot_);
   builder.WithColumns(names).WithThreads(table_->context_->options().scan_threads);
   if (!preds.empty()) builder.WithPredicate(expr::And(preds));
@@ -701,13 +736,99 @@ void DeltaTable::Cursor::Filter(int /*idx_num*/, const char* idx_str, int argc,
   metrics.columns.push_back(names);
   stream_ = std::make_unique<BatchStream>(std::move(scan));
   batch_ = RecordBatch();
+  current_ = &batch_;
+  index_ = nullptr;
   row_ = 0;
   rowid_ = 0;
   eof_ = false;
   Advance();
 }
 
+void DeltaTable::Cursor::ServeFromIndex(const LookupIndex& index, const std::string& key) {
+  ++table_->context_->metrics().index_lookups;
+  index_ = &index;
+  batch_column_ = index.batch_column;
+  auto it = index.rows.find(key);
+  matches_ = it == index.rows.end() ? nullptr : &it->second;
+  match_ = 0;
+  rowid_ = 0;
+  eof_ = false;
+  Advance();
+}
+
+const DeltaTable::LookupIndex* DeltaTable::IndexForLookup(int column,
+                                                          const std::vector<int>& wanted,
+                                                          const std::string& plan,
+                                                          const expr::ExprPtr& constant) {
+  const std::string& key = plan;
+  auto found = indexes_.find(key);
+  if (found != indexes_.end()) {
+    if (found->second.snapshot == snapshot_) return &found->second;
+    indexes_.erase(found);  // built on another snapshot (refreshed, or an INSERT committed)
+    lookups_.erase(key);
+  }
+  if (++lookups_[key] < kLookupsBeforeIndex) return nullptr;
+  const auto total = snapshot_->total_rows();
+  if (!total || *total > kMaxIndexedRows) return nullptr;
+
+  LookupIndex index;
+  index.snapshot = snapshot_;
+  const Schema& snap_schema = snapshot_->schema();
+  std::vector<std::string> names;
+  index.batch_column.assign(schema_.num_fields(), -1);
+  std::vector<int> read = wanted;
+  if (std::find(read.begin(), read.end(), column) == read.end()) read.push_back(column);
+  for (int j : read) {
+    const std::string& name = schema_.field(static_cast<size_t>(j)).name;
+    if (snap_schema.FieldIndex(name) < 0) continue;
+    if (std::find(wanted.begin(), wanted.end(), j) != wanted.end()) {
+      index.batch_column[static_cast<size_t>(j)] = static_cast<int>(names.size());
+    }
+    names.push_back(name);
+  }
+  const std::string& key_name = schema_.field(static_cast<size_t>(column)).name;
+  const auto key_at = std::find(names.begin(), names.end(), key_name);
+  if (key_at == names.end()) return nullptr;  // the column is missing at this version
+  const size_t key_column = static_cast<size_t>(key_at - names.begin());
+  delta::ScanBuilder builder(snapshot_);
+  builder.WithColumns(names).WithThreads(context_->options().scan_threads);
+  if (constant) builder.WithPredicate(constant);
+  delta::Scan scan = builder.Build();
+  scan.Execute([&](const RecordBatch& batch) {
+    if (batch.num_rows() == 0) return;
+    const auto b = static_cast<uint32_t>(index.batches.size());
+    const columnar::Column& c = batch.column(key_column);
+    const bool text = c.type()->id() == TypeId::kString;
+    for (int64_t r = 0; r < batch.num_rows(); ++r) {
+      if (c.IsNull(r)) continue;  // NULL never equals anything
+      std::string k;
+      if (text) {
+        k = std::string(c.GetString(r));
+      } else {
+        k = std::to_string(columnar::GetValue(c, r).as_int());
+      }
+      index.rows[std::move(k)].emplace_back(b, static_cast<uint32_t>(r));
+    }
+    index.batches.push_back(batch);
+  });
+  context_->metrics().Add(name_, scan.metrics());
+  ++context_->metrics().indexes_built;
+  return &(indexes_[key] = std::move(index));
+}
+
 void DeltaTable::Cursor::Advance() {
+  if (index_ != nullptr) {
+    if (matches_ == nullptr || match_ >= matches_->size()) {
+      eof_ = true;
+      index_ = nullptr;
+      current_ = &batch_;
+      return;
+    }
+    const auto [b, r] = (*matches_)[match_];
+    current_ = &index_->batches[b];
+    row_ = r;
+    return;
+  }
   while (row_ >= batch_.num_rows()) {
     auto next = stream_->Next();
     if (!next) {
@@ -722,8 +843,12 @@ void DeltaTable::Cursor::Advance() {
 }
 
 void DeltaTable::Cursor::Next() {
-  ++row_;
   ++rowid_;
+  if (index_ != nullptr) {
+    ++match_;
+  } else {
+    ++row_;
+  }
   Advance();
 }
 
@@ -743,7 +868,7 @@ void DeltaTable::Cursor::Column(sqlite3_context* ctx, int col) {
     sqlite3_result_null(ctx);
     return;
   }
-  ResultColumnValue(ctx, batch_.column(static_cast<size_t>(bc)), row_);
+  ResultColumnValue(ctx, current_->column(static_cast<size_t>(bc)), row_);
 }
 
 }  // namespace cpglake::sql

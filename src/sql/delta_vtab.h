@@ -45,6 +45,16 @@
 // skipping is assumed to read 1/100 of the surviving rows for an = or IN term. Hence joins
 // are driven from the small filtered side and probe this table with = lookups.
 //
+// ---- Join lookups ----------------------------------------------------------------------
+// A nested-loop join probes this table with one `=` term on a join column per outer row.
+// After kLookupsBeforeIndex such probes with the same plan (projection, probe column and
+// constant terms; no other join value; at the registered snapshot), the rows matching the
+// constant terms are read once into memory (only the projected columns and the join
+// column) and hash-indexed by that column; later probes are
+// answered from the index without a scan (SqlScanMetrics::index_lookups). Only for string
+// and integer columns of tables of at most kMaxIndexedRows rows. An index belongs to one
+// snapshot: Refresh and INSERT commits drop it.
+//
 // ---- Writes -----------------------------------------------------------------------------
 // xUpdate accepts INSERT only (UPDATE and DELETE are refused, pointing at `cpglake delta
 // delete` / `cpglake delta update`), coerces the values (type_mapping.h) and buffers them.
@@ -61,12 +71,15 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "catalog/dataset_registry.h"
 #include "columnar/record_batch.h"
 #include "delta/scan.h"
 #include "delta/snapshot.h"
+#include "expr/expression.h"
 #include "parquet/file_writer.h"
 #include "sql/batch_stream.h"
 #include "sql/virtual_table.h"
@@ -78,6 +91,8 @@ inline constexpr const char* kVersionColumn = "delta_version";
 inline constexpr const char* kTimestampColumn = "delta_timestamp";
 inline constexpr int kIdxVersion = 1;
 inline constexpr int kIdxTimestamp = 2;
+inline constexpr int kLookupsBeforeIndex = 8;
+inline constexpr int64_t kMaxIndexedRows = int64_t{16} << 20;
 
 struct TableOptions {
   int scan_threads = 0;  // delta::ScanBuilder::WithThreads (0: one per core)
@@ -87,7 +102,9 @@ struct TableOptions {
 
 // Metrics of the scans run since the last Reset.
 struct SqlScanMetrics {
-  int64_t scans = 0;  // xFilter calls
+  int64_t scans = 0;          // xFilter calls that ran a Delta scan
+  int64_t index_lookups = 0;  // xFilter calls answered from a join lookup index
+  int64_t indexes_built = 0;
   delta::ScanMetrics totals;
   std::map<std::string, delta::ScanMetrics> by_table;  // by SQL table name
   std::vector<std::string> predicates;                 // pushed down, one per scan
@@ -161,6 +178,21 @@ class DeltaTable : public VirtualTable {
                                                      std::optional<int64_t> timestamp_ms);
   void DiscardPending();
 
+  // A join lookup index (see "Join lookups" above).
+  struct LookupIndex {
+    std::shared_ptr<const delta::Snapshot> snapshot;
+    std::vector<int> batch_column;  // table column → column of `batches`, or -1
+    std::vector<columnar::RecordBatch> batches;
+    // Key (a string value, or an integer in decimal) → (batch, row) of each row holding it.
+    std::unordered_map<std::string, std::vector<std::pair<uint32_t, uint32_t>>> rows;
+  };
+  // The index for the probes of one plan (its idxStr: projection, probe column, constant
+  // terms) on `column`, reading `wanted` columns of the rows matching `constant` (nullptr:
+  // all): built on the kLookupsBeforeIndex-th probe of the plan, nullptr before (or when the
+  // table is too large).
+  const LookupIndex* IndexForLookup(int column, const std::vector<int>& wanted,
+                                    const std::string& plan, const expr::ExprPtr& constant);
+
   DeltaModuleContext* context_;
   std::string name_;
   catalog::DatasetLocation location_;
@@ -171,6 +203,8 @@ class DeltaTable : public VirtualTable {
   // Buffered INSERT rows and the row counts at each open savepoint.
   std::optional<columnar::RecordBatch> pending_;
   std::vector<int64_t> savepoints_;
+  std::map<std::string, LookupIndex> indexes_;  // by plan (idxStr)
+  std::map<std::string, int> lookups_;          // probes counted toward an index
 };
 
 class DeltaTable::Cursor : public VirtualCursor {
@@ -186,12 +220,18 @@ class DeltaTable::Cursor : public VirtualCursor {
  private:
   void FinishScan();
   void Advance();
+  // Answers the lookup from `index` (rows holding `key`).
+  void ServeFromIndex(const DeltaTable::LookupIndex& index, const std::string& key);
 
   DeltaTable* table_;
   std::shared_ptr<const delta::Snapshot> snapshot_;
   std::unique_ptr<BatchStream> stream_;
   std::vector<int> batch_column_;  // table column index → column in the batch, or -1
   columnar::RecordBatch batch_;
+  const columnar::RecordBatch* current_ = &batch_;  // batch_ or a batch of the index
+  const DeltaTable::LookupIndex* index_ = nullptr;  // while serving from an index
+  const std::vector<std::pair<uint32_t, uint32_t>>* matches_ = nullptr;
+  size_t match_ = 0;
   int64_t row_ = 0;
   int64_t rowid_ = 0;
   bool eof_ = true;
