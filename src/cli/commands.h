@@ -20,6 +20,10 @@ void RegisterParquetCommands(CLI::App& app, GlobalOptions& global, Action& actio
 void RegisterDeltaCommands(CLI::App& app, GlobalOptions& global, Action& action);
 // `delta create|write|set-property|checkpoint`, under the `delta` command `d`.
 void RegisterDeltaWriteCommands(CLI::App* d, GlobalOptions& global, Action& action);
+// `delta vacuum|optimize|restore|clone|protocol`, under the `delta` command `d`.
+void RegisterDeltaMaintenanceCommands(CLI::App* d, GlobalOptions& global, Action& action);
+// `delta delete|update|merge`, under the `delta` command `d`.
+void RegisterDeltaDmlCommands(CLI::App* d, GlobalOptions& global, Action& action);
 void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action);
 // `builds OUT [BUILD]`: the build manifest.
 void RegisterBuildsCommand(CLI::App& app, GlobalOptions& global, Action& action);

@@ -246,6 +246,8 @@ void RegisterDeltaCommands(CLI::App& app, GlobalOptions& global, Action& action)
     action = [&] { return RunScan(args, columns, where, limit, count, format, global); };
   });
   RegisterDeltaWriteCommands(d, global, action);
+  RegisterDeltaMaintenanceCommands(d, global, action);
+  RegisterDeltaDmlCommands(d, global, action);
 }
 
 }  // namespace cpglake::cli

@@ -178,7 +178,7 @@ class TableFileReader {
   TableFileReader(const TableConfiguration& config, storage::ObjectStore& store,
                   const std::string& raw_path, const PartitionValues& partition_values,
                   const std::vector<int>& needed, const std::vector<std::string>& extra_columns,
-                  int threads) {
+                  int threads, const std::vector<columnar::Field>& optional_columns = {}) {
     const auto& schema = config.schema();
     const columnar::Schema physical = ToPhysicalSchema(schema, config.column_mapping_mode());
     parquet::ParquetReadOptions options;
@@ -214,6 +214,17 @@ class TableFileReader {
       out.field = reader_->schema().field(idx);
       out.file_name = out.field.name;
       read_fields.push_back(idx);
+      outputs_.push_back(std::move(out));
+    }
+    for (const auto& field : optional_columns) {
+      Output out;
+      out.field = field;
+      const int idx = reader_->file_schema().FieldIndex(field.name);
+      if (idx >= 0) {
+        out.file_name = reader_->schema().field(idx).name;
+        out.physical_type = field.type;
+        read_fields.push_back(idx);
+      }
       outputs_.push_back(std::move(out));
     }
     std::sort(read_fields.begin(), read_fields.end());
@@ -821,9 +832,10 @@ void ReadTableFile(const TableConfiguration& config, storage::ObjectStore& store
                    const std::string& raw_path, const PartitionValues& partition_values,
                    const std::vector<int>& needed, const std::vector<std::string>& extra_columns,
                    const std::function<void(const RecordBatch&, int64_t)>& sink,
-                   const RowGroupFilter& skip_row_group, int threads) {
+                   const RowGroupFilter& skip_row_group, int threads,
+                   const std::vector<columnar::Field>& optional_columns) {
   const TableFileReader reader(config, store, raw_path, partition_values, needed, extra_columns,
-                               threads);
+                               threads, optional_columns);
   for (int g = 0; g < reader.num_row_groups(); ++g) {
     if (skip_row_group && skip_row_group(reader.parquet(), g)) continue;
     sink(reader.ReadRowGroup(g), reader.first_row(g));

@@ -131,13 +131,16 @@ class Scan {
 // `sink` with the file row number of their first row; nothing is filtered.
 // `skip_row_group`, when given, is asked before each row group is read (statistics-based
 // pruning); skipped row groups still advance the file row numbers. `threads`: the columns
-// of a row group decoded in parallel.
+// of a row group decoded in parallel. `optional_columns` follow the extra columns: file
+// columns read (cast) as the given fields, or all null when the file does not have them
+// (e.g. materialised row-tracking columns).
 using RowGroupFilter = std::function<bool(const parquet::ParquetFileReader&, int row_group)>;
 void ReadTableFile(const TableConfiguration& config, storage::ObjectStore& store,
                    const std::string& raw_path, const PartitionValues& partition_values,
                    const std::vector<int>& needed, const std::vector<std::string>& extra_columns,
                    const std::function<void(const columnar::RecordBatch&, int64_t)>& sink,
-                   const RowGroupFilter& skip_row_group = nullptr, int threads = 1);
+                   const RowGroupFilter& skip_row_group = nullptr, int threads = 1,
+                   const std::vector<columnar::Field>& optional_columns = {});
 
 // Casts a column read from a data file to the table's type: struct fields by name (missing
 // fields become null, column mapping renames applied by the caller), numeric widening

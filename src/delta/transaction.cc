@@ -279,7 +279,8 @@ void Transaction::CheckConflicts(int64_t version, const std::vector<Action>& act
         }
       }
     } else if (const auto* rm = std::get_if<delta::RemoveFile>(&a)) {
-      if (!rm->data_change) continue;
+      // dataChange=false removes (OPTIMIZE) count too, as in delta-spark: the file is gone
+      // either way, so a transaction that read or removes it must not commit.
       const std::string path = Decoded(rm->path);
       if (our_removes.count(path)) conflict("also removed " + rm->path);
       if (read_files_.count(path)) conflict("removed a file this transaction read: " + rm->path);
@@ -442,6 +443,11 @@ CommitResult Transaction::Commit() {
   if (!read_snapshot_ && (!new_protocol_ || !new_metadata_)) {
     throw InvalidInput("a new table needs a protocol and metadata to be created");
   }
+  if (!domains_.empty() && !cfg.HasWriterFeature("domainMetadata")) {
+    throw Unsupported("domain metadata ('" + domains_.begin()->first +
+                      "') needs the domainMetadata writer feature, which the table does not "
+                      "support; enable it with delta.feature.domainMetadata = supported");
+  }
   for (const auto& [name, d] : domains_) {
     if (name.rfind("delta.", 0) == 0) {
       throw InvalidInput("domain '" + name + "' is reserved for the Delta protocol");
@@ -451,9 +457,9 @@ CommitResult Transaction::Commit() {
 
   WinnerState winners;
   if (read_snapshot_) {
-    if (read_snapshot_->config().in_commit_timestamps_enabled()) {
-      winners.last_ict = read_snapshot_->timestamp_ms();
-    }
+    // In-commit timestamps exceed the previous commit's timestamp, also in the commit that
+    // enables them (whose predecessor's timestamp is its file modification time).
+    if (cfg.in_commit_timestamps_enabled()) winners.last_ict = read_snapshot_->timestamp_ms();
     auto it = read_snapshot_->domain_metadata().find(kRowTrackingDomain);
     if (it != read_snapshot_->domain_metadata().end()) {
       winners.row_id_high_water = RowIdHighWaterMark(it->second.configuration);

@@ -110,6 +110,53 @@ check delta-set-property-check 0 "$bin" delta describe "$tmp/w" --json
 printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["protocol"]["min_writer_version"]==7 and "deletionVectors" in d["protocol"]["reader_features"]' \
   && pass=$((pass + 1)) || { echo "FAIL delta-set-property: protocol not upgraded"; fail=$((fail + 1)); }
 check delta-set-property-bad 2 "$bin" delta set-property "$tmp/w" novalue
+# Maintenance: optimize, vacuum, restore, clone, protocol.
+for sub in "delta vacuum --help" "delta optimize --help" "delta restore --help" "delta clone --help" "delta protocol --help"; do
+  # shellcheck disable=SC2086
+  check "help $sub" 0 "$bin" $sub && expect_out "help $sub" "Usage"
+done
+check delta-m-write1 0 "$bin" delta write "$tmp/m" --input "$data/alltypes_plain.parquet"
+check delta-m-write2 0 "$bin" delta write "$tmp/m" --input "$data/alltypes_plain.parquet"
+check delta-m-write3 0 "$bin" delta write "$tmp/m" --input "$data/alltypes_plain.parquet"
+check delta-optimize 0 "$bin" delta optimize "$tmp/m" --sort-by id --json
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["version"]==3 and d["files_removed"]==3 and d["files_added"]==1 and d["rows_written"]==24' \
+  && pass=$((pass + 1)) || { echo "FAIL delta-optimize: bad JSON"; fail=$((fail + 1)); }
+check delta-optimize-count 0 "$bin" delta scan "$tmp/m" --count
+expect_out delta-optimize-count "24"
+check delta-optimize-noop 0 "$bin" delta optimize "$tmp/m"
+expect_out delta-optimize-noop "nothing to optimize"
+check delta-optimize-bad-where 2 "$bin" delta optimize "$tmp/m" --where "id = 1"
+check delta-optimize-bad-sort 2 "$bin" delta optimize "$tmp/m" --sort-by nope
+check delta-vacuum-dry 0 "$bin" delta vacuum "$tmp/m" --json
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["dry_run"] and d["num_files"]==0 and d["retention_hours"]==168' \
+  && pass=$((pass + 1)) || { echo "FAIL delta-vacuum-dry: bad JSON"; fail=$((fail + 1)); }
+check delta-vacuum-short 2 "$bin" delta vacuum "$tmp/m" --retain-hours 1 --execute
+check delta-vacuum-both 2 "$bin" delta vacuum "$tmp/m" --dry-run --execute
+check delta-vacuum-force-dry 0 "$bin" delta vacuum "$tmp/m" --retain-hours 0 --force --json
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["dry_run"] and d["num_files"]==3 and d["files_deleted"]==0' \
+  && pass=$((pass + 1)) || { echo "FAIL delta-vacuum-force-dry: bad JSON"; fail=$((fail + 1)); }
+check delta-restore 0 "$bin" delta restore "$tmp/m" --version 1 --json
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["version"]==4 and d["restored_version"]==1 and d["files_restored"]==2' \
+  && pass=$((pass + 1)) || { echo "FAIL delta-restore: bad JSON"; fail=$((fail + 1)); }
+check delta-restore-count 0 "$bin" delta scan "$tmp/m" --count
+expect_out delta-restore-count "16"
+check delta-restore-none 2 "$bin" delta restore "$tmp/m"
+check delta-restore-missing 4 "$bin" delta restore "$tmp/m" --version 99
+check delta-clone 0 "$bin" delta clone "$delta/table-with-dv-small" "$tmp/clone" --json
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["version"]==0 and d["rows"]==8 and d["dv_files_copied"]==1 and len(d["schema_fingerprint"])==32' \
+  && pass=$((pass + 1)) || { echo "FAIL delta-clone: bad JSON"; fail=$((fail + 1)); }
+check delta-clone-count 0 "$bin" delta scan "$tmp/clone" --count
+expect_out delta-clone-count "8"
+check delta-clone-exists 2 "$bin" delta clone "$delta/table-with-dv-small" "$tmp/clone"
+check delta-clone-history 0 "$bin" delta history "$tmp/clone" --json
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); c=d[0]["commit_info"]; assert c["operation"]=="CLONE" and c["source_version"]=="1" and "clone_source" in c' \
+  && pass=$((pass + 1)) || { echo "FAIL delta-clone-history: commitInfo"; fail=$((fail + 1)); }
+check delta-protocol 0 "$bin" delta protocol "$delta/table-with-dv-small" --json
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["min_reader_version"]==3 and "deletionVectors" in d["reader_features"] and d["enabled"]["deletion_vectors"]' \
+  && pass=$((pass + 1)) || { echo "FAIL delta-protocol: bad JSON"; fail=$((fail + 1)); }
+check delta-protocol-v0 0 "$bin" delta protocol "$tmp/m" --version 0
+expect_out delta-protocol-v0 "writer version:       2"
+check delta-protocol-missing 4 "$bin" delta protocol "$tmp/nothing-here"
 printf 'id,name,day\n1,a,2024-01-02\n2,"b, c",\n' > "$tmp/in.csv"
 printf '{"id":3,"name":"d","day":"2024-03-04"}\n' > "$tmp/in.jsonl"
 check delta-write-csv 0 "$bin" delta write "$tmp/c" --input "$tmp/in.csv"
@@ -259,6 +306,29 @@ expect_out export-delta-history '"cpglake.export_source_version": "0"'
 check export-delta-again 2 "$bin" export "$tmp/repo/.cpglake" _cpglake/repo_files "$tmp/expd"
 check export-unknown-table 4 "$bin" export "$tmp/repo/.cpglake" cpg_nodez "$tmp/exp2"
 check export-bad-format 2 "$bin" export "$tmp/repo/.cpglake" cpg_nodes "$tmp/exp2" --format csv
+# DML: delete / update / merge, with --json metrics and one-line errors.
+dml=$(mktemp -d)
+printf 'k,v\n1,10\n2,20\n3,30\n' > "$dml/a.csv"
+printf 'k,v\n2,200\n5,500\n' > "$dml/s.csv"
+check dml-create 0 "$bin" delta write "$dml/t" --input "$dml/a.csv" --property delta.enableDeletionVectors=true --property delta.enableChangeDataFeed=true
+check dml-source 0 "$bin" delta write "$dml/src" --input "$dml/s.csv"
+src_file=$(ls "$dml/src" | grep parquet)
+check dml-delete 0 "$bin" --json delta delete "$dml/t" --where "k = 1"
+expect_out dml-delete '"rows_deleted": 1'
+expect_out dml-delete-dv '"strategy": "deletion_vectors"'
+check dml-delete-no-predicate 2 "$bin" delta delete "$dml/t"
+check dml-delete-bad-predicate 2 "$bin" delta delete "$dml/t" --where "nope = 1"
+check dml-update 0 "$bin" --json delta update "$dml/t" --set "v=v+1" --where "k = 3"
+expect_out dml-update '"rows_updated": 1'
+check dml-update-bad-type 2 "$bin" delta update "$dml/t" --set "v='x'"
+check dml-merge 0 "$bin" --json delta merge "$dml/t" --source "$dml/src/$src_file" --on "target.k = source.k" --when-matched-update-all --when-not-matched-insert-all
+expect_out dml-merge '"rows_inserted": 1'
+check dml-merge-no-clause 2 "$bin" delta merge "$dml/t" --source "$dml/src/$src_file" --on "target.k = source.k"
+check dml-scan 0 "$bin" delta scan "$dml/t" --count
+[ "$LAST_OUT" = "3" ] && pass=$((pass + 1)) || { echo "FAIL dml-scan: $LAST_OUT rows"; fail=$((fail + 1)); }
+check dml-delete-all 0 "$bin" delta delete "$dml/t" --all
+rm -rf "$dml"
+
 rm -rf "$tmp"
 rm -f /tmp/cli_test_err.$$
 echo "$pass passed, $fail failed"

@@ -1,0 +1,226 @@
+// DML benchmark (issue 7): MERGE of 1% changed rows, clustered by file, into a cpg_nodes-shaped
+// table (--rows, default 2M; string ids; sorted by file_id; several data files), in
+// deletion-vector mode and in copy-on-write mode; then a DELETE of one file's rows in each.
+// Each measurement runs in its own forked process so that its peak RSS is its own. Prints one
+// line per measure and a JSON summary.
+//
+//   delta_dml_bench [--rows N] [--dir DIR] [--cdf]
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "bench_util.h"
+#include "delta/dml.h"
+#include "delta/snapshot.h"
+#include "delta/writer.h"
+#include "storage/object_store.h"
+
+namespace fs = std::filesystem;
+using namespace cpglake;
+using columnar::DataType;
+using columnar::Field;
+using columnar::RecordBatch;
+using columnar::Schema;
+
+namespace {
+
+constexpr int64_t kNodesPerFile = 5000;
+
+uint64_t Mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+Schema NodesSchema() {
+  return Schema({Field("node_id", DataType::String(), false),
+                 Field("file_id", DataType::String(), false),
+                 Field("node_kind", DataType::String(), false), Field("bstart", DataType::Int64()),
+                 Field("bend", DataType::Int64()), Field("name", DataType::String())});
+}
+
+// Rows [first, first + n): deterministic per row; `bump` changes bend (an update).
+RecordBatch Nodes(int64_t first, int64_t n, int64_t bump = 0) {
+  static const char* kKinds[] = {"CST_REF",         "CST_CALLSITE",         "PY_USE_SITE",
+                                 "PY_DEF_SITE",     "CST_ATTRIBUTE_ACCESS", "PY_BINDING",
+                                 "CST_FUNCTION_DEF"};
+  static const char* kNames[] = {"self", "x", "len", "append", "get", "path", "os", "name"};
+  RecordBatch b = RecordBatch::MakeEmpty(NodesSchema());
+  char buf[64];
+  for (int64_t i = first; i < first + n; ++i) {
+    const uint64_t a = Mix(static_cast<uint64_t>(i)), c = Mix(a);
+    std::snprintf(buf, sizeof(buf), "%016llx%016llx", static_cast<unsigned long long>(a),
+                  static_cast<unsigned long long>(c));
+    b.mutable_column(0).AppendString(buf);
+    std::snprintf(buf, sizeof(buf), "src/pkg%03lld/module_%07lld.py",
+                  static_cast<long long>(i / kNodesPerFile / 100),
+                  static_cast<long long>(i / kNodesPerFile));
+    b.mutable_column(1).AppendString(buf);
+    b.mutable_column(2).AppendString(kKinds[a % 7]);
+    const int64_t start = (i % kNodesPerFile) * 37;
+    b.mutable_column(3).Append<int64_t>(start);
+    b.mutable_column(4).Append<int64_t>(start + 1 + static_cast<int64_t>(c % 60) + bump);
+    if (c % 10 == 0) {
+      b.mutable_column(5).AppendNull();
+    } else {
+      b.mutable_column(5).AppendString(kNames[c % 8]);
+    }
+  }
+  return b;
+}
+
+double Since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// Runs `body` in a child process; returns its exit status.
+template <typename F>
+int InChild(F body) {
+  std::fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int rc = 0;
+    try {
+      body();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "error: %s\n", e.what());
+      rc = 1;
+    }
+    std::fflush(stdout);
+    _exit(rc);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+int64_t DirBytes(const fs::path& dir) {
+  int64_t n = 0;
+  for (auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) n += static_cast<int64_t>(e.file_size());
+  }
+  return n;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int64_t rows = 2'000'000;
+  std::string dir_arg;
+  bool cdf = false;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--rows") && i + 1 < argc) rows = std::atoll(argv[++i]);
+    if (!std::strcmp(argv[i], "--dir") && i + 1 < argc) dir_arg = argv[++i];
+    if (!std::strcmp(argv[i], "--cdf")) cdf = true;
+  }
+  const fs::path root = dir_arg.empty() ? fs::temp_directory_path() /
+                                              ("cpglake_dml_bench_" + std::to_string(getpid()))
+                                        : fs::path(dir_arg);
+  fs::remove_all(root);
+  fs::create_directories(root);
+  const fs::path base = root / "base";
+
+  // The table: sorted by file_id, ~16 MiB files, 100k-row row groups.
+  if (InChild([&] {
+        auto t = std::chrono::steady_clock::now();
+        delta::WriteOptions o;
+        o.target_file_bytes = int64_t{16} << 20;
+        o.parquet.row_group_rows = 100'000;
+        if (cdf) o.properties["delta.enableChangeDataFeed"] = "true";
+        int64_t next = 0;
+        const int64_t step = 200'000;
+        delta::WriteDeltaTable(
+            storage::OpenObjectStore(base.string()), NodesSchema(),
+            [&]() -> std::optional<RecordBatch> {
+              if (next >= rows) return std::nullopt;
+              const int64_t n = std::min(step, rows - next);
+              next += n;
+              return Nodes(next - n, n);
+            },
+            o);
+        auto snap = delta::SnapshotBuilder(storage::OpenObjectStore(base.string())).Build();
+        std::printf("table: %lld rows, %zu files, %.1f MB, written in %.2f s\n",
+                    static_cast<long long>(rows), snap->files().size(),
+                    static_cast<double>(snap->total_bytes()) / 1e6, Since(t));
+      }) != 0) {
+    return 1;
+  }
+
+  // 1% of the rows, clustered: the nodes of consecutive files in the middle of the table.
+  const int64_t changed = std::max<int64_t>(1, rows / 100);
+  const int64_t first_changed = (rows / 2) / kNodesPerFile * kNodesPerFile;
+  std::string json = "{\"rows\":" + std::to_string(rows) +
+                     ",\"changed_rows\":" + std::to_string(changed) +
+                     ",\"cdf\":" + (cdf ? "true" : "false");
+  for (const bool dv : {true, false}) {
+    const fs::path table = root / (dv ? "dv" : "cow");
+    fs::copy(base, table, fs::copy_options::recursive);
+    const std::string out = (root / (dv ? "dv.json" : "cow.json")).string();
+    InChild([&] {
+      auto store = storage::OpenObjectStore(table.string());
+      if (dv) delta::SetTableProperties(store, {{"delta.enableDeletionVectors", "true"}});
+      const RecordBatch source = Nodes(first_changed, changed, /*bump=*/1000);
+      const long rss_before = bench::PeakRssMb();
+      const int64_t bytes_before = DirBytes(table);
+      auto t = std::chrono::steady_clock::now();
+      auto r = delta::Merge(
+          store, source, "target.file_id = source.file_id AND target.node_id = source.node_id",
+          {delta::WhenMatchedUpdateAll(), delta::WhenNotMatchedInsertAll()}, delta::MergeOptions());
+      const double merge_s = Since(t);
+      const long rss_merge = bench::PeakRssMb();
+      const int64_t merge_bytes = DirBytes(table) - bytes_before;
+      // DELETE of one file's nodes.
+      char where[128];
+      std::snprintf(where, sizeof(where), "file_id = 'src/pkg%03lld/module_%07lld.py'",
+                    static_cast<long long>(rows / 4 / kNodesPerFile / 100),
+                    static_cast<long long>(rows / 4 / kNodesPerFile));
+      const int64_t bytes_before_delete = DirBytes(table);
+      t = std::chrono::steady_clock::now();
+      auto d = delta::Delete(store, where, delta::DmlOptions());
+      const double delete_s = Since(t);
+      const int64_t delete_bytes = DirBytes(table) - bytes_before_delete;
+      const auto& m = r.metrics;
+      std::printf(
+          "%-14s merge: %.3f s, %lld updated, files read %lld/%lld touched %lld, "
+          "written %.2f MB (data %.2f MB, dv %lld B), peak RSS %ld MB (%ld MB before)\n",
+          dv ? "deletion-vec" : "copy-on-write", merge_s, static_cast<long long>(m.rows_updated),
+          static_cast<long long>(m.files_read), static_cast<long long>(m.files_considered),
+          static_cast<long long>(m.files_touched), static_cast<double>(merge_bytes) / 1e6,
+          static_cast<double>(m.bytes_added) / 1e6, static_cast<long long>(m.dv_bytes), rss_merge,
+          rss_before);
+      std::printf("%-14s delete of one file's %lld rows: %.3f s, written %.2f MB\n",
+                  dv ? "deletion-vec" : "copy-on-write",
+                  static_cast<long long>(d.metrics.rows_deleted), delete_s,
+                  static_cast<double>(delete_bytes) / 1e6);
+      FILE* f = std::fopen(out.c_str(), "w");
+      std::fprintf(f,
+                   "{\"merge_s\":%.4f,\"merge_bytes_written\":%lld,\"merge_peak_rss_mb\":%ld,"
+                   "\"rows_updated\":%lld,\"files_read\":%lld,\"files_touched\":%lld,"
+                   "\"delete_s\":%.4f,\"delete_bytes_written\":%lld}",
+                   merge_s, static_cast<long long>(merge_bytes), rss_merge,
+                   static_cast<long long>(m.rows_updated), static_cast<long long>(m.files_read),
+                   static_cast<long long>(m.files_touched), delete_s,
+                   static_cast<long long>(delete_bytes));
+      std::fclose(f);
+    });
+    std::string text;
+    if (FILE* f = std::fopen(out.c_str(), "r")) {
+      char buf[1024];
+      size_t n = std::fread(buf, 1, sizeof(buf), f);
+      text.assign(buf, n);
+      std::fclose(f);
+    }
+    json += std::string(",\"") + (dv ? "deletion_vectors" : "copy_on_write") +
+            "\":" + (text.empty() ? "null" : text);
+  }
+  std::printf("%s}\n", json.c_str());
+  if (dir_arg.empty()) fs::remove_all(root);
+  return 0;
+}

@@ -1,0 +1,178 @@
+// DML on Delta tables: DELETE, UPDATE and MERGE, each one Delta commit.
+//
+// Strategies (chosen per table, as Delta Spark does):
+//   - deletion vectors, when `delta.enableDeletionVectors = true`: for every touched file, the
+//     positions of its deleted and updated rows are unioned with the file's existing DV and
+//     written as a new DV (a DV file in the table root, or inline for small vectors when
+//     DmlOptions::inline_dv_max_bytes allows); the log gets `remove` of (path, old DV) and
+//     `add` of (path, new DV) with the file's stats and row-tracking fields kept. Only updated
+//     and inserted rows are written as new data files. A file whose every row ends up deleted
+//     is removed.
+//   - copy-on-write otherwise: every touched file is removed and its untouched rows are
+//     rewritten into new files together with the updated rows.
+//
+// What is read: the snapshot's files are pruned with partition values and statistics (the
+// file skipping of a scan) by the operation's predicate — for MERGE, the ON condition's
+// target-only conjuncts and the range (or set) of source join keys — and only the surviving
+// files are read, one at a time: memory is bounded by the largest touched file (plus, for
+// MERGE, the source, which is held in memory and hashed on its join keys).
+//
+// Concurrency: the transaction records the predicate (TrackRead) and every file read
+// (TrackReadFile), so transaction.h's conflict rules apply: a concurrent blind append does not
+// conflict (WriteSerializable), a concurrent change of a file this operation read does.
+//
+// Change data feed (`delta.enableChangeDataFeed = true`): each operation that deletes or
+// updates rows writes `_change_data/` files (table columns + `_change_type`: delete,
+// update_preimage, update_postimage, and for a MERGE that also inserts, insert) and `cdc`
+// actions: a CDF reader takes only the cdc files of such a commit. A commit that only inserts
+// writes no cdc files (its adds are its inserts).
+//
+// Row tracking (`delta.enableRowTracking = true`): updated and copied rows keep their stable
+// row ids, materialised in the column named by `delta.rowTracking.materializedRowIdColumnName`;
+// copied rows keep their row commit version (materialised in
+// `delta.rowTracking.materializedRowCommitVersionColumnName`), updated rows get the commit's
+// version. Rows re-added with a DV keep the file's baseRowId / defaultRowCommitVersion.
+// When the table has no materialised column names yet, the operation assigns them.
+//
+// Errors: InvalidInput (bad predicates/expressions, DELETE without a predicate, ambiguous
+// MERGE matches), Unsupported (table features we cannot write), CommitConflict (a concurrent
+// commit changed what this operation read). Data files written by a failed operation are
+// deleted (best effort).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "columnar/record_batch.h"
+#include "delta/writer.h"
+#include "expr/expression.h"
+#include "storage/object_store.h"
+
+namespace cpglake::delta {
+
+struct DmlOptions {
+  // nullopt: deletion vectors when the table enables them (`delta.enableDeletionVectors`),
+  // copy-on-write otherwise. true on a table without the deletionVectors feature is
+  // InvalidInput; false forces copy-on-write.
+  std::optional<bool> use_deletion_vectors;
+  // DVs whose serialised bitmap is at most this many bytes are stored inline ('i') in the
+  // log instead of in a DV file; 0 (the default, as Spark): always a DV file.
+  int32_t inline_dv_max_bytes = 0;
+  // Data file options (parquet, target_file_bytes, max_open_files), commit_properties,
+  // now_ms, isolation, checkpoint. mode / schema_mode / predicate / partition_by /
+  // properties / app_id are ignored (MergeOptions has its own schema_mode).
+  WriteOptions write;
+};
+
+struct DmlMetrics {
+  int64_t files_considered = 0;  // live files in the snapshot
+  int64_t files_skipped = 0;     // pruned by partition values / statistics
+  int64_t files_read = 0;        // read (the rest of the considered files)
+  int64_t files_touched = 0;     // read and changed
+  int64_t files_added = 0, files_removed = 0;
+  int64_t bytes_added = 0, bytes_removed = 0;  // data files
+  int64_t rows_deleted = 0, rows_updated = 0, rows_inserted = 0;
+  int64_t rows_copied = 0;  // unchanged rows rewritten (copy-on-write)
+  int64_t deletion_vectors_added = 0, deletion_vectors_removed = 0;
+  int64_t dv_bytes = 0;         // of the DV file written (or inline DVs)
+  int64_t cdc_files_added = 0;  // `_change_data/` files
+  int64_t time_ms = 0;          // whole operation
+  int64_t scan_time_ms = 0;     // reading target files (and deciding rows)
+  int64_t rewrite_time_ms = 0;  // writing data, DV and change files
+};
+
+struct DmlResult {
+  // The version committed; when nothing changed no commit is made (committed = false) and
+  // this is the version read.
+  int64_t version = -1;
+  bool committed = false;
+  bool deletion_vectors = false;  // the strategy used
+  int attempts = 0;
+  DmlMetrics metrics;
+  std::vector<std::string> files_read;  // paths (as in the log) of the files read
+  std::string commit_info;              // as written
+};
+
+// DELETE FROM table WHERE predicate. The predicate is over the table's columns (parser.h
+// syntax); nullptr or an empty text is refused (InvalidInput): use DeleteAll.
+DmlResult Delete(const std::shared_ptr<storage::ObjectStore>& store, const expr::ExprPtr& predicate,
+                 const DmlOptions& options = {});
+DmlResult Delete(const std::shared_ptr<storage::ObjectStore>& store, std::string_view predicate,
+                 const DmlOptions& options = {});
+// DELETE FROM table: removes every file (no file is read, except with the change data feed,
+// where the deleted rows are written as change data).
+DmlResult DeleteAll(const std::shared_ptr<storage::ObjectStore>& store,
+                    const DmlOptions& options = {});
+
+// UPDATE table SET col = expr, ... [WHERE predicate]. `set` maps a column (top level) to a SQL
+// expression over the table's columns (the old values), cast to the column's type
+// (InvalidInput when it cannot be). nullptr / empty predicate: every row.
+DmlResult Update(const std::shared_ptr<storage::ObjectStore>& store, const expr::ExprPtr& predicate,
+                 const std::map<std::string, std::string>& set, const DmlOptions& options = {});
+DmlResult Update(const std::shared_ptr<storage::ObjectStore>& store, std::string_view predicate,
+                 const std::map<std::string, std::string>& set, const DmlOptions& options = {});
+
+// ---- MERGE ---------------------------------------------------------------------------
+//
+// MERGE INTO table AS target USING source AS source ON <on> <clauses>.
+// Column references in `on`, conditions and expressions are `target.col` / `source.col`
+// (the aliases are MergeOptions::target_alias / source_alias, matched case-insensitively);
+// an unqualified name is allowed when exactly one side has that column. Semantics as Spark:
+//   - a target row matches the source rows for which `on` is TRUE (a NULL key never matches);
+//     `on` must contain at least one equality `target.a = source.b` (the hash join key);
+//   - clauses are tried in the order given within each group (matched / not matched /
+//     not matched by source); the first whose condition is TRUE applies, and a row no clause
+//     applies to is left as it is (or, not matched, not inserted);
+//   - a target row matched by more than one source row is InvalidInput naming the key, when
+//     there is a matched clause;
+//   - update_all sets every target column that the source has (by name, case-insensitively)
+//     and keeps the others; insert_all inserts source columns by name, nulls for the rest;
+//     explicit update/insert assignments name target columns (`col` or `target.col`);
+//   - schema_mode = kMerge first adds the source's new columns to the table (nullable).
+struct MergeClause {
+  enum class Kind {
+    kMatchedUpdate,
+    kMatchedUpdateAll,
+    kMatchedDelete,
+    kNotMatchedInsert,
+    kNotMatchedInsertAll,
+    kNotMatchedBySourceUpdate,
+    kNotMatchedBySourceDelete,
+  };
+  Kind kind = Kind::kMatchedUpdateAll;
+  std::optional<std::string> condition;    // SQL predicate; nullopt: always
+  std::map<std::string, std::string> set;  // target column -> SQL expression
+};
+MergeClause WhenMatchedUpdate(std::map<std::string, std::string> set,
+                              std::optional<std::string> condition = std::nullopt);
+MergeClause WhenMatchedUpdateAll(std::optional<std::string> condition = std::nullopt);
+MergeClause WhenMatchedDelete(std::optional<std::string> condition = std::nullopt);
+MergeClause WhenNotMatchedInsert(std::map<std::string, std::string> values,
+                                 std::optional<std::string> condition = std::nullopt);
+MergeClause WhenNotMatchedInsertAll(std::optional<std::string> condition = std::nullopt);
+// Conditions and expressions of the by-source clauses may use target columns only.
+MergeClause WhenNotMatchedBySourceUpdate(std::map<std::string, std::string> set,
+                                         std::optional<std::string> condition = std::nullopt);
+MergeClause WhenNotMatchedBySourceDelete(std::optional<std::string> condition = std::nullopt);
+
+struct MergeOptions {
+  DmlOptions dml;                                // strategy, data file and commit options
+  SchemaMode schema_mode = SchemaMode::kStrict;  // kMerge: add new source columns
+  std::string source_alias = "source";
+  std::string target_alias = "target";
+};
+
+DmlResult Merge(const std::shared_ptr<storage::ObjectStore>& store,
+                const columnar::Schema& source_schema, const BatchSource& source,
+                std::string_view on, const std::vector<MergeClause>& clauses,
+                const MergeOptions& options = {});
+DmlResult Merge(const std::shared_ptr<storage::ObjectStore>& store,
+                const columnar::RecordBatch& source, std::string_view on,
+                const std::vector<MergeClause>& clauses, const MergeOptions& options = {});
+
+}  // namespace cpglake::delta

@@ -1,0 +1,121 @@
+// The machinery shared by DELETE, UPDATE and MERGE (dml.h): DmlEngine reads the touched
+// files of a snapshot one at a time, asks the operation what happens to each live row, and
+// turns the answers into deletion vectors or rewritten files, change data files and
+// row-tracking columns; then commits. Private to delta/.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "columnar/record_batch.h"
+#include "delta/data_file_writer.h"
+#include "delta/deletion_vector.h"
+#include "delta/dml.h"
+#include "delta/snapshot.h"
+#include "delta/transaction.h"
+#include "expr/expression.h"
+
+namespace cpglake::delta::dml_internal {
+
+enum class RowAction : uint8_t { kKeep, kDelete, kUpdate };
+
+// The operation's answer for one batch of live rows of a target file.
+struct RowDecision {
+  std::vector<RowAction> actions;  // one per live row
+  // Post-images of the kUpdate rows, in row order, aligned to the commit's table schema.
+  std::optional<columnar::RecordBatch> updated;
+};
+
+// Given live target rows (the read schema), fills the decision.
+using DecideFn = std::function<void(const columnar::RecordBatch& live, RowDecision* decision)>;
+
+class DmlEngine {
+ public:
+  // `operation`: commitInfo.operation ("DELETE", "UPDATE", "MERGE").
+  DmlEngine(std::shared_ptr<storage::ObjectStore> store, std::shared_ptr<const Snapshot> snapshot,
+            const DmlOptions& options, std::string operation);
+  ~DmlEngine();  // deletes the files written unless a commit may reference them
+  DmlEngine(const DmlEngine&) = delete;
+  DmlEngine& operator=(const DmlEngine&) = delete;
+
+  const Snapshot& snapshot() const { return *snapshot_; }
+  Transaction& txn() { return *txn_; }
+  // Call before anything is written when the operation changes the schema (MERGE schema
+  // evolution): the new metadata (and the protocol it needs) are staged.
+  void UpdateMetadata(const Metadata& metadata);
+  // The configuration of the commit (schema of written rows).
+  const TableConfiguration& config() const { return txn_->config(); }
+  bool deletion_vectors() const { return use_dvs_; }
+
+  // Live files that may hold rows matching `predicate` (bound to the read schema; nullptr:
+  // every file). Counts considered / skipped files.
+  std::vector<const AddFile*> PruneFiles(const expr::Expr* predicate);
+
+  // Reads file `f` (TrackReadFile), batch by batch, and applies the decisions.
+  void ProcessFile(const AddFile& f, const DecideFn& decide);
+  // Removes file `f` whole (every live row deleted) without deciding row by row; its rows
+  // are read only when the change data feed needs them.
+  void RemoveWholeFile(const AddFile& f);
+
+  // New rows (MERGE inserts), aligned to config().schema(). Call after every ProcessFile:
+  // they are written as change data too when the commit has other change data.
+  void Insert(const columnar::RecordBatch& rows);
+
+  // Stages everything and commits (no commit when nothing changed).
+  DmlResult Commit(std::map<std::string, std::string> parameters,
+                   std::map<std::string, std::string> extra_metrics = {});
+
+  DmlMetrics& metrics() { return result_.metrics; }
+
+ private:
+  struct PendingDv;
+  struct RowTracking;
+  void WriteData(const columnar::RecordBatch& aligned, const columnar::ColumnPtr& row_ids,
+                 const columnar::ColumnPtr& row_versions);
+  void WriteChange(const columnar::RecordBatch& rows_in_any_schema, const char* change_type);
+  void WriteDvFile();
+  DataFileWriter& DataWriter();
+  DataFileWriter& CdcWriter();
+
+  std::shared_ptr<storage::ObjectStore> store_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  DmlOptions options_;
+  std::unique_ptr<Transaction> txn_;
+  bool use_dvs_ = false;
+  bool cdf_ = false;
+  int64_t now_ = 0;
+  std::chrono::steady_clock::time_point start_;
+  std::unique_ptr<RowTracking> tracking_;
+  std::unique_ptr<DataFileWriter> data_writer_, cdc_writer_;
+  std::vector<PendingDv> pending_dvs_;
+  std::vector<std::string> extra_written_;  // the DV file
+  std::vector<std::string> written_data_;   // data and change files, once closed
+  int64_t write_ms_ = 0;
+  int64_t removed_files_ = 0, removed_bytes_ = 0;
+  DmlResult result_;
+  bool wrote_changes_ = false;  // any delete/update change row
+  bool committed_ = false;
+};
+
+// Rows of `batch` at `indices` (-1: a null row), as a new batch of the same schema.
+columnar::RecordBatch TakeRows(const columnar::RecordBatch& batch,
+                               const std::vector<int64_t>& indices);
+// A column of `rows` nulls.
+columnar::ColumnPtr NullColumn(const columnar::TypePtr& type, int64_t rows);
+// InvalidInput unless the bound expression's type can be stored in `target` (equal types,
+// NULL, or an implicit cast that does not convert between strings and other types).
+void CheckAssignable(const expr::Expr& bound, const columnar::Field& target,
+                     const std::string& what);
+// The value of a SET expression as a column of `type` (cast when needed; InvalidInput when
+// the cast does not exist or, for a non-nullable column, gives nulls).
+columnar::ColumnPtr EvaluateAs(const expr::Expr& bound, const columnar::RecordBatch& batch,
+                               const columnar::Field& target, const std::string& what);
+
+int64_t MillisSince(std::chrono::steady_clock::time_point t);
+
+}  // namespace cpglake::delta::dml_internal
