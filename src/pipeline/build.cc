@@ -449,7 +449,7 @@ void BuildFromScan(const BuildContext& bc, const RepoScan& scan, BuildResult* re
       {"cpglake.schema_version", std::to_string(cpg::kGraphSchemaVersion)},
       {"cpglake.config_hash", bc.config_hash}};
   wo.parquet.threads = threads;
-  // Writer settings (build.h WriterSettings: zstd level 1, row groups of 128k rows, 128 MiB
+  // Writer settings (build.h WriterSettings: zstd level 1, row groups of 32k rows, 128 MiB
   // files by default; cpglake.toml [writer]).
   wo.parquet.codec = bc.options.writer.codec;
   wo.parquet.compression_level =
