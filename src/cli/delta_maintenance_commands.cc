@@ -14,6 +14,11 @@ namespace cpglake::cli {
 
 namespace {
 
+// A committed version, or null when the command committed nothing (version < 0).
+nlohmann::ordered_json VersionOrNull(int64_t version) {
+  return version >= 0 ? nlohmann::ordered_json(version) : nlohmann::ordered_json(nullptr);
+}
+
 using nlohmann::ordered_json;
 
 void Print(const ordered_json& j) {
@@ -89,11 +94,7 @@ int RunOptimize(const OptimizeArgs& a, const GlobalOptions& g) {
                    {"rows_written", r.rows_written},
                    {"rows_dropped_by_dv", r.rows_dropped_by_dv},
                    {"partitions_optimized", r.partitions_optimized}};
-    if (r.version >= 0) {
-      j["version"] = r.version;
-    } else {
-      j["version"] = nullptr;
-    }
+    j["version"] = VersionOrNull(r.version);
     Print(j);
     return 0;
   }
@@ -132,11 +133,7 @@ int RunRestore(const std::string& path, int64_t version, const std::string& time
                    {"files_after", r.files_after},
                    {"metadata_changed", r.metadata_changed},
                    {"protocol_changed", r.protocol_changed}};
-    if (r.version >= 0) {
-      j["version"] = r.version;
-    } else {
-      j["version"] = nullptr;
-    }
+    j["version"] = VersionOrNull(r.version);
     Print(j);
     return 0;
   }

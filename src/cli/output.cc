@@ -32,8 +32,6 @@ std::vector<std::string> SplitComma(const std::string& s) {
   return out;
 }
 
-namespace {
-
 std::string CsvQuote(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string q = "\"";
@@ -44,12 +42,25 @@ std::string CsvQuote(const std::string& s) {
   return q + "\"";
 }
 
-// Display width in terminal columns, counting UTF-8 code points.
 size_t DisplayWidth(const std::string& s) {
   size_t n = 0;
   for (unsigned char c : s) n += (c & 0xc0) != 0x80;
   return n;
 }
+
+std::string FitToWidth(const std::string& cell, size_t width) {
+  if (DisplayWidth(cell) <= width) return cell;
+  // Truncate on a code point boundary, leaving room for the ellipsis.
+  size_t keep = 0, cps = 0;
+  while (keep < cell.size() && cps + 1 < width) {
+    ++keep;
+    while (keep < cell.size() && (static_cast<unsigned char>(cell[keep]) & 0xc0) == 0x80) ++keep;
+    ++cps;
+  }
+  return cell.substr(0, keep) + "…";
+}
+
+namespace {
 
 std::string Sanitize(std::string s) {
   for (char& c : s) {
@@ -124,19 +135,7 @@ void RowPrinter::FlushTable() {
   auto emit = [&](const std::vector<std::string>& row) {
     std::string line;
     for (size_t c = 0; c < row.size(); ++c) {
-      std::string cell = row[c];
-      if (DisplayWidth(cell) > w[c]) {
-        // Truncate on a code point boundary.
-        size_t keep = 0, cps = 0;
-        while (keep < cell.size() && cps < w[c] - 1) {
-          ++keep;
-          while (keep < cell.size() && (static_cast<unsigned char>(cell[keep]) & 0xc0) == 0x80) {
-            ++keep;
-          }
-          ++cps;
-        }
-        cell = cell.substr(0, keep) + "…";
-      }
+      const std::string cell = FitToWidth(row[c], w[c]);
       line += (c ? " | " : "") + cell;
       if (c + 1 < row.size()) line.append(w[c] - DisplayWidth(cell), ' ');
     }

@@ -35,6 +35,13 @@ class RowPrinter {
 
 bool IsTerminal(std::FILE* f);
 
+// A CSV field, quoted when it holds a comma, quote or line break.
+std::string CsvQuote(const std::string& s);
+// Display width in terminal columns, counting UTF-8 code points.
+size_t DisplayWidth(const std::string& s);
+// The cell cut to `width` columns on a code point boundary, ending in "…" when cut.
+std::string FitToWidth(const std::string& cell, size_t width);
+
 // "a,b,,c" → {"a", "b", "c"} (for --columns).
 std::vector<std::string> SplitComma(const std::string& s);
 

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/output.h"
 #include "common/error.h"
 
 namespace cpglake::cli {
@@ -18,22 +19,6 @@ SqlFormat ParseSqlFormat(const std::string& s) {
 }
 
 namespace {
-
-std::string CsvQuote(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  return q + "\"";
-}
-
-size_t DisplayWidth(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xc0) != 0x80;
-  return n;
-}
 
 std::string Cell(const sql::Value& v) {
   if (sql::IsNull(v)) return "NULL";
@@ -128,18 +113,7 @@ void SqlRowPrinter::FlushTable() {
   auto emit = [&](const std::vector<std::string>& row) {
     std::string line;
     for (size_t c = 0; c < row.size() && c < w.size(); ++c) {
-      std::string cell = row[c];
-      if (DisplayWidth(cell) > w[c]) {
-        size_t keep = 0, cps = 0;
-        while (keep < cell.size() && cps + 1 < w[c]) {
-          ++keep;
-          while (keep < cell.size() && (static_cast<unsigned char>(cell[keep]) & 0xc0) == 0x80) {
-            ++keep;
-          }
-          ++cps;
-        }
-        cell = cell.substr(0, keep) + "…";
-      }
+      const std::string cell = FitToWidth(row[c], w[c]);
       line += (c ? " | " : "") + cell;
       if (c + 1 < row.size()) line.append(w[c] - DisplayWidth(cell), ' ');
     }

@@ -31,22 +31,6 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// Index of the field named `name` (exactly, else case-insensitively when unique); -1.
-int FindField(const std::vector<Field>& fields, std::string_view name) {
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (fields[i].name == name) return static_cast<int>(i);
-  }
-  int found = -1;
-  const std::string lower = Lower(name);
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (Lower(fields[i].name) == lower) {
-      if (found >= 0) return -1;
-      found = static_cast<int>(i);
-    }
-  }
-  return found;
-}
-
 // A column of the data cast to the table's type (nested structs: missing fields null).
 columnar::ColumnPtr AlignColumn(const columnar::ColumnPtr& c, const TypePtr& to) {
   if (c->type()->Equals(*to)) return c;
@@ -106,6 +90,21 @@ std::optional<std::string> PhysicalLeafPath(const std::string& logical_path, con
 
 }  // namespace
 
+int FindField(const std::vector<Field>& fields, std::string_view name) {
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].name == name) return static_cast<int>(i);
+  }
+  int found = -1;
+  const std::string lower = Lower(name);
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (Lower(fields[i].name) == lower) {
+      if (found >= 0) return -1;
+      found = static_cast<int>(i);
+    }
+  }
+  return found;
+}
+
 // The batch with exactly the table's fields, in the table's order and types.
 RecordBatch AlignBatch(const RecordBatch& batch, const Schema& table) {
   std::vector<columnar::ColumnPtr> cols;
@@ -130,11 +129,11 @@ RecordBatch AlignBatch(const RecordBatch& batch, const Schema& table) {
   return RecordBatch(table, std::move(cols));
 }
 
-RemoveFile RemoveFor(const AddFile& f, int64_t now) {
+RemoveFile RemoveFor(const AddFile& f, int64_t now, bool data_change) {
   RemoveFile r;
   r.path = f.path;
   r.deletion_timestamp = now;
-  r.data_change = true;
+  r.data_change = data_change;
   r.extended_file_metadata = true;
   r.partition_values = f.partition_values;
   r.size = f.size;

@@ -90,10 +90,14 @@ class DataFileWriter {
 // cast up. InvalidInput for a missing non-nullable column or nulls in a non-nullable one.
 columnar::RecordBatch AlignBatch(const columnar::RecordBatch& batch, const columnar::Schema& table);
 
-// The remove action for a live file (dataChange, extended metadata, row-tracking fields kept).
-RemoveFile RemoveFor(const AddFile& f, int64_t now);
+// The remove action for a live file (extended metadata and row-tracking fields kept;
+// dataChange=false for rewrites that change no data, e.g. OPTIMIZE).
+RemoveFile RemoveFor(const AddFile& f, int64_t now, bool data_change = true);
 
 // Live rows of a file: numRecords minus its deletion vector's cardinality (0 when unknown).
 int64_t LiveRows(const AddFile& f);
+
+// Index of the field named `name` (exactly, else case-insensitively when unique); -1.
+int FindField(const std::vector<columnar::Field>& fields, std::string_view name);
 
 }  // namespace cpglake::delta

@@ -20,23 +20,6 @@ inline int64_t NowMs(const std::optional<int64_t>& injected) {
       .count();
 }
 
-// The remove action for a live file (extended file metadata, as Spark writes it).
-inline RemoveFile RemoveOf(const AddFile& f, int64_t now, bool data_change) {
-  RemoveFile r;
-  r.path = f.path;
-  r.deletion_timestamp = now;
-  r.data_change = data_change;
-  r.extended_file_metadata = true;
-  r.partition_values = f.partition_values;
-  r.size = f.size;
-  r.stats = f.stats;
-  r.tags = f.tags;
-  r.deletion_vector = f.deletion_vector;
-  r.base_row_id = f.base_row_id;
-  r.default_row_commit_version = f.default_row_commit_version;
-  return r;
-}
-
 // The store key of a deletion vector's file, or nullopt (inline, or outside the table).
 inline std::optional<std::string> DvKey(const storage::ObjectStore& store,
                                         const std::optional<DeletionVectorDescriptor>& dv) {

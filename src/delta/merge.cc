@@ -154,16 +154,8 @@ class MergePlan {
 
   // `e` with every column reference renamed to its pair-schema column.
   expr::ExprPtr Rewrite(const expr::Expr& e) const {
-    expr::Expr::Node n;
-    n.kind = e.kind();
-    n.value = e.value();
-    n.compare_op = e.compare_op();
-    n.arith_op = e.arith_op();
-    n.negated = e.negated();
-    if (e.kind() == expr::ExprKind::kCast) n.type = e.type();
-    for (const auto& c : e.children()) n.children.push_back(Rewrite(*c));
-    if (e.kind() == expr::ExprKind::kColumn) n.path = RewritePath(e.path());
-    return expr::Expr::Make(std::move(n));
+    return expr::RenameColumns(
+        e, [this](const std::vector<std::string>& p) { return RewritePath(p); });
   }
 
   expr::ExprPtr Parse(std::string_view text) const { return Rewrite(*expr::ParsePredicate(text)); }
@@ -426,22 +418,10 @@ DmlResult Merge(const std::shared_ptr<storage::ObjectStore>& store,
     std::vector<expr::ExprPtr> parts;
     for (const auto& c : target_only) {
       // Back to plain column names.
-      std::function<expr::ExprPtr(const expr::Expr&)> plain = [&](const expr::Expr& e) {
-        expr::Expr::Node n;
-        n.kind = e.kind();
-        n.value = e.value();
-        n.compare_op = e.compare_op();
-        n.arith_op = e.arith_op();
-        n.negated = e.negated();
-        if (e.kind() == expr::ExprKind::kCast) n.type = e.type();
-        for (const auto& ch : e.children()) n.children.push_back(plain(*ch));
-        if (e.is_column()) {
-          n.path = e.path();
-          n.path[0] = n.path[0].substr(tp.size());
-        }
-        return expr::Expr::Make(std::move(n));
-      };
-      parts.push_back(plain(*c));
+      parts.push_back(expr::RenameColumns(*c, [&](std::vector<std::string> path) {
+        path[0] = path[0].substr(tp.size());
+        return path;
+      }));
     }
     const KeyPair& k0 = keys.front();
     const Column& key0 = *src_keys.front();

@@ -7,6 +7,7 @@
 #include "columnar/value.h"
 #include "common/error.h"
 #include "common/ids.h"
+#include "delta/data_file_writer.h"
 #include "delta/deletion_vector.h"
 #include "delta/file_pruning.h"
 #include "delta/file_stats_writer.h"
@@ -402,7 +403,7 @@ OptimizeResult Optimize(const std::shared_ptr<storage::ObjectStore>& store,
     for (const auto& bin : bins) {
       for (const AddFile* f : bin) {
         rewriter.Read(*f);
-        txn.RemoveFile(mi::RemoveOf(*f, now, /*data_change=*/false));
+        txn.RemoveFile(RemoveFor(*f, now, /*data_change=*/false));
         if (f->deletion_vector) ++dvs_removed;
       }
       for (auto& add : rewriter.Write(bin.front()->partition_values)) txn.AddFile(std::move(add));

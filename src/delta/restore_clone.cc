@@ -8,6 +8,7 @@
 #include "columnar/value_format.h"
 #include "common/error.h"
 #include "common/ids.h"
+#include "delta/data_file_writer.h"
 #include "delta/deletion_vector.h"
 #include "delta/maintenance.h"
 #include "delta/maintenance_internal.h"
@@ -188,7 +189,7 @@ RestoreResult Restore(const std::shared_ptr<storage::ObjectStore>& store,
   }
   for (const auto& f : latest->files()) {
     if (then_files.count(FileIdentity(f.path, f.deletion_vector))) continue;
-    txn.RemoveFile(mi::RemoveOf(f, now, /*data_change=*/true));
+    txn.RemoveFile(RemoveFor(f, now, /*data_change=*/true));
     ++result.files_removed;
     result.bytes_removed += f.size;
   }

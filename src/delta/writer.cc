@@ -46,22 +46,6 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// Index of the field named `name` (exactly, else case-insensitively when unique); -1.
-int FindField(const std::vector<Field>& fields, std::string_view name) {
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (fields[i].name == name) return static_cast<int>(i);
-  }
-  int found = -1;
-  const std::string lower = Lower(name);
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (Lower(fields[i].name) == lower) {
-      if (found >= 0) return -1;
-      found = static_cast<int>(i);
-    }
-  }
-  return found;
-}
-
 std::string FieldList(const std::vector<Field>& fields) {
   std::string out;
   for (const auto& f : fields) out += (out.empty() ? "" : ", ") + f.name + " " + f.type->ToString();

@@ -760,4 +760,19 @@ std::vector<std::vector<std::string>> ReferencedColumns(const Expr& e) {
   return out;
 }
 
+ExprPtr RenameColumns(
+    const Expr& e,
+    const std::function<std::vector<std::string>(const std::vector<std::string>&)>& rename) {
+  Expr::Node n;
+  n.kind = e.kind();
+  n.value = e.value();
+  n.compare_op = e.compare_op();
+  n.arith_op = e.arith_op();
+  n.negated = e.negated();
+  if (e.kind() == ExprKind::kCast) n.type = e.type();
+  for (const auto& c : e.children()) n.children.push_back(RenameColumns(*c, rename));
+  if (e.kind() == ExprKind::kColumn) n.path = rename(e.path());
+  return Expr::Make(std::move(n));
+}
+
 }  // namespace cpglake::expr

@@ -30,6 +30,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -210,5 +211,10 @@ std::string SqlTypeName(const columnar::DataType& t);
 // True for the words that cannot be plain column names: AND OR NOT IS NULL IN BETWEEN
 // TRUE FALSE (case-insensitive).
 bool IsReservedWord(std::string_view word);
+
+// A copy of `e` with every column path replaced by `rename(path)` (everything else kept).
+ExprPtr RenameColumns(
+    const Expr& e,
+    const std::function<std::vector<std::string>(const std::vector<std::string>&)>& rename);
 
 }  // namespace cpglake::expr
