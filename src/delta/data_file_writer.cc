@@ -37,21 +37,6 @@ columnar::ColumnPtr AlignColumn(const columnar::ColumnPtr& c, const TypePtr& to)
   return CastToTableType(c, to);
 }
 
-// Adds parquet.field.id metadata (from the column-mapping id) to every field, recursively.
-Field WithFieldIds(const Field& logical_field, Field physical) {
-  if (auto id = ColumnMappingId(logical_field)) {
-    physical.metadata.emplace_back(std::string(parquet::kFieldIdMetadataKey), std::to_string(*id));
-  }
-  if (logical_field.type->id() == TypeId::kStruct) {
-    std::vector<Field> children;
-    const auto& lf = logical_field.type->fields();
-    const auto& pf = physical.type->fields();
-    for (size_t i = 0; i < lf.size(); ++i) children.push_back(WithFieldIds(lf[i], pf[i]));
-    physical.type = DataType::Struct(std::move(children));
-  }
-  return physical;
-}
-
 // The Parquet leaf path of a Bloom filter column given by its logical dotted name (struct
 // fields followed by name; under column mapping, each becomes its physical name). Segments
 // past a list or map ("xs.list.element") are kept as written. nullopt for a partition
@@ -89,6 +74,20 @@ std::optional<std::string> PhysicalLeafPath(const std::string& logical_path, con
 }
 
 }  // namespace
+
+Field WithFieldIds(const Field& logical_field, Field physical) {
+  if (auto id = ColumnMappingId(logical_field)) {
+    physical.metadata.emplace_back(std::string(parquet::kFieldIdMetadataKey), std::to_string(*id));
+  }
+  if (logical_field.type->id() == TypeId::kStruct) {
+    std::vector<Field> children;
+    const auto& lf = logical_field.type->fields();
+    const auto& pf = physical.type->fields();
+    for (size_t i = 0; i < lf.size(); ++i) children.push_back(WithFieldIds(lf[i], pf[i]));
+    physical.type = DataType::Struct(std::move(children));
+  }
+  return physical;
+}
 
 int FindField(const std::vector<Field>& fields, std::string_view name) {
   for (size_t i = 0; i < fields.size(); ++i) {

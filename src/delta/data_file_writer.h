@@ -97,6 +97,10 @@ RemoveFile RemoveFor(const AddFile& f, int64_t now, bool data_change = true);
 // Live rows of a file: numRecords minus its deletion vector's cardinality (0 when unknown).
 int64_t LiveRows(const AddFile& f);
 
+// The physical field of a column-mapped table with the Parquet field ids of `logical`'s
+// column-mapping ids (nested struct fields too).
+columnar::Field WithFieldIds(const columnar::Field& logical, columnar::Field physical);
+
 // Index of the field named `name` (exactly, else case-insensitively when unique); -1.
 int FindField(const std::vector<columnar::Field>& fields, std::string_view name);
 

@@ -33,22 +33,6 @@ using columnar::RecordBatch;
 using columnar::Schema;
 namespace mi = maintenance_internal;
 
-// Adds parquet.field.id metadata (from the column-mapping id) to every field, recursively,
-// as the table writer does.
-Field WithFieldIds(const Field& logical, Field physical) {
-  if (auto id = ColumnMappingId(logical)) {
-    physical.metadata.emplace_back(std::string(parquet::kFieldIdMetadataKey), std::to_string(*id));
-  }
-  if (logical.type->id() == columnar::TypeId::kStruct) {
-    std::vector<Field> children;
-    const auto& lf = logical.type->fields();
-    const auto& pf = physical.type->fields();
-    for (size_t i = 0; i < lf.size(); ++i) children.push_back(WithFieldIds(lf[i], pf[i]));
-    physical.type = DataType::Struct(std::move(children));
-  }
-  return physical;
-}
-
 int64_t TargetFileBytes(const TableConfiguration& cfg, const OptimizeOptions& o) {
   int64_t target = int64_t{128} << 20;
   if (o.target_file_bytes) {
