@@ -5,20 +5,16 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdio>
-#include <deque>
-#include <exception>
 #include <filesystem>
 #include <memory>
-#include <mutex>
-#include <thread>
 #include <utility>
 
 #include "common/error.h"
 #include "common/ids.h"
 #include "common/parallel.h"
 #include "delta/scan.h"
+#include "delta/scan_stream.h"
 #include "delta/schema_json.h"
 #include "expr/parser.h"
 #include "storage/object_store.h"
@@ -233,68 +229,6 @@ ExportResult WriteDeltaCopy(const columnar::Schema& schema, const delta::BatchSo
   return result;
 }
 
-// Turns the push-style Scan::Execute into a pull-style BatchSource: the scan runs on its own
-// thread, at most two batches ahead of the consumer. Destroying the pump stops the scan.
-class ScanPump {
- public:
-  explicit ScanPump(delta::Scan scan) : scan_(std::move(scan)) {}
-  ~ScanPump() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      cancelled_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-  ScanPump(const ScanPump&) = delete;
-  ScanPump& operator=(const ScanPump&) = delete;
-
-  std::optional<RecordBatch> Next() {
-    if (!thread_.joinable() && !done_) thread_ = std::thread([this] { Run(); });
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return !queue_.empty() || done_; });
-    if (!queue_.empty()) {
-      RecordBatch batch = std::move(queue_.front());
-      queue_.pop_front();
-      cv_.notify_all();
-      return batch;
-    }
-    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
-    return std::nullopt;
-  }
-
- private:
-  struct Cancelled {};
-  void Run() {
-    std::exception_ptr error;
-    try {
-      scan_.Execute([&](const RecordBatch& batch) {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return queue_.size() < 2 || cancelled_; });
-        if (cancelled_) throw Cancelled{};
-        queue_.push_back(batch);
-        cv_.notify_all();
-      });
-    } catch (const Cancelled&) {
-    } catch (...) {
-      error = std::current_exception();
-    }
-    std::lock_guard<std::mutex> lock(mu_);
-    error_ = error;
-    done_ = true;
-    cv_.notify_all();
-  }
-
-  delta::Scan scan_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<RecordBatch> queue_;
-  std::exception_ptr error_;
-  bool done_ = false;
-  bool cancelled_ = false;
-};
-
 }  // namespace
 
 ExportResult ExportBatches(const columnar::Schema& schema, const delta::BatchSource& source,
@@ -329,7 +263,7 @@ ExportResult ExportSnapshot(const DatasetLocation& source, const DatasetLocation
     effective.commit_properties["cpglake.export_source_version"] =
         std::to_string(snapshot->version());
   }
-  ScanPump pump(std::move(scan));
+  delta::ScanStream pump(std::move(scan));
   ExportResult result = ExportBatches(
       schema, [&]() { return pump.Next(); }, target, policy, effective, what);
   result.source_version = snapshot->version();

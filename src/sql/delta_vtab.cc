@@ -734,7 +734,7 @@ void DeltaTable::Cursor::Filter(int /*idx_num*/, const char* idx_str, int argc,
   ++metrics.scans;
   metrics.predicates.push_back(preds.empty() ? "" : expr::And(preds)->ToString());
   metrics.columns.push_back(names);
-  stream_ = std::make_unique<BatchStream>(std::move(scan));
+  stream_ = std::make_unique<delta::ScanStream>(std::move(scan));
   batch_ = RecordBatch();
   current_ = &batch_;
   index_ = nullptr;

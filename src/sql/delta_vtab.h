@@ -78,10 +78,10 @@
 #include "catalog/dataset_registry.h"
 #include "columnar/record_batch.h"
 #include "delta/scan.h"
+#include "delta/scan_stream.h"
 #include "delta/snapshot.h"
 #include "expr/expression.h"
 #include "parquet/file_writer.h"
-#include "sql/batch_stream.h"
 #include "sql/virtual_table.h"
 
 namespace cpglake::sql {
@@ -225,7 +225,7 @@ class DeltaTable::Cursor : public VirtualCursor {
 
   DeltaTable* table_;
   std::shared_ptr<const delta::Snapshot> snapshot_;
-  std::unique_ptr<BatchStream> stream_;
+  std::unique_ptr<delta::ScanStream> stream_;
   std::vector<int> batch_column_;  // table column index → column in the batch, or -1
   columnar::RecordBatch batch_;
   const columnar::RecordBatch* current_ = &batch_;  // batch_ or a batch of the index

@@ -1,19 +1,19 @@
-#include "sql/batch_stream.h"
+#include "delta/scan_stream.h"
 
-namespace cpglake::sql {
+namespace cpglake::delta {
 namespace {
 struct Cancelled {};
 }  // namespace
 
-BatchStream::BatchStream(delta::Scan scan) : scan_(std::move(scan)) {
+ScanStream::ScanStream(Scan scan) : scan_(std::move(scan)) {
   thread_ = std::thread([this] { Run(); });
 }
 
-BatchStream::~BatchStream() {
+ScanStream::~ScanStream() {
   Stop();
 }
 
-delta::ScanMetrics BatchStream::Stop() {
+ScanMetrics ScanStream::Stop() {
   {
     std::lock_guard lock(mu_);
     cancelled_ = true;
@@ -23,7 +23,7 @@ delta::ScanMetrics BatchStream::Stop() {
   return metrics_;
 }
 
-void BatchStream::Run() {
+void ScanStream::Run() {
   std::exception_ptr error;
   try {
     scan_.Execute([this](const columnar::RecordBatch& batch) {
@@ -44,7 +44,7 @@ void BatchStream::Run() {
   cv_.notify_all();
 }
 
-std::optional<columnar::RecordBatch> BatchStream::Next() {
+std::optional<columnar::RecordBatch> ScanStream::Next() {
   std::unique_lock lock(mu_);
   cv_.wait(lock, [this] { return !queue_.empty() || done_; });
   if (!queue_.empty()) {
@@ -61,4 +61,4 @@ std::optional<columnar::RecordBatch> BatchStream::Next() {
   return std::nullopt;
 }
 
-}  // namespace cpglake::sql
+}  // namespace cpglake::delta
