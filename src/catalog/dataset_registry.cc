@@ -82,23 +82,24 @@ std::vector<std::string> DatasetRegistry::Names() const {
   return names;
 }
 
-void DatasetRegistry::PinVersion(const std::string& name, int64_t version) {
-  if (version < 0) throw InvalidInput("version must be >= 0, got " + std::to_string(version));
+DatasetLocation& DatasetRegistry::PinnableLocation(const std::string& name) {
   Resolve(name);  // NotFound with the known names
   DatasetLocation& location = datasets_.at(name);
   if (location.format != DatasetFormat::kDelta) {
     throw InvalidInput("dataset '" + name + "' is an export target and has no versions");
   }
+  return location;
+}
+
+void DatasetRegistry::PinVersion(const std::string& name, int64_t version) {
+  if (version < 0) throw InvalidInput("version must be >= 0, got " + std::to_string(version));
+  DatasetLocation& location = PinnableLocation(name);
   location.delta_version = version;
   location.delta_timestamp_ms.reset();
 }
 
 void DatasetRegistry::PinTimestamp(const std::string& name, int64_t timestamp_ms) {
-  Resolve(name);  // NotFound with the known names
-  DatasetLocation& location = datasets_.at(name);
-  if (location.format != DatasetFormat::kDelta) {
-    throw InvalidInput("dataset '" + name + "' is an export target and has no versions");
-  }
+  DatasetLocation& location = PinnableLocation(name);
   location.delta_timestamp_ms = timestamp_ms;
   location.delta_version.reset();
 }

@@ -69,6 +69,8 @@ class DatasetRegistry {
   void PinTimestamp(const std::string& name, int64_t timestamp_ms);
 
  private:
+  // The registered Delta location `name` (NotFound; InvalidInput for an export target).
+  DatasetLocation& PinnableLocation(const std::string& name);
   std::map<std::string, DatasetLocation> datasets_;
 };
 
