@@ -19,6 +19,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "common/ascii.h"
 #include "common/error.h"
 #include "common/parallel.h"
 #include "delta/stats.h"
@@ -47,12 +48,6 @@ constexpr char kLastCheckpointKey[] = "_delta_log/_last_checkpoint";
 constexpr size_t kSchemaJsonThreshold = 20000;
 constexpr size_t kLastCheckpointListThreshold = 30;
 constexpr int64_t kRowsPerBatch = 32768;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -339,7 +334,7 @@ std::vector<std::vector<std::string>> ParseStatsColumns(std::string_view text) {
   std::string cur;
   bool quoted = false;
   auto end_part = [&] {
-    parts.push_back(Lower(quoted ? cur : Trim(cur)));
+    parts.push_back(AsciiLower(quoted ? cur : Trim(cur)));
     cur.clear();
   };
   for (size_t i = 0; i < text.size(); ++i) {
@@ -373,7 +368,7 @@ std::vector<Field> FilterByPaths(const std::vector<Field>& fields,
                                  const std::vector<std::vector<std::string>>& paths) {
   std::vector<Field> out;
   for (const auto& f : fields) {
-    std::string name = Lower(f.name);
+    std::string name = AsciiLower(f.name);
     bool whole = false;
     std::vector<std::vector<std::string>> rest;
     for (const auto& p : paths) {
@@ -1151,7 +1146,7 @@ std::optional<int64_t> ReadLastCheckpointVersion(storage::ObjectStore& store, bo
 // ---------------------------------------------------------------- public API -------------
 
 int64_t ParseIntervalMs(std::string_view text) {
-  std::string s = Lower(Trim(text));
+  std::string s = AsciiLower(Trim(text));
   auto fail = [&](const std::string& why) -> int64_t {
     throw InvalidInput("cannot parse interval '" + std::string(text) + "': " + why +
                        " (use e.g. 'interval 7 days', 'interval 1 week', 'interval 168 hours')");
@@ -1282,7 +1277,7 @@ CheckpointResult WriteCheckpoint(const Snapshot& snapshot, const CheckpointOptio
   switch (options.kind) {
     case CheckpointOptions::Kind::kAuto:
       v2 = v2_supported &&
-           Lower(config.Property("delta.checkpointPolicy").value_or("classic")) == "v2";
+           AsciiLower(config.Property("delta.checkpointPolicy").value_or("classic")) == "v2";
       break;
     case CheckpointOptions::Kind::kClassic:
       break;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "common/ascii.h"
 #include "common/error.h"
 #include "common/ids.h"
 #include "delta/partitioning.h"
@@ -24,12 +25,6 @@ using columnar::RecordBatch;
 using columnar::Schema;
 using columnar::TypeId;
 using columnar::TypePtr;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // A column of the data cast to the table's type (nested structs: missing fields null).
 columnar::ColumnPtr AlignColumn(const columnar::ColumnPtr& c, const TypePtr& to) {
@@ -94,9 +89,9 @@ int FindField(const std::vector<Field>& fields, std::string_view name) {
     if (fields[i].name == name) return static_cast<int>(i);
   }
   int found = -1;
-  const std::string lower = Lower(name);
+  const std::string lower = AsciiLower(name);
   for (size_t i = 0; i < fields.size(); ++i) {
-    if (Lower(fields[i].name) == lower) {
+    if (AsciiLower(fields[i].name) == lower) {
       if (found >= 0) return -1;
       found = static_cast<int>(i);
     }

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "columnar/value_format.h"
+#include "common/ascii.h"
 #include "common/error.h"
 #include "common/utf8.h"
 #include "delta/partitioning.h"
@@ -42,12 +43,6 @@ StatKind KindOf(TypeId id) {
     default:
       return StatKind::kNullCountOnly;
   }
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 int64_t FloorDiv(int64_t a, int64_t b) {
@@ -153,7 +148,7 @@ std::optional<Node> Select(const columnar::Field& field, ColumnMappingMode mode,
       std::vector<std::vector<std::string>> sub;
       if (!whole) {
         for (const auto& p : rest) {
-          if (Lower(p[0]) == Lower(child.name)) sub.emplace_back(p.begin() + 1, p.end());
+          if (AsciiLower(p[0]) == AsciiLower(child.name)) sub.emplace_back(p.begin() + 1, p.end());
         }
         if (sub.empty()) continue;
       }
@@ -534,7 +529,7 @@ FileStatsCollector::FileStatsCollector(StatsConfig config) : config_(std::move(c
     for (const auto& p : *config_.stats_columns) {
       if (p.empty()) continue;
       lowered->push_back({});
-      for (const auto& part : p) lowered->back().push_back(Lower(part));
+      for (const auto& part : p) lowered->back().push_back(AsciiLower(part));
     }
   }
   int64_t budget = config_.num_indexed_cols;
@@ -545,7 +540,7 @@ FileStatsCollector::FileStatsCollector(StatsConfig config) : config_(std::move(c
     if (lowered) {
       std::vector<std::vector<std::string>> sub;
       for (const auto& p : *lowered) {
-        if (p[0] == Lower(field.name)) sub.emplace_back(p.begin() + 1, p.end());
+        if (p[0] == AsciiLower(field.name)) sub.emplace_back(p.begin() + 1, p.end());
       }
       if (sub.empty()) continue;
       node = Select(field, config_.column_mapping, &sub, nullptr, &leaves_);

@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "columnar/value.h"
+#include "common/ascii.h"
 #include "common/error.h"
 #include "delta/dml.h"
 #include "delta/dml_internal.h"
@@ -60,20 +61,14 @@ MergeClause WhenNotMatchedBySourceDelete(std::optional<std::string> condition) {
 
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Index of the field named `name` (exactly, else case-insensitively when unique); -1.
 int FindField(const Schema& schema, std::string_view name) {
   int exact = schema.FieldIndex(name);
   if (exact >= 0) return exact;
   int found = -1;
-  const std::string lower = Lower(name);
+  const std::string lower = AsciiLower(name);
   for (size_t i = 0; i < schema.num_fields(); ++i) {
-    if (Lower(schema.field(i).name) == lower) {
+    if (AsciiLower(schema.field(i).name) == lower) {
       if (found >= 0) return -1;
       found = static_cast<int>(i);
     }
@@ -137,8 +132,8 @@ class MergePlan {
   MergePlan(const Schema& target, const Schema& source, const MergeOptions& options)
       : target_(target),
         source_(source),
-        ta_(Lower(options.target_alias)),
-        sa_(Lower(options.source_alias)) {
+        ta_(AsciiLower(options.target_alias)),
+        sa_(AsciiLower(options.source_alias)) {
     if (ta_.empty() || sa_.empty() || ta_ == sa_) {
       throw InvalidInput("MERGE needs two different, non-empty source and target aliases");
     }
@@ -166,7 +161,7 @@ class MergePlan {
   // A target column named in SET / VALUES ("col" or "target.col"): its index.
   size_t TargetColumn(const std::string& text) const {
     std::vector<std::string> path = expr::ParseColumnPath(text);
-    if (path.size() == 2 && Lower(path[0]) == ta_) path.erase(path.begin());
+    if (path.size() == 2 && AsciiLower(path[0]) == ta_) path.erase(path.begin());
     int i = path.size() == 1 ? FindField(target_, path[0]) : -1;
     if (i < 0) {
       throw InvalidInput("MERGE assigns to '" + text + "', which is not a column of the table");
@@ -183,8 +178,8 @@ class MergePlan {
       out.insert(out.end(), path.begin() + static_cast<long>(at) + 1, path.end());
       return out;
     };
-    if (path.size() >= 2 && Lower(path[0]) == ta_) return side(ta_, target_, 1);
-    if (path.size() >= 2 && Lower(path[0]) == sa_) return side(sa_, source_, 1);
+    if (path.size() >= 2 && AsciiLower(path[0]) == ta_) return side(ta_, target_, 1);
+    if (path.size() >= 2 && AsciiLower(path[0]) == sa_) return side(sa_, source_, 1);
     const bool in_target = FindField(target_, path[0]) >= 0;
     const bool in_source = FindField(source_, path[0]) >= 0;
     if (in_target && in_source) {

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "columnar/value_format.h"
+#include "common/ascii.h"
 #include "common/error.h"
 #include "common/ids.h"
 #include "delta/data_file_writer.h"
@@ -38,12 +39,6 @@ int64_t NowMs(const std::optional<int64_t>& injected) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 std::string FieldList(const std::vector<Field>& fields) {
@@ -243,7 +238,7 @@ bool SchemaHasType(const std::vector<Field>& fields, TypeId id) {
 }  // namespace
 
 WriteMode ParseWriteMode(std::string_view text) {
-  const std::string t = Lower(text);
+  const std::string t = AsciiLower(text);
   if (t == "append") return WriteMode::kAppend;
   if (t == "overwrite") return WriteMode::kOverwrite;
   if (t == "error" || t == "errorifexists") return WriteMode::kErrorIfExists;
@@ -267,7 +262,7 @@ std::string_view WriteModeName(WriteMode mode) {
 }
 
 SchemaMode ParseSchemaMode(std::string_view text) {
-  const std::string t = Lower(text);
+  const std::string t = AsciiLower(text);
   if (t == "strict" || t == "none" || t.empty()) return SchemaMode::kStrict;
   if (t == "merge") return SchemaMode::kMerge;
   if (t == "overwrite") return SchemaMode::kOverwrite;
@@ -278,7 +273,7 @@ Protocol RequiredProtocol(const Protocol& current, const Metadata& metadata) {
   const auto& conf = metadata.configuration;
   auto on = [&](const std::string& key) {
     auto it = conf.find(key);
-    return it != conf.end() && Lower(it->second) == "true";
+    return it != conf.end() && AsciiLower(it->second) == "true";
   };
   std::set<std::string> reader, writer;  // features needed (reader ones also in writer)
   auto both = [&](const std::string& f) {
@@ -316,7 +311,7 @@ Protocol RequiredProtocol(const Protocol& current, const Metadata& metadata) {
     needs_table_features = true;
   }
   auto cp = conf.find("delta.checkpointPolicy");
-  if (cp != conf.end() && Lower(cp->second) == "v2") {
+  if (cp != conf.end() && AsciiLower(cp->second) == "v2") {
     both("v2Checkpoint");
     needs_table_features = true;
   }
@@ -331,7 +326,7 @@ Protocol RequiredProtocol(const Protocol& current, const Metadata& metadata) {
   for (const auto& [k, v] : conf) {
     if (k.rfind("delta.feature.", 0) != 0) continue;
     const std::string name = k.substr(14);
-    if (Lower(v) != "supported" && Lower(v) != "enabled") {
+    if (AsciiLower(v) != "supported" && AsciiLower(v) != "enabled") {
       throw InvalidInput("table property " + k + " must be 'supported'");
     }
     if (!SupportedWriterFeatures().count(name)) {

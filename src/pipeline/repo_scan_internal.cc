@@ -1,4 +1,5 @@
 #include "pipeline/repo_scan_internal.h"
+#include "common/ascii.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -56,14 +57,6 @@ bool ClassMatches(std::string_view pattern, size_t open, size_t close, char32_t 
     if (lo <= c && c <= hi) matched = true;
   }
   return matched != negate;
-}
-
-std::string AsciiLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 bool IsAsciiAlnum(char c) {

@@ -15,7 +15,6 @@
 
 #include "columnar/schema_fingerprint.h"
 #include "columnar/value.h"
-#include "columnar/value_format.h"
 #include "common/error.h"
 #include "common/ids.h"
 #include "delta/deletion_vector.h"
@@ -26,6 +25,7 @@
 #include "expr/parser.h"
 #include "parquet/file_reader.h"
 #include "storage/object_store.h"
+#include "table_rows.h"
 #include "test_util.h"
 
 namespace cpglake::delta {
@@ -74,26 +74,6 @@ WriteResult Write(const std::shared_ptr<storage::ObjectStore>& store, const Reco
   o.properties = std::move(props);
   o.partition_by = std::move(partition_by);
   return WriteDeltaTable(store, rows, o);
-}
-
-// Every live row of a snapshot, as JSON text (a multiset: order does not matter).
-std::multiset<std::string> RowsOf(const std::shared_ptr<const Snapshot>& snap) {
-  std::multiset<std::string> out;
-  ScanBuilder(snap).WithThreads(1).Build().Execute([&](const RecordBatch& b) {
-    for (int64_t r = 0; r < b.num_rows(); ++r) {
-      std::string s;
-      columnar::AppendJsonRow(b, r, columnar::JsonStyle::kReadable, &s);
-      out.insert(s);
-    }
-  });
-  return out;
-}
-
-std::multiset<std::string> RowsAt(const std::shared_ptr<storage::ObjectStore>& store,
-                                  std::optional<int64_t> version = std::nullopt) {
-  SnapshotBuilder b(store);
-  if (version) b.AtVersion(*version);
-  return RowsOf(b.Build());
 }
 
 // Marks `rows` of live file `file` deleted with a new DV file ('u'), in one commit.

@@ -14,7 +14,6 @@
 #include <nlohmann/json.hpp>
 
 #include "columnar/schema_fingerprint.h"
-#include "columnar/value_format.h"
 #include "common/error.h"
 #include "delta/maintenance.h"
 #include "delta/scan.h"
@@ -23,6 +22,7 @@
 #include "delta/transaction.h"
 #include "delta/writer.h"
 #include "storage/object_store.h"
+#include "table_rows.h"
 #include "test_util.h"
 
 namespace cpglake::delta {
@@ -67,25 +67,6 @@ WriteResult Write(const std::shared_ptr<storage::ObjectStore>& store, const Reco
   o.now_ms = now;
   o.properties = std::move(props);
   return WriteDeltaTable(store, rows, o);
-}
-
-std::multiset<std::string> RowsOf(const std::shared_ptr<const Snapshot>& snap) {
-  std::multiset<std::string> out;
-  ScanBuilder(snap).WithThreads(1).Build().Execute([&](const RecordBatch& b) {
-    for (int64_t r = 0; r < b.num_rows(); ++r) {
-      std::string s;
-      columnar::AppendJsonRow(b, r, columnar::JsonStyle::kReadable, &s);
-      out.insert(s);
-    }
-  });
-  return out;
-}
-
-std::multiset<std::string> RowsAt(const std::shared_ptr<storage::ObjectStore>& store,
-                                  std::optional<int64_t> version = std::nullopt) {
-  SnapshotBuilder b(store);
-  if (version) b.AtVersion(*version);
-  return RowsOf(b.Build());
 }
 
 json CommitInfoJson(storage::ObjectStore& store, int64_t version) {
