@@ -43,6 +43,9 @@ inline constexpr const char* kPropsDataset = "cpg_props";
 inline constexpr const char* kRepoFilesDataset = "_cpglake/repo_files";
 inline constexpr const char* kBuildsDataset = "_cpglake/builds";
 inline constexpr const char* kDiagnosticsDataset = "_cpglake/diagnostics";
+// Incremental-build state (pipeline/build_state.h).
+inline constexpr const char* kFileStateDataset = "_cpglake/file_state";
+inline constexpr const char* kExtractCacheDataset = "_cpglake/extract_cache";
 
 class DatasetRegistry {
  public:

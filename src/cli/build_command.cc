@@ -32,9 +32,12 @@ int RunBuild(const pipeline::BuildOptions& o, const GlobalOptions& g) {
   if (progress_options.enabled) options.progress = progress.Callback();
   auto r = pipeline::BuildGraph(options);
   progress.Finish();
-  int64_t nodes = 0, edges = 0;
-  for (const auto& [k, n] : r.nodes_by_kind) nodes += n;
-  for (const auto& [k, n] : r.edges_by_kind) edges += n;
+  const int64_t nodes = r.nodes, edges = r.edges;
+  const bool incremental = r.record.mode == "incremental";
+  nlohmann::ordered_json changes = nlohmann::ordered_json::object();
+  for (const auto& [table, c] : r.changes) {
+    changes[table] = {{"inserted", c.inserted}, {"deleted", c.deleted}, {"updated", c.updated}};
+  }
   const double total_s = r.seconds_scan + r.seconds_extract + r.seconds_resolve + r.seconds_write;
   if (g.json) {
     nlohmann::ordered_json j;
@@ -42,6 +45,15 @@ int RunBuild(const pipeline::BuildOptions& o, const GlobalOptions& g) {
     j["repo_id"] = r.repo_id;
     j["build_id"] = r.build_id;
     j["status"] = r.record.status;
+    j["mode"] = r.record.mode;
+    if (r.record.full_reason) j["full_reason"] = *r.record.full_reason;
+    j["files_changed"] = r.record.files_changed;
+    j["files_deleted"] = r.record.files_deleted;
+    j["files_impacted"] = r.record.files_impacted;
+    j["files_parsed"] = r.files_parsed - r.record.files_cached;
+    j["files_cached"] = r.record.files_cached;
+    j["changes"] = changes;
+    j["optimized"] = r.optimized;
     j["files"] = r.files_scanned;
     j["bytes"] = r.bytes_parsed;
     j["nodes"] = nodes;
@@ -66,7 +78,26 @@ int RunBuild(const pipeline::BuildOptions& o, const GlobalOptions& g) {
   std::printf("built %s -> %s in %.2f s (scan %.2f, extract %.2f, resolve %.2f, write %.2f)\n",
               r.repo_id.c_str(), r.out.c_str(), total_s, r.seconds_scan, r.seconds_extract,
               r.seconds_resolve, r.seconds_write);
-  std::printf("build: %s\n", r.build_id.c_str());
+  std::printf("build: %s (%s%s)\n", r.build_id.c_str(), r.record.mode.c_str(),
+              r.record.full_reason ? (": " + *r.record.full_reason).c_str() : "");
+  if (incremental) {
+    std::printf("files: %lld changed, %lld deleted, %lld impacted (%lld parsed, %lld from cache)\n",
+                static_cast<long long>(r.record.files_changed),
+                static_cast<long long>(r.record.files_deleted),
+                static_cast<long long>(r.record.files_impacted),
+                static_cast<long long>(r.files_parsed - r.record.files_cached),
+                static_cast<long long>(r.record.files_cached));
+    for (const auto& [table, c] : r.changes) {
+      std::printf("  %-10s +%lld -%lld ~%lld rows\n", table.c_str(),
+                  static_cast<long long>(c.inserted), static_cast<long long>(c.deleted),
+                  static_cast<long long>(c.updated));
+    }
+    if (!r.optimized.empty()) {
+      std::string names;
+      for (const auto& t : r.optimized) names += (names.empty() ? "" : ", ") + t;
+      std::printf("optimized: %s\n", names.c_str());
+    }
+  }
   std::printf("files: %lld (%.1f MB), nodes: %lld, edges: %lld, props: %lld\n",
               static_cast<long long>(r.files_scanned), static_cast<double>(r.bytes_parsed) / 1e6,
               static_cast<long long>(nodes), static_cast<long long>(edges),
@@ -82,6 +113,10 @@ int RunBuild(const pipeline::BuildOptions& o, const GlobalOptions& g) {
   }
   std::printf("diagnostics: %lld%s\n", static_cast<long long>(r.diagnostics),
               by_code.empty() ? "" : (" (" + by_code + ")").c_str());
+  if (incremental) {
+    std::printf("\nchanges: cpglake changes %s\n", r.out.c_str());
+    return 0;
+  }
   // Nodes and edges by kind side by side: the summary fits one screen.
   std::printf("\n  %-33s    %s\n", "nodes by kind", "edges by kind");
   auto node = r.nodes_by_kind.begin();
@@ -114,7 +149,7 @@ void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action) 
   static std::string repo, config_file, out, repo_id;
   static int64_t jobs = 0, max_files = -1, max_file_bytes = -1;
   static std::vector<std::string> include, exclude;
-  static bool follow = false, no_git = false;
+  static bool follow = false, no_git = false, full = false;
   auto* build = app.add_subcommand("build", "Build the Code Property Graph of a Python repository");
   build->footer(
       "Settings come from command-line flags > CPGLAKE_* environment variables > cpglake.toml\n"
@@ -139,6 +174,8 @@ void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action) 
       build->add_flag("--follow-symlinks", follow, "Follow symbolic links inside the repository");
   auto* no_git_opt =
       build->add_flag("--no-git", no_git, "Walk the file system even in a git work tree");
+  build->add_flag("--full", full,
+                  "Build everything, even when an incremental build could start from the output");
   build->callback([&, out_opt, repo_id_opt, jobs_opt, include_opt, exclude_opt, max_files_opt,
                    max_bytes_opt, follow_opt, no_git_opt] {
     action = [&, out_opt, repo_id_opt, jobs_opt, include_opt, exclude_opt, max_files_opt,
@@ -165,7 +202,9 @@ void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action) 
       if (follow_opt->count())
         config.ApplyFlag("scan.follow_symlinks", follow, "--follow-symlinks");
       if (no_git_opt->count()) config.ApplyFlag("scan.use_git", !no_git, "--no-git");
-      return RunBuild(config.ToBuildOptions(repo), global);
+      pipeline::BuildOptions options = config.ToBuildOptions(repo);
+      options.full = full;
+      return RunBuild(options, global);
     };
   });
 }

@@ -27,6 +27,8 @@ void RegisterDeltaDmlCommands(CLI::App* d, GlobalOptions& global, Action& action
 void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action);
 // `builds OUT [BUILD]`: the build manifest.
 void RegisterBuildsCommand(CLI::App& app, GlobalOptions& global, Action& action);
+// `changes OUT`: what changed in the graph between two builds (change data feed).
+void RegisterChangesCommand(CLI::App& app, GlobalOptions& global, Action& action);
 // `export OUT TABLE DIR`: a dataset snapshot to a new Delta table or to Parquet files.
 void RegisterExportCommand(CLI::App& app, GlobalOptions& global, Action& action);
 // `config show|init`: the effective configuration; a default cpglake.toml.

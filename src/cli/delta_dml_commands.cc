@@ -44,6 +44,7 @@ void PrintDml(const char* op, const delta::DmlResult& r, const std::string& path
                                 {"files_skipped", m.files_skipped},
                                 {"files_read", m.files_read},
                                 {"files_touched", m.files_touched},
+                                {"row_groups_skipped", m.row_groups_skipped},
                                 {"files_added", m.files_added},
                                 {"files_removed", m.files_removed},
                                 {"bytes_added", m.bytes_added},

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   cpglake::cli::RegisterDeltaCommands(app, global, action);
   cpglake::cli::RegisterBuildCommand(app, global, action);
   cpglake::cli::RegisterBuildsCommand(app, global, action);
+  cpglake::cli::RegisterChangesCommand(app, global, action);
   cpglake::cli::RegisterQueryCommands(app, global, action);
   cpglake::cli::RegisterExportCommand(app, global, action);
   cpglake::cli::RegisterConfigCommands(app, global, action);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 
 #include "columnar/value_format.h"
 #include "common/error.h"
@@ -18,6 +19,15 @@ RowFormat ParseRowFormat(const std::string& s) {
 
 bool IsTerminal(std::FILE* f) {
   return ::isatty(::fileno(f)) == 1;
+}
+
+std::string FormatUtcTime(int64_t us) {
+  const std::time_t secs = static_cast<std::time_t>(us / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
 }
 
 std::vector<std::string> SplitComma(const std::string& s) {

@@ -2,6 +2,7 @@
 // JSON lines; TTY detection; one-line errors.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -41,6 +42,9 @@ std::string CsvQuote(const std::string& s);
 size_t DisplayWidth(const std::string& s);
 // The cell cut to `width` columns on a code point boundary, ending in "…" when cut.
 std::string FitToWidth(const std::string& cell, size_t width);
+
+// "2024-01-02 03:04:05" (UTC) of a time in µs since the epoch.
+std::string FormatUtcTime(int64_t us);
 
 // "a,b,,c" → {"a", "b", "c"} (for --columns).
 std::vector<std::string> SplitComma(const std::string& s);

@@ -41,6 +41,7 @@ DmlResult Delete(const std::shared_ptr<storage::ObjectStore>& store, const expr:
   auto snapshot = SnapshotBuilder(store).Build();
   const expr::ExprPtr bound = expr::BindPredicate(*predicate, snapshot->schema());
   DmlEngine engine(store, snapshot, options, "DELETE");
+  if (engine.AlreadyApplied()) return engine.Commit({});
   engine.txn().TrackRead(predicate);
   for (const AddFile* f : engine.PruneFiles(bound.get())) {
     engine.ProcessFile(*f, [&](const RecordBatch& live, RowDecision* d) {
@@ -62,6 +63,7 @@ DmlResult Delete(const std::shared_ptr<storage::ObjectStore>& store, std::string
 DmlResult DeleteAll(const std::shared_ptr<storage::ObjectStore>& store, const DmlOptions& options) {
   auto snapshot = SnapshotBuilder(store).Build();
   DmlEngine engine(store, snapshot, options, "DELETE");
+  if (engine.AlreadyApplied()) return engine.Commit({});
   engine.txn().TrackRead(nullptr);
   for (const AddFile* f : engine.PruneFiles(nullptr)) engine.RemoveWholeFile(*f);
   return engine.Commit({{"predicate", "[]"}});
@@ -86,6 +88,7 @@ DmlResult Update(const std::shared_ptr<storage::ObjectStore>& store, const expr:
   }
   const expr::ExprPtr bound = predicate ? expr::BindPredicate(*predicate, schema) : nullptr;
   DmlEngine engine(store, snapshot, options, "UPDATE");
+  if (engine.AlreadyApplied()) return engine.Commit({});
   engine.txn().TrackRead(predicate);
   for (const AddFile* f : engine.PruneFiles(bound.get())) {
     engine.ProcessFile(*f, [&](const RecordBatch& live, RowDecision* d) {

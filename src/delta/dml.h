@@ -1,4 +1,4 @@
-// DML on Delta tables: DELETE, UPDATE and MERGE, each one Delta commit.
+// DML on Delta tables: DELETE, UPDATE, MERGE and REPLACE ROWS, each one Delta commit.
 //
 // Strategies (chosen per table, as Delta Spark does):
 //   - deletion vectors, when `delta.enableDeletionVectors = true`: for every touched file, the
@@ -64,8 +64,12 @@ struct DmlOptions {
   // log instead of in a DV file; 0 (the default, as Spark): always a DV file.
   int32_t inline_dv_max_bytes = 0;
   // Data file options (parquet, target_file_bytes, max_open_files), commit_properties,
-  // now_ms, isolation, checkpoint. mode / schema_mode / predicate / partition_by /
-  // properties / app_id are ignored (MergeOptions has its own schema_mode).
+  // now_ms, isolation, checkpoint, and idempotency: with app_id and app_version (both or
+  // neither, else InvalidInput), an operation whose app_id the table already records at
+  // app_version or later does nothing (committed = false, skip_reason set); otherwise its
+  // commit records (app_id, app_version) as a `txn` action. An operation that changes
+  // nothing makes no commit, so records no version either. mode / schema_mode / predicate /
+  // partition_by / properties are ignored (MergeOptions has its own schema_mode).
   WriteOptions write;
 };
 
@@ -74,6 +78,9 @@ struct DmlMetrics {
   int64_t files_skipped = 0;     // pruned by partition values / statistics
   int64_t files_read = 0;        // read (the rest of the considered files)
   int64_t files_touched = 0;     // read and changed
+  // Row groups of the files read that were not read: their statistics rule out every row
+  // the operation could change (REPLACE ROWS with deletion vectors).
+  int64_t row_groups_skipped = 0;
   int64_t files_added = 0, files_removed = 0;
   int64_t bytes_added = 0, bytes_removed = 0;  // data files
   int64_t rows_deleted = 0, rows_updated = 0, rows_inserted = 0;
@@ -96,6 +103,9 @@ struct DmlResult {
   DmlMetrics metrics;
   std::vector<std::string> files_read;  // paths (as in the log) of the files read
   std::string commit_info;              // as written
+  // Why nothing was committed although there may have been changes: the application
+  // transaction (DmlOptions::write.app_id) was already applied. Empty otherwise.
+  std::string skip_reason;
 };
 
 // DELETE FROM table WHERE predicate. The predicate is over the table's columns (parser.h
@@ -174,5 +184,52 @@ DmlResult Merge(const std::shared_ptr<storage::ObjectStore>& store,
 DmlResult Merge(const std::shared_ptr<storage::ObjectStore>& store,
                 const columnar::RecordBatch& source, std::string_view on,
                 const std::vector<MergeClause>& clauses, const MergeOptions& options = {});
+
+// ---- REPLACE ROWS (per-owner replacement) ---------------------------------------------
+//
+// For incremental rebuilds of tables whose rows each belong to one owner (a source file) or
+// to none: one commit that makes the rows of a set of owners exactly a given new set, while
+// changing — and reporting in the change data feed — only what differs.
+struct ReplaceSpec {
+  std::string owner_column;         // a top-level string column, e.g. "file_id"
+  std::vector<std::string> owners;  // the owners whose rows are replaced (any order, may be empty)
+  bool null_owner = false;          // also the rows whose owner is NULL
+  // Optional SQL predicate (parser.h syntax) that every row of the replaced set satisfies,
+  // old and new — used only to skip data files (stats/partition values) and, with deletion
+  // vectors, Parquet row groups (row-group statistics and Bloom filters) before reading;
+  // it is ANDed with the owner predicate. E.g. for cpg_nodes, sorted by path:
+  // "(file_id IN ('a','b') AND path IN ('x.py','y.py')) OR file_id IS NULL". A new row that
+  // does not satisfy it is InvalidInput. Empty: derived from the owners
+  // (owner_column IN (...) [OR owner_column IS NULL]).
+  std::string prune_predicate;
+  // Columns that identify a row (e.g. {"node_id"}; {"entity_id","prop_key"}): an old and a
+  // new row with the same key (NULLs equal) but different values are an update (CDF
+  // update_preimage/postimage). Empty: no pairing (changed rows are a delete plus an insert).
+  std::vector<std::string> key_columns;
+};
+
+// Makes the rows whose owner_column is in spec.owners (or NULL, with null_owner) exactly
+// `new_rows` (a multiset; new_rows has the table's schema, columns by name: AlignBatch), in
+// one commit:
+//   - an old row equal (all columns, NULLs equal, floats bitwise) to a not-yet-matched new
+//     row is kept as it is: not in the change data, its row id and commit version kept
+//     (copy-on-write copies it only when other rows of its file change);
+//   - otherwise an old row whose key equals a remaining new row's key is updated to it;
+//   - the remaining old rows are deleted, the remaining new rows inserted.
+// Old rows are matched in reading order (file by file, a batch's exact matches before its
+// key matches): with keys unique among the old rows and among the new rows, the outcome is
+// the minimal change.
+// Rows of other owners are never changed. Strategy (DVs or copy-on-write), CDF, row
+// tracking, conflict detection and idempotency (app_id) as for the other DML operations;
+// commitInfo.operation "REPLACE ROWS" with operationParameters ownerColumn, numOwners and
+// nullOwner. No commit when nothing changes (committed = false). A new row whose owner is
+// not in the set is InvalidInput (nothing written); so is an unknown owner/key column or an
+// owner column that is not a string.
+//
+// Reads: the files the prune predicate does not rule out, one at a time; with deletion
+// vectors only their row groups it does not rule out (DmlMetrics::row_groups_skipped).
+// Memory: new_rows and its hash tables, plus what the strategy holds of one file (above).
+DmlResult ReplaceRows(const std::shared_ptr<storage::ObjectStore>& store, const ReplaceSpec& spec,
+                      const columnar::RecordBatch& new_rows, const DmlOptions& options = {});
 
 }  // namespace cpglake::delta

@@ -190,6 +190,17 @@ DmlEngine::DmlEngine(std::shared_ptr<storage::ObjectStore> store,
   txn_ = std::make_unique<Transaction>(store_, snapshot_, co);
   result_.deletion_vectors = use_dvs_;
   result_.metrics.files_considered = static_cast<int64_t>(snapshot_->files().size());
+  const WriteOptions& w = options_.write;
+  if (w.app_id.has_value() != w.app_version.has_value()) {
+    throw InvalidInput("an application transaction needs both an app id and a version");
+  }
+  if (w.app_id) {
+    auto it = snapshot_->app_transactions().find(*w.app_id);
+    if (it != snapshot_->app_transactions().end() && it->second.version >= *w.app_version) {
+      skip_reason_ = "application transaction '" + *w.app_id + "' is already at version " +
+                     std::to_string(it->second.version);
+    }
+  }
   if (RowTrackingEnabled(config)) {
     Metadata m = config.metadata();
     if (AssignRowTrackingNames(&m)) txn_->UpdateMetadata(m);
@@ -299,7 +310,8 @@ void DmlEngine::WriteChange(const RecordBatch& rows, const char* change_type) {
   write_ms_ += MillisSince(t);
 }
 
-void DmlEngine::ProcessFile(const AddFile& f, const DecideFn& decide) {
+void DmlEngine::ProcessFile(const AddFile& f, const DecideFn& decide,
+                            const RowGroupFilter& skip_row_group) {
   const auto t0 = std::chrono::steady_clock::now();
   const int64_t write_before = write_ms_;
   txn_->TrackReadFile(f.path);
@@ -324,6 +336,15 @@ void DmlEngine::ProcessFile(const AddFile& f, const DecideFn& decide) {
   std::vector<RecordBatch> kept;  // copy-on-write: live rows left as they are
   std::vector<Lineage> kept_lineage;
   int64_t deleted = 0, updated = 0, physical_rows = 0;
+  RowGroupFilter skip;
+  if (dv_file && skip_row_group) {
+    // Kept rows are not rewritten with a DV: a row group without changes need not be read.
+    skip = [&](const parquet::ParquetFileReader& reader, int g) {
+      if (!skip_row_group(reader, g)) return false;
+      ++result_.metrics.row_groups_skipped;
+      return true;
+    };
+  }
   ReadTableFile(
       read_config, *store_, f.path, f.partition_values, needed, {},
       [&](const RecordBatch& batch, int64_t first_row) {
@@ -403,7 +424,7 @@ void DmlEngine::ProcessFile(const AddFile& f, const DecideFn& decide) {
           }
         }
       },
-      nullptr, 1, optional);
+      skip, 1, optional);
   result_.metrics.rows_deleted += deleted;
   result_.metrics.rows_updated += updated;
   if (deleted + updated > 0) {
@@ -502,6 +523,12 @@ void DmlEngine::WriteDvFile() {
 DmlResult DmlEngine::Commit(std::map<std::string, std::string> parameters,
                             std::map<std::string, std::string> extra_metrics) {
   const auto t = std::chrono::steady_clock::now();
+  if (AlreadyApplied()) {
+    result_.version = snapshot_->version();
+    result_.skip_reason = skip_reason_;
+    result_.metrics.time_ms = MillisSince(start_);
+    return result_;
+  }
   WriteDvFile();
   DmlMetrics& m = result_.metrics;
   if (data_writer_) {
@@ -539,6 +566,9 @@ DmlResult DmlEngine::Commit(std::map<std::string, std::string> parameters,
       !metadata_changed) {
     m.time_ms = MillisSince(start_);
     return result_;
+  }
+  if (options_.write.app_id) {
+    txn_->SetAppTransaction(*options_.write.app_id, *options_.write.app_version);
   }
   CommitOptions& co = txn_->options();
   co.operation_parameters = std::move(parameters);

@@ -16,6 +16,7 @@
 #include "delta/data_file_writer.h"
 #include "delta/deletion_vector.h"
 #include "delta/dml.h"
+#include "delta/scan.h"
 #include "delta/snapshot.h"
 #include "delta/transaction.h"
 #include "expr/expression.h"
@@ -36,7 +37,8 @@ using DecideFn = std::function<void(const columnar::RecordBatch& live, RowDecisi
 
 class DmlEngine {
  public:
-  // `operation`: commitInfo.operation ("DELETE", "UPDATE", "MERGE").
+  // `operation`: commitInfo.operation ("DELETE", "UPDATE", "MERGE", "REPLACE ROWS").
+  // InvalidInput when only one of app_id / app_version is given.
   DmlEngine(std::shared_ptr<storage::ObjectStore> store, std::shared_ptr<const Snapshot> snapshot,
             const DmlOptions& options, std::string operation);
   ~DmlEngine();  // deletes the files written unless a commit may reference them
@@ -51,13 +53,23 @@ class DmlEngine {
   // The configuration of the commit (schema of written rows).
   const TableConfiguration& config() const { return txn_->config(); }
   bool deletion_vectors() const { return use_dvs_; }
+  // Idempotency (DmlOptions::write.app_id / app_version): true when the table already
+  // records app_version or later for app_id. The operation should then read nothing and
+  // call Commit, which commits nothing and sets DmlResult::skip_reason. Otherwise Commit
+  // stages the `txn` action (when app_id is given) with whatever else it commits.
+  bool AlreadyApplied() const { return !skip_reason_.empty(); }
 
   // Live files that may hold rows matching `predicate` (bound to the read schema; nullptr:
   // every file). Counts considered / skipped files.
   std::vector<const AddFile*> PruneFiles(const expr::Expr* predicate);
 
   // Reads file `f` (TrackReadFile), batch by batch, and applies the decisions.
-  void ProcessFile(const AddFile& f, const DecideFn& decide);
+  // `skip_row_group`, when given, is used with deletion vectors only (copy-on-write must
+  // copy every row): a row group it skips is not read, its rows are kept, and it is counted
+  // in DmlMetrics::row_groups_skipped. It must skip only row groups with no row the
+  // operation would change.
+  void ProcessFile(const AddFile& f, const DecideFn& decide,
+                   const RowGroupFilter& skip_row_group = nullptr);
   // Removes file `f` whole (every live row deleted) without deciding row by row; its rows
   // are read only when the change data feed needs them.
   void RemoveWholeFile(const AddFile& f);
@@ -100,6 +112,7 @@ class DmlEngine {
   DmlResult result_;
   bool wrote_changes_ = false;  // any delete/update change row
   bool committed_ = false;
+  std::string skip_reason_;  // the app transaction is already applied
 };
 
 // Rows of `batch` at `indices` (-1: a null row), as a new batch of the same schema.

@@ -287,6 +287,7 @@ DmlResult Merge(const std::shared_ptr<storage::ObjectStore>& store,
   }
   auto snapshot = SnapshotBuilder(store).Build();
   DmlEngine engine(store, snapshot, options.dml, "MERGE");
+  if (engine.AlreadyApplied()) return engine.Commit({});
   const Schema& read_schema = snapshot->schema();
   if (options.schema_mode == SchemaMode::kOverwrite) {
     throw InvalidInput("MERGE supports schema mode strict or merge, not overwrite");

@@ -343,11 +343,9 @@ Scan::FilePlan Scan::PlanFile(const AddFile& file, int decode_threads) const {
         std::make_unique<TableFileReader>(config, store, file.path, file.partition_values, needed_,
                                           std::vector<std::string>{}, decode_threads);
     bool first = true;
-    std::vector<BloomColumn> bloom;
-    if (predicate_) bloom = BloomColumns(plan.reader->parquet());
     for (int g = 0; g < plan.reader->num_row_groups(); ++g) {
       bool by_bloom = false;
-      if (predicate_ && CanSkipRowGroup(plan.reader->parquet(), g, bloom, &by_bloom)) {
+      if (row_groups_ && row_groups_->CanSkip(plan.reader->parquet(), g, &by_bloom)) {
         ++m.row_groups_skipped;
         if (by_bloom) ++m.row_groups_skipped_by_bloom;
         continue;
@@ -363,11 +361,53 @@ Scan::FilePlan Scan::PlanFile(const AddFile& file, int decode_threads) const {
   return plan;
 }
 
-std::vector<Scan::BloomColumn> Scan::BloomColumns(const parquet::ParquetFileReader& reader) const {
+namespace {
+
+// Top-level fields `x` of `x = literal`, `literal = x` and `x IN (literals)` anywhere in
+// the predicate (under widening casts too; the pruner decides what is usable).
+void CollectEqualityColumns(const expr::Expr& e, const columnar::Schema& schema,
+                            std::set<int>* out) {
+  auto column_of = [&](const expr::Expr& x) {
+    const expr::Expr* c = &x;
+    while (c->kind() == expr::ExprKind::kCast) c = &c->child(0);
+    if (!c->is_column() || c->path().size() != 1) return;
+    const int i = schema.FieldIndex(c->path()[0]);
+    if (i >= 0) out->insert(i);
+  };
+  switch (e.kind()) {
+    case expr::ExprKind::kCompare:
+      if (e.compare_op() == expr::CompareOp::kEq || e.compare_op() == expr::CompareOp::kNe) {
+        if (e.child(1).is_literal()) column_of(e.child(0));
+        if (e.child(0).is_literal()) column_of(e.child(1));
+      }
+      return;
+    case expr::ExprKind::kIn:
+      column_of(e.child(0));
+      return;
+    default:
+      for (const auto& c : e.children()) CollectEqualityColumns(*c, schema, out);
+      return;
+  }
+}
+
+}  // namespace
+
+RowGroupPruner::RowGroupPruner(const TableConfiguration& config, expr::ExprPtr predicate)
+    : schema_(config.schema()),
+      physical_(ToPhysicalSchema(config.schema(), config.column_mapping_mode())),
+      predicate_(std::move(predicate)) {
+  // Columns compared for equality with a literal: candidates for Bloom filter skipping.
+  std::set<int> eq;
+  CollectEqualityColumns(*predicate_, schema_, &eq);
+  equality_fields_.assign(eq.begin(), eq.end());
+}
+
+std::vector<RowGroupPruner::BloomColumn> RowGroupPruner::BloomColumns(
+    const parquet::ParquetFileReader& reader) const {
   std::vector<BloomColumn> out;
-  const auto& schema = snapshot_->schema();
+  const auto& schema = schema_;
   for (int i : equality_fields_) {
-    const int idx = reader.file_schema().FieldIndex(physical_schema_.field(i).name);
+    const int idx = reader.file_schema().FieldIndex(physical_.field(i).name);
     if (idx < 0) continue;
     const parquet::ReadNode& node = reader.file_schema().fields()[idx];
     if (node.kind != parquet::ReadNode::Kind::kLeaf || node.leaf < 0) continue;
@@ -426,13 +466,13 @@ std::optional<uint64_t> BloomHash(const columnar::Value& literal, const DataType
 
 // Row-group pruning from the Parquet statistics of top-level data columns, then from the
 // Bloom filters of columns the predicate compares for equality.
-bool Scan::CanSkipRowGroup(const parquet::ParquetFileReader& reader, int g,
-                           const std::vector<BloomColumn>& bloom, bool* by_bloom) const {
-  const auto& schema = snapshot_->schema();
+bool RowGroupPruner::CanSkip(const parquet::ParquetFileReader& reader, int g,
+                             bool* by_bloom) const {
+  const auto& schema = schema_;
   std::map<std::string, expr::ColumnStats> by_name;
   const int64_t rows = reader.metadata().row_groups[g].num_rows;
   for (size_t i = 0; i < schema.num_fields(); ++i) {
-    int idx = reader.file_schema().FieldIndex(physical_schema_.field(i).name);
+    int idx = reader.file_schema().FieldIndex(physical_.field(i).name);
     if (idx < 0) continue;
     auto st = reader.RowGroupStats(g, idx);
     expr::ColumnStats cs;
@@ -449,14 +489,14 @@ bool Scan::CanSkipRowGroup(const parquet::ParquetFileReader& reader, int g,
     return it == by_name.end() ? nullptr : &it->second;
   };
   // Parquet bounds are exact (not truncated, NaN excluded by our writer and others).
-  *by_bloom = false;
+  if (by_bloom) *by_bloom = false;
   if (expr::CanSkip(*predicate_, lookup, rows, expr::PruneOptions()) == expr::PruneResult::kNone) {
     return true;
   }
   // Statistics could not decide: give the columns with a filter a membership test that
   // reads it on first use (at most once per row group and column).
   bool any = false;
-  for (const BloomColumn& b : bloom) {
+  for (const BloomColumn& b : BloomColumns(reader)) {
     const auto& md = *reader.metadata().row_groups[g].columns[b.leaf].meta_data;
     if (!md.bloom_filter_offset) continue;
     auto it = by_name.find(schema.field(b.field).name);
@@ -485,9 +525,10 @@ bool Scan::CanSkipRowGroup(const parquet::ParquetFileReader& reader, int g,
     any = true;
   }
   if (!any) return false;
-  *by_bloom =
+  const bool skip =
       expr::CanSkip(*predicate_, lookup, rows, expr::PruneOptions()) == expr::PruneResult::kNone;
-  return *by_bloom;
+  if (by_bloom) *by_bloom = skip;
+  return skip;
 }
 
 Scan::StepResult Scan::RunStep(const FilePlan& plan, const Step& step) const {
@@ -695,37 +736,6 @@ ColumnPtr CastToTableType(const ColumnPtr& column, const TypePtr& target) {
   return Cast(column, target);
 }
 
-namespace {
-
-// Top-level fields `x` of `x = literal`, `literal = x` and `x IN (literals)` anywhere in
-// the predicate (under widening casts too; the pruner decides what is usable).
-void CollectEqualityColumns(const expr::Expr& e, const columnar::Schema& schema,
-                            std::set<int>* out) {
-  auto column_of = [&](const expr::Expr& x) {
-    const expr::Expr* c = &x;
-    while (c->kind() == expr::ExprKind::kCast) c = &c->child(0);
-    if (!c->is_column() || c->path().size() != 1) return;
-    const int i = schema.FieldIndex(c->path()[0]);
-    if (i >= 0) out->insert(i);
-  };
-  switch (e.kind()) {
-    case expr::ExprKind::kCompare:
-      if (e.compare_op() == expr::CompareOp::kEq || e.compare_op() == expr::CompareOp::kNe) {
-        if (e.child(1).is_literal()) column_of(e.child(0));
-        if (e.child(0).is_literal()) column_of(e.child(1));
-      }
-      return;
-    case expr::ExprKind::kIn:
-      column_of(e.child(0));
-      return;
-    default:
-      for (const auto& c : e.children()) CollectEqualityColumns(*c, schema, out);
-      return;
-  }
-}
-
-}  // namespace
-
 Scan ScanBuilder::Build() const {
   Scan scan;
   scan.snapshot_ = snapshot_;
@@ -770,17 +780,11 @@ Scan ScanBuilder::Build() const {
     }
   }
 
-  // Columns compared for equality with a literal: candidates for Bloom filter skipping.
-  if (predicate) {
-    std::set<int> eq;
-    CollectEqualityColumns(*predicate, schema, &eq);
-    scan.equality_fields_.assign(eq.begin(), eq.end());
-  }
+  // Row-group skipping: statistics, then Bloom filters.
+  const auto& config = snapshot_->config();
+  if (predicate) scan.row_groups_.emplace(config, predicate);
 
   // File skipping: partition values, then statistics.
-  const auto& config = snapshot_->config();
-  const columnar::Schema physical = ToPhysicalSchema(schema, config.column_mapping_mode());
-  scan.physical_schema_ = physical;
   scan.metrics_.files_total = static_cast<int64_t>(snapshot_->files().size());
   std::optional<FilePruner> pruner;
   if (predicate) pruner.emplace(config, *predicate);

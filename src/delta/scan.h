@@ -41,6 +41,37 @@ struct ScanMetrics {
   bool operator==(const ScanMetrics&) const = default;
 };
 
+// Row-group skipping for a predicate bound to config.schema() (expr::BindPredicate): the
+// Parquet statistics of top-level data columns, then the Bloom filters of the columns the
+// predicate compares for equality with literals (`=`, IN), read only when statistics cannot
+// decide. Shared by scans and by DML (which skips row groups of deletion-vector rewrites).
+// Keeps its own copies: it need not outlive `config`.
+class RowGroupPruner {
+ public:
+  RowGroupPruner(const TableConfiguration& config, expr::ExprPtr predicate);
+  // Whether row group `row_group` of `reader` (a data file of the table) holds no row
+  // satisfying the predicate; *by_bloom, when given, says a Bloom filter decided it.
+  bool CanSkip(const parquet::ParquetFileReader& reader, int row_group,
+               bool* by_bloom = nullptr) const;
+
+ private:
+  // A file's columns whose Bloom filters can answer the predicate's `=` / IN: the table
+  // field, its leaf in the file, and how a literal is hashed.
+  struct BloomColumn {
+    int field = -1;
+    int leaf = -1;
+    parquet::Type physical = parquet::Type::BYTE_ARRAY;
+  };
+  std::vector<BloomColumn> BloomColumns(const parquet::ParquetFileReader& reader) const;
+
+  columnar::Schema schema_;    // the table's
+  columnar::Schema physical_;  // the table schema with physical names
+  expr::ExprPtr predicate_;
+  // Table fields compared for equality with literals (=, IN) in the predicate: their
+  // Bloom filters may skip row groups.
+  std::vector<int> equality_fields_;
+};
+
 class Scan;
 
 class ScanBuilder {
@@ -94,19 +125,6 @@ class Scan {
   // The phases of reading one file (scan.cc): open it and choose its row groups, then
   // read and filter them one by one. Both const and safe to run concurrently.
   FilePlan PlanFile(const AddFile& file, int decode_threads) const;
-  // A file's columns whose Bloom filters can answer the predicate's `=` / IN: the table
-  // field, its leaf in the file, and how a literal is hashed.
-  struct BloomColumn {
-    int field = -1;
-    int leaf = -1;
-    parquet::Type physical = parquet::Type::BYTE_ARRAY;
-  };
-  std::vector<BloomColumn> BloomColumns(const parquet::ParquetFileReader& reader) const;
-  // Whether row group `row_group` can be skipped: by statistics, or else by the Bloom
-  // filters of `bloom` (read only then, and only those the predicate probes); *by_bloom
-  // says which.
-  bool CanSkipRowGroup(const parquet::ParquetFileReader& reader, int row_group,
-                       const std::vector<BloomColumn>& bloom, bool* by_bloom) const;
   StepResult RunStep(const FilePlan& plan, const Step& step) const;
 
   std::shared_ptr<const Snapshot> snapshot_;
@@ -116,10 +134,7 @@ class Scan {
   // Table fields read from each file: the outputs, then the other columns the predicate
   // references.
   std::vector<int> needed_;
-  // Table fields compared for equality with literals (=, IN) in the predicate: their
-  // Bloom filters may skip row groups.
-  std::vector<int> equality_fields_;
-  columnar::Schema physical_schema_;  // the table schema with physical names
+  std::optional<RowGroupPruner> row_groups_;  // with a predicate
   std::vector<const AddFile*> files_;
   ScanMetrics metrics_;
   int threads_ = 1;

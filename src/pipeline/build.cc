@@ -7,14 +7,17 @@
 #endif
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
+#include "catalog/dataset_registry.h"
 #include "columnar/record_batch.h"
 #include "columnar/schema_fingerprint.h"
 #include "common/error.h"
@@ -24,13 +27,20 @@
 #include "cpg/graph.h"
 #include "cpg/ids.h"
 #include "cpg/resolution_rows.h"
+#include "delta/dml.h"
 #include "delta/file_stats_writer.h"
+#include "delta/maintenance.h"
+#include "delta/snapshot.h"
+#include "delta/stats.h"
+#include "delta/table_changes.h"
 #include "delta/writer.h"
+#include "pipeline/build_state.h"
 #include "pipeline/diagnostics.h"
 #include "python/module_summary.h"
 #include "python/resolver.h"
 #include "python/scopes.h"
 #include "python/source_decoding.h"
+#include "python/summary_codec.h"
 #include "python/syntax.h"
 #include "python/tree_sitter.h"
 #include "storage/object_store.h"
@@ -159,210 +169,314 @@ std::string ResolvedRepoId(const BuildOptions& options, const fs::path& repo) {
   return dirname.empty() ? "repo" : dirname;
 }
 
-// What BuildFromScan needs besides the scan.
+// What the build needs besides the scan.
 struct BuildContext {
   const BuildOptions& options;
   fs::path repo, out;
   int threads = 1;
   std::string config_hash;
   std::function<void(const std::string&, int64_t, int64_t)> progress;
+  std::map<std::string, std::string> commit_properties;  // of every output commit
+  int64_t build_sequence = 1;                            // 1 + the number of builds in the manifest
 };
 
-// Steps 2-3 of BuildGraph: extract, resolve, emit and write every output table. Each table
-// committed is added to result->record.tables (so a failed build knows what it wrote).
-void BuildFromScan(const BuildContext& bc, const RepoScan& scan, BuildResult* result_ptr) {
-  BuildResult& result = *result_ptr;
-  const fs::path& repo = bc.repo;
-  const fs::path& out = bc.out;
-  const int threads = bc.threads;
-  const auto& progress = bc.progress;
-
+// Where the scan's files sit as modules: the package directories, the root package name, and
+// each file's module name and whether it is a package's __init__.
+struct ModuleLayout {
   std::vector<std::string> package_dirs;
+  std::string root_package;
+  std::vector<std::string> module_names;
+  std::vector<char> is_package;
+};
+
+std::string Basename(const std::string& path) {
+  return path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+}
+
+ModuleLayout LayoutOf(const fs::path& repo, const RepoScan& scan) {
+  ModuleLayout layout;
   for (const auto& f : scan.files) {
-    const std::string base =
-        f.path.substr(f.path.rfind('/') == std::string::npos ? 0 : f.path.rfind('/') + 1);
-    if (base == "__init__.py" || base == "__init__.pyi") package_dirs.push_back(Dirname(f.path));
+    const std::string base = Basename(f.path);
+    if (base == "__init__.py" || base == "__init__.pyi") {
+      layout.package_dirs.push_back(Dirname(f.path));
+    }
   }
   // A repository whose root is a package (building a package directory itself): its modules
   // are named under the directory's name, as Python imports them.
-  std::string root_package;
-  if (std::find(package_dirs.begin(), package_dirs.end(), "") != package_dirs.end()) {
+  if (std::find(layout.package_dirs.begin(), layout.package_dirs.end(), "") !=
+      layout.package_dirs.end()) {
     const std::string name = repo.filename().string();
     const bool identifier =
         !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
         std::all_of(name.begin(), name.end(), [](char c) {
           return c == '_' || std::isalnum(static_cast<unsigned char>(c)) || (c & 0x80);
         });
-    if (identifier) root_package = name;
+    if (identifier) layout.root_package = name;
   }
+  for (const auto& f : scan.files) {
+    layout.module_names.push_back(
+        ModuleNameForPath(f.path, layout.package_dirs, layout.root_package));
+    const std::string base = Basename(f.path);
+    layout.is_package.push_back(base == "__init__.py" || base == "__init__.pyi");
+  }
+  return layout;
+}
 
-  // 2. Extract, files in parallel (one parser per task; results in per-file slots).
-  auto t1 = Clock::now();
-  const std::string repo_node = cpg::StableId("PY_REPO", {result.repo_id});
-  // Each file's rows, compact (ids as digests, strings interned); its evidence is freed as
-  // soon as its rows are made.
-  std::vector<cpg::RowSet> parts(scan.files.size() + 1);
-  std::vector<std::string> module_ids(scan.files.size());
-  std::vector<python::ModuleSummary> summaries(scan.files.size());
-  std::vector<char> has_summary(scan.files.size(), 0);
-  std::vector<cpg::FileContext> contexts(scan.files.size());
-  // Each file's rows of _cpglake/diagnostics (the same diagnostics as its DIAG nodes).
-  std::vector<std::vector<DiagnosticRecord>> file_diagnostics(scan.files.size());
-  std::atomic<int64_t> done{0}, bytes{0};
-  ParallelFor(scan.files.size(), threads, [&](size_t i) {
-    const ScannedFile& f = scan.files[i];
-    cpg::FileContext ctx;
-    ctx.repo_id = result.repo_id;
-    ctx.file_id = cpg::FileId(result.repo_id, f.path);
-    ctx.path = f.path;
-    ctx.module_name = ModuleNameForPath(f.path, package_dirs, root_package);
-    contexts[i] = ctx;
-    cpg::RowSet& rows = parts[i];
-    {
-      python::FileEvidence ev;
+// The PY_MODULE node id of a file, from its summary ("" without one).
+std::string ModuleIdOf(const cpg::FileContext& ctx, const python::ModuleSummary* summary) {
+  if (summary == nullptr || summary->module_key < 0 ||
+      static_cast<size_t>(summary->module_key) >= summary->keys.size()) {
+    return "";
+  }
+  return cpg::NodeIdOf(ctx.file_id, summary->keys[static_cast<size_t>(summary->module_key)]);
+}
+
+// One file's front-end results, as rows.
+struct FileWork {
+  cpg::RowSet rows;  // evidence rows, the PY_FILE node and its edges and props
+  python::ModuleSummary summary;
+  bool has_summary = false;
+  std::vector<DiagnosticRecord> diagnostics;  // the front end's
+  int64_t bytes = 0;
+  bool from_cache = false;
+  std::optional<CacheEntry> cache_entry;  // results of a parse, for the extraction cache
+};
+
+// Extracts file `f` — from the extraction cache entry `cached` when it has the evidence,
+// else by parsing — into `out`. With `cache_evidence` a parse's results are kept for the
+// cache with their evidence, else with the summary only.
+void ExtractFile(const fs::path& repo, const ScannedFile& f, const cpg::FileContext& ctx,
+                 bool is_package, const std::string& cache_key, const CacheEntry* cached,
+                 bool cache_evidence, FileWork* out) {
+  python::FileEvidence ev;
+  bool have = false;
+  if (cached && cached->evidence) {
+    try {
+      ev = python::DecodeEvidence(*cached->evidence);
+      out->summary = python::DecodeSummary(cached->summary);
       ev.path = f.path;
-      std::string source;
-      try {
-        source = ReadWholeFile(repo / f.path);
-      } catch (const Error& e) {
-        ev.diagnostics.push_back({"error", "UNREADABLE", e.what(), -1, -1});
-      }
-      if (ev.diagnostics.empty()) {
-        // A file in another encoding is parsed as its UTF-8 decoding; spans go back to raw
-        // bytes.
-        std::optional<python::DecodedSource> decoded;
-        if (!python::IsUtf8Encoding(f.encoding)) {
-          std::string why;
-          decoded = python::DecodeSource(source, f.encoding, &why);
-          if (!decoded) {
-            ev.diagnostics.push_back(
-                {"warning", "UNDECODABLE", why + "; parsed as UTF-8 instead", -1, -1});
-          }
-        }
-        const std::string_view text = decoded ? std::string_view(decoded->text) : source;
-        thread_local python::Parser parser;
-        python::TreePtr tree;
-        python::ExtractSyntax(parser, text, ctx.module_name, &ev, &tree);
-        python::AnalyzeScopes(text, ts_tree_root_node(tree.get()), &ev);
-        const std::string base = f.path.substr(f.path.rfind('/') + 1);
-        summaries[i] =
-            python::SummarizeModule(text, ts_tree_root_node(tree.get()), ev, ctx.module_name,
-                                    base == "__init__.py" || base == "__init__.pyi");
-        if (decoded) {
-          python::MapEvidenceToRaw(*decoded, &ev);
-          python::MapSummaryToRaw(*decoded, &summaries[i]);
-        }
-        has_summary[i] = 1;
-      }
-      bytes += static_cast<int64_t>(source.size());
-      for (const auto& d : ev.diagnostics) {
-        DiagnosticRecord r;
-        r.file_id = ctx.file_id;
-        r.path = f.path;
-        r.severity = d.severity;
-        r.code = d.code;
-        r.message = d.message;
-        if (d.bstart >= 0 && !ev.lines.line_starts.empty()) {
-          const auto [line, col] = ev.lines.Position(d.bstart);
-          r.line = static_cast<int32_t>(line);
-          r.col = static_cast<int32_t>(col);
-        }
-        r.source = diag_source::kFrontEnd;
-        r.node_id = cpg::StableId("DIAG", {ctx.file_id, d.bstart, d.bend, d.code, d.message});
-        file_diagnostics[i].push_back(std::move(r));
-      }
-      module_ids[i] = rows.AddFileEvidence(ctx, ev);
+      have = out->has_summary = out->from_cache = true;
+      out->bytes = f.size;
+    } catch (const Error&) {
+      ev = python::FileEvidence();  // a damaged entry: parse the file again
+      out->summary = python::ModuleSummary();
     }
-    // The file node and its links.
-    cpg::NodeRow file_node;
-    file_node.node_id = ctx.file_id;
-    file_node.node_kind = "PY_FILE";
-    file_node.file_id = ctx.file_id;
-    file_node.path = f.path;
-    file_node.name = f.path;
-    auto edge = [&](const std::string& kind, const std::string& src, const std::string& dst) {
-      cpg::EdgeRow e = StructuralEdge(kind, src, dst);
-      e.edge_owner_file_id = ctx.file_id;
-      e.path = f.path;
-      rows.AddEdge(e);
-    };
-    edge("REPO_CONTAINS", repo_node, ctx.file_id);
-    if (!module_ids[i].empty()) edge("FILE_DECLARES_MODULE", ctx.file_id, module_ids[i]);
-    for (const auto& [k, v] : std::initializer_list<std::pair<const char*, python::PropValue>>{
-             {"size_bytes", python::PropValue(f.size)},
-             {"sha256", python::PropValue(f.sha256)},
-             {"encoding", python::PropValue(f.encoding)}}) {
-      rows.AddProp(cpg::PropRow{"node", ctx.file_id, ctx.file_id, k, v, false});
-    }
-    rows.AddNode(file_node);
-    rows.ShrinkToFit();
-    progress("extract", ++done, static_cast<int64_t>(scan.files.size()));
-  });
-  result.files_parsed = static_cast<int64_t>(scan.files.size());
-  result.bytes_parsed = bytes;
-
-  // Cross-file resolution: IMPORTS / CALLS / INHERITS edges owned by each file, external
-  // targets as PY_QUALIFIED_NAME nodes (one per name).
-  std::set<std::string> externals;
-  const auto t_resolve = Clock::now();
-  {
-    std::vector<python::ModuleEntry> entries(scan.files.size());
-    std::vector<const python::ModuleSummary*> summary_ptrs(scan.files.size(), nullptr);
-    for (size_t i = 0; i < scan.files.size(); ++i) {
-      if (has_summary[i]) summary_ptrs[i] = &summaries[i];
-      entries[i] = {summary_ptrs[i], scan.files[i].path};
-    }
-    const python::Resolver resolver(entries);
-    std::vector<std::set<std::string>> file_externals(scan.files.size());
-    std::atomic<int64_t> resolved{0};
-    ParallelFor(scan.files.size(), threads, [&](size_t i) {
-      const python::FileResolution resolution = resolver.ResolveFile(i);
-      for (const auto& d : resolution.diagnostics) {
-        DiagnosticRecord r;
-        r.file_id = contexts[i].file_id;
-        r.path = scan.files[i].path;
-        r.severity = d.severity;
-        r.code = d.code;
-        r.message = d.message;
-        // Anchored at a node of the summary (an import alias): its line and column, as the
-        // DIAG node has them (cpg/resolution_rows.cc).
-        if (summary_ptrs[i]) {
-          for (const auto& k : summary_ptrs[i]->keys) {
-            if (k.bstart == d.bstart && k.bend == d.bend && k.line_start >= 0) {
-              r.line = k.line_start;
-              r.col = k.col_start;
-            }
-          }
-        }
-        r.source = diag_source::kResolver;
-        r.node_id =
-            cpg::StableId("DIAG", {contexts[i].file_id, d.bstart, d.bend, d.code, d.message});
-        file_diagnostics[i].push_back(std::move(r));
-      }
-      parts[i].Add(
-          cpg::RowsForResolution(i, contexts, summary_ptrs, resolution, &file_externals[i]));
-      progress("resolve", ++resolved, static_cast<int64_t>(scan.files.size()));
-    });
-    for (auto& e : file_externals) externals.merge(e);
   }
-  std::vector<python::ModuleSummary>().swap(summaries);
-  result.seconds_resolve = Since(t_resolve);
+  if (!have) {
+    ev.path = f.path;
+    std::string source;
+    try {
+      source = ReadWholeFile(repo / f.path);
+    } catch (const Error& e) {
+      ev.diagnostics.push_back({"error", "UNREADABLE", e.what(), -1, -1});
+    }
+    if (ev.diagnostics.empty()) {
+      // A file in another encoding is parsed as its UTF-8 decoding; spans go back to raw
+      // bytes.
+      std::optional<python::DecodedSource> decoded;
+      if (!python::IsUtf8Encoding(f.encoding)) {
+        std::string why;
+        decoded = python::DecodeSource(source, f.encoding, &why);
+        if (!decoded) {
+          ev.diagnostics.push_back(
+              {"warning", "UNDECODABLE", why + "; parsed as UTF-8 instead", -1, -1});
+        }
+      }
+      const std::string_view text = decoded ? std::string_view(decoded->text) : source;
+      thread_local python::Parser parser;
+      python::TreePtr tree;
+      python::ExtractSyntax(parser, text, ctx.module_name, &ev, &tree);
+      python::AnalyzeScopes(text, ts_tree_root_node(tree.get()), &ev);
+      out->summary = python::SummarizeModule(text, ts_tree_root_node(tree.get()), ev,
+                                             ctx.module_name, is_package);
+      if (decoded) {
+        python::MapEvidenceToRaw(*decoded, &ev);
+        python::MapSummaryToRaw(*decoded, &out->summary);
+      }
+      out->has_summary = true;
+      CacheEntry entry;
+      entry.key = cache_key;
+      entry.sha256 = f.sha256;
+      entry.module_name = ctx.module_name;
+      entry.summary = python::EncodeSummary(out->summary);
+      if (cache_evidence) entry.evidence = python::EncodeEvidence(ev);
+      out->cache_entry = std::move(entry);
+    }
+    out->bytes = static_cast<int64_t>(source.size());
+  }
+  for (const auto& d : ev.diagnostics) {
+    DiagnosticRecord r;
+    r.file_id = ctx.file_id;
+    r.path = f.path;
+    r.severity = d.severity;
+    r.code = d.code;
+    r.message = d.message;
+    if (d.bstart >= 0 && !ev.lines.line_starts.empty()) {
+      const auto [line, col] = ev.lines.Position(d.bstart);
+      r.line = static_cast<int32_t>(line);
+      r.col = static_cast<int32_t>(col);
+    }
+    r.source = diag_source::kFrontEnd;
+    r.node_id = cpg::StableId("DIAG", {ctx.file_id, d.bstart, d.bend, d.code, d.message});
+    out->diagnostics.push_back(std::move(r));
+  }
+  cpg::RowSet& rows = out->rows;
+  const std::string module_id = rows.AddFileEvidence(ctx, ev);
+  CPGLAKE_CHECK(!out->has_summary || module_id == ModuleIdOf(ctx, &out->summary),
+                "the module id of " + f.path + " differs between its evidence and its summary");
+  // The file node and its links.
+  cpg::NodeRow file_node;
+  file_node.node_id = ctx.file_id;
+  file_node.node_kind = "PY_FILE";
+  file_node.file_id = ctx.file_id;
+  file_node.path = f.path;
+  file_node.name = f.path;
+  auto edge = [&](const std::string& kind, const std::string& src, const std::string& dst) {
+    cpg::EdgeRow e = StructuralEdge(kind, src, dst);
+    e.edge_owner_file_id = ctx.file_id;
+    e.path = f.path;
+    rows.AddEdge(e);
+  };
+  edge("REPO_CONTAINS", cpg::StableId("PY_REPO", {ctx.repo_id}), ctx.file_id);
+  if (!module_id.empty()) edge("FILE_DECLARES_MODULE", ctx.file_id, module_id);
+  for (const auto& [k, v] : std::initializer_list<std::pair<const char*, python::PropValue>>{
+           {"size_bytes", python::PropValue(f.size)},
+           {"sha256", python::PropValue(f.sha256)},
+           {"encoding", python::PropValue(f.encoding)}}) {
+    rows.AddProp(cpg::PropRow{"node", ctx.file_id, ctx.file_id, k, v, false});
+  }
+  rows.AddNode(file_node);
+  rows.ShrinkToFit();
+}
 
-  // Repository-level nodes: the repo, packages (PACKAGE_CONTAINS package → module/subpackage).
-  // They go into their own RowSet (any RowSet would do; see cpg/graph.h).
-  cpg::RowSet& repo_rows = parts.back();
+// A stable hash of rows, in the order given.
+std::string HashRows(const cpg::GraphRows& rows) {
+  std::string text;
+  auto add = [&](std::string_view s) {
+    text += std::to_string(s.size());
+    text += ':';
+    text += s;
+  };
+  auto opt = [&](const std::optional<std::string>& s) { s ? add(*s) : (void)(text += '~'); };
+  auto num = [&](std::optional<int64_t> v) { v ? add(std::to_string(*v)) : (void)(text += '~'); };
+  auto real = [&](std::optional<double> v) {
+    if (!v) {
+      text += '~';
+      return;
+    }
+    uint64_t bits;
+    std::memcpy(&bits, &*v, sizeof bits);
+    add(std::to_string(bits));
+  };
+  for (const auto& n : rows.nodes) {
+    text += "N";
+    add(n.node_id), add(n.node_kind), opt(n.file_id), opt(n.path), num(n.bstart), num(n.bend);
+    num(n.line_start), num(n.line_end), num(n.col_start), num(n.col_end);
+    opt(n.name), opt(n.qualified_name), opt(n.enclosing_id);
+  }
+  for (const auto& e : rows.edges) {
+    text += "E";
+    add(e.edge_id), add(e.edge_kind), add(e.src_node_id), add(e.dst_node_id);
+    opt(e.edge_owner_file_id), opt(e.path), num(e.bstart), num(e.bend), opt(e.origin);
+    opt(e.resolution_method), real(e.confidence), num(e.symbol_roles);
+  }
+  for (const auto& p : rows.props) {
+    text += "P";
+    add(p.entity_kind), add(p.entity_id), opt(p.file_id), add(p.prop_key);
+    text += std::to_string(p.value.index());
+    std::visit(
+        [&](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::string>) {
+            add(v);
+          } else if constexpr (std::is_same_v<T, double>) {
+            real(v);
+          } else {
+            add(std::to_string(v));
+          }
+        },
+        p.value);
+    text += p.is_json ? 'j' : 's';
+  }
+  return Blake2bHex(text, 16);
+}
+
+// What cross-file resolution gives one file.
+struct FileResolutionRows {
+  cpg::GraphRows rows;
+  std::set<std::string> externals;
+  std::vector<DiagnosticRecord> diagnostics;
+  std::string hash;  // HashRows(rows)
+};
+
+// Resolves every file (the module table needs them all) in parallel.
+std::vector<FileResolutionRows> ResolveAll(
+    const BuildContext& bc, const RepoScan& scan, const std::vector<cpg::FileContext>& contexts,
+    const std::vector<const python::ModuleSummary*>& summary_ptrs) {
+  std::vector<python::ModuleEntry> entries(scan.files.size());
+  for (size_t i = 0; i < scan.files.size(); ++i) entries[i] = {summary_ptrs[i], scan.files[i].path};
+  const python::Resolver resolver(entries);
+  std::vector<FileResolutionRows> out(scan.files.size());
+  std::atomic<int64_t> resolved{0};
+  ParallelFor(scan.files.size(), bc.threads, [&](size_t i) {
+    const python::FileResolution resolution = resolver.ResolveFile(i);
+    FileResolutionRows& r = out[i];
+    for (const auto& d : resolution.diagnostics) {
+      DiagnosticRecord rec;
+      rec.file_id = contexts[i].file_id;
+      rec.path = scan.files[i].path;
+      rec.severity = d.severity;
+      rec.code = d.code;
+      rec.message = d.message;
+      // Anchored at a node of the summary (an import alias): its line and column, as the
+      // DIAG node has them (cpg/resolution_rows.cc).
+      if (summary_ptrs[i]) {
+        for (const auto& k : summary_ptrs[i]->keys) {
+          if (k.bstart == d.bstart && k.bend == d.bend && k.line_start >= 0) {
+            rec.line = k.line_start;
+            rec.col = k.col_start;
+          }
+        }
+      }
+      rec.source = diag_source::kResolver;
+      rec.node_id =
+          cpg::StableId("DIAG", {contexts[i].file_id, d.bstart, d.bend, d.code, d.message});
+      r.diagnostics.push_back(std::move(rec));
+    }
+    r.rows = cpg::RowsForResolution(i, contexts, summary_ptrs, resolution, &r.externals);
+    r.hash = HashRows(r.rows);
+    bc.progress("resolve", ++resolved, static_cast<int64_t>(scan.files.size()));
+  });
+  return out;
+}
+
+// The repository-level rows (PY_REPO, PY_QUALIFIED_NAME targets, packages and their
+// PACKAGE_CONTAINS edges, scan diagnostics as DIAG nodes) and the scan's diagnostics rows.
+struct RepoLevel {
+  cpg::RowSet rows;
+  std::vector<DiagnosticRecord> diagnostics;
+  std::string hash;
+};
+
+RepoLevel RepoLevelRows(const std::string& repo_id, const RepoScan& scan,
+                        const ModuleLayout& layout, const std::vector<std::string>& module_ids,
+                        const std::set<std::string>& externals) {
+  RepoLevel level;
+  cpg::RowSet& repo_rows = level.rows;
+  const std::string repo_node = cpg::StableId("PY_REPO", {repo_id});
   {
     cpg::NodeRow r;
     r.node_id = repo_node;
     r.node_kind = "PY_REPO";
-    r.name = result.repo_id;
+    r.name = repo_id;
     repo_rows.AddNode(r);
   }
   for (const auto& q : externals) repo_rows.AddNode(cpg::QualifiedNameNode(q));
   std::map<std::string, std::string> package_ids;  // dir → id
-  for (const auto& dir : package_dirs) {
-    const std::string dotted = ModuleNameForPath(dir + "/__init__.py", package_dirs, root_package);
-    const std::string id = cpg::StableId("PY_PACKAGE", {result.repo_id, dotted});
+  for (const auto& dir : layout.package_dirs) {
+    const std::string dotted =
+        ModuleNameForPath(dir + "/__init__.py", layout.package_dirs, layout.root_package);
+    const std::string id = cpg::StableId("PY_PACKAGE", {repo_id, dotted});
     if (!package_ids.emplace(dir, id).second) continue;
     cpg::NodeRow r;
     r.node_id = id;
@@ -377,10 +491,9 @@ void BuildFromScan(const BuildContext& bc, const RepoScan& scan, BuildResult* re
   };
   // Scan diagnostics (files skipped: too large, binary, unreadable, hostile names, limits) as
   // DIAG nodes of the repository.
-  std::vector<DiagnosticRecord> diagnostics;
   for (const auto& d : scan.diagnostics) {
     cpg::NodeRow r;
-    r.node_id = cpg::StableId("DIAG", {result.repo_id, d.path, d.code, d.message});
+    r.node_id = cpg::StableId("DIAG", {repo_id, d.path, d.code, d.message});
     r.node_kind = "DIAG";
     if (!d.path.empty()) r.path = d.path;
     r.name = d.code;
@@ -399,22 +512,16 @@ void BuildFromScan(const BuildContext& bc, const RepoScan& scan, BuildResult* re
         scan.files.begin(), scan.files.end(), d.path,
         [](const ScannedFile& f, const std::string& path) { return f.path < path; });
     const bool listed = at != scan.files.end() && at->path == d.path;
-    if (listed) row.file_id = cpg::FileId(result.repo_id, d.path);
+    if (listed) row.file_id = cpg::FileId(repo_id, d.path);
     row.path = r.path;
     row.severity = "warning";
     row.code = d.code;
     row.message = d.message;
     row.source = diag_source::kScan;
     row.node_id = r.node_id;
-    diagnostics.push_back(std::move(row));
+    level.diagnostics.push_back(std::move(row));
     repo_rows.AddNode(r);
   }
-  for (auto& per_file : file_diagnostics) {
-    for (auto& d : per_file) diagnostics.push_back(std::move(d));
-  }
-  std::vector<std::vector<DiagnosticRecord>>().swap(file_diagnostics);
-  result.diagnostics_by_code = CountByCode(diagnostics);
-  result.diagnostics = static_cast<int64_t>(diagnostics.size());
   for (const auto& [dir, id] : package_ids) {
     auto parent = package_ids.find(Dirname(dir));
     if (parent != package_ids.end() && !dir.empty()) {
@@ -426,6 +533,188 @@ void BuildFromScan(const BuildContext& bc, const RepoScan& scan, BuildResult* re
     auto pkg = package_ids.find(Dirname(scan.files[i].path));
     if (pkg != package_ids.end()) repo_edge("PACKAGE_CONTAINS", pkg->second, module_ids[i]);
   }
+  level.hash = HashRows(repo_rows.ToRows());
+  return level;
+}
+
+// The rows of _cpglake/repo_files.
+columnar::RecordBatch RepoFilesBatch(const std::string& repo_id, const RepoScan& scan) {
+  columnar::RecordBatch files = columnar::RecordBatch::MakeEmpty(RepoFilesSchema());
+  for (const auto& f : scan.files) {
+    files.mutable_column(0).AppendString(cpg::FileId(repo_id, f.path));
+    files.mutable_column(1).AppendString(f.path);
+    files.mutable_column(2).AppendString(f.sha256);
+    files.mutable_column(3).Append<int64_t>(f.size);
+    files.mutable_column(4).Append<int64_t>(f.mtime_ns);
+    files.mutable_column(5).AppendString(f.encoding);
+    files.mutable_column(6).AppendBool(f.is_tracked);
+  }
+  files.set_num_rows(static_cast<int64_t>(scan.files.size()));
+  return files;
+}
+
+// Writer options of the graph tables and repo_files (build.h WriterSettings: zstd level 1,
+// row groups of 32k rows, 128 MiB files by default; cpglake.toml [writer]), with the table's
+// statistics columns and Bloom filters.
+delta::WriteOptions TableWriteOptions(const BuildContext& bc, const std::string& name,
+                                      const columnar::Schema& schema) {
+  delta::WriteOptions wo;
+  wo.mode = delta::WriteMode::kOverwrite;
+  wo.schema_mode = delta::SchemaMode::kOverwrite;
+  wo.properties = bc.options.table_properties;
+  wo.parquet.threads = bc.threads;
+  wo.parquet.codec = bc.options.writer.codec;
+  wo.parquet.compression_level =
+      EffectiveCompressionLevel(bc.options.writer.codec, bc.options.writer.compression_level);
+  wo.parquet.row_group_rows = bc.options.writer.row_group_rows;
+  wo.parquet.dictionary = bc.options.writer.dictionary;
+  wo.target_file_bytes = bc.options.writer.target_file_bytes;
+  // File statistics only on the columns the rows are clustered by (DefaultStatsColumns;
+  // cpglake.toml [tables.stats_columns]); an explicit table property wins.
+  auto stats = bc.options.stats_columns.find(name);
+  if (stats != bc.options.stats_columns.end() && !stats->second.empty() &&
+      !wo.properties.count(std::string(delta::kStatsColumnsKey))) {
+    wo.properties[std::string(delta::kStatsColumnsKey)] = stats->second;
+  }
+  if (auto bloom = kBloomColumns.find(name); bloom != kBloomColumns.end()) {
+    for (const auto& c : bloom->second) {
+      parquet::BloomFilterOptions b;
+      b.column = c;
+      wo.parquet.bloom_filters.push_back(std::move(b));
+    }
+  }
+  wo.commit_properties = bc.commit_properties;
+  wo.commit_properties["cpglake.schema_fingerprint"] = columnar::SchemaFingerprint(schema);
+  wo.commit_properties["cpglake.ordering_keys"] = OrderingKeys(name);
+  return wo;
+}
+
+std::string TablePath(const BuildContext& bc, const std::string& name) {
+  catalog::DatasetLocation location;  // Delta: the output storage policy lets it through
+  location.path = (bc.out / name).string();
+  catalog::CheckSink(bc.options.output_policy, location, "table " + name);
+  return location.path;
+}
+
+// Records a table's write in the build's result (thread-safe).
+class TableRecorder {
+ public:
+  TableRecorder(const BuildContext& bc, BuildResult* result) : bc_(bc), result_(*result) {}
+  void Record(const std::string& name, const delta::WriteResult& r) {
+    TableRecord t = DescribeTableWrite(bc_.out.string(), name, r, OrderingKeys(name));
+    std::lock_guard<std::mutex> lock(mu_);
+    result_.table_versions[name] = r.version;
+    result_.record.tables.push_back(std::move(t));
+  }
+  void Record(const std::string& name, const delta::DmlResult& r) {
+    delta::WriteResult w;
+    w.version = r.version;
+    w.skipped = !r.committed;
+    w.attempts = r.attempts;
+    w.totals.files_added = r.metrics.files_added;
+    w.totals.files_removed = r.metrics.files_removed;
+    w.totals.bytes_added = r.metrics.bytes_added;
+    w.totals.bytes_removed = r.metrics.bytes_removed;
+    w.totals.rows_added = r.metrics.rows_inserted + r.metrics.rows_updated;
+    w.totals.rows_removed = r.metrics.rows_deleted + r.metrics.rows_updated;
+    w.commit_info = r.commit_info;
+    Record(name, w);
+  }
+
+ private:
+  const BuildContext& bc_;
+  BuildResult& result_;
+  std::mutex mu_;
+};
+
+// The extraction cache entries of parses whose keys the cache lacks (each key once).
+std::vector<CacheEntry> NewCacheEntries(std::vector<FileWork>& works,
+                                        const std::set<std::string>& present) {
+  std::vector<CacheEntry> out;
+  std::set<std::string> seen = present;
+  for (auto& w : works) {
+    if (!w.cache_entry || !seen.insert(w.cache_entry->key).second) continue;
+    out.push_back(std::move(*w.cache_entry));
+    w.cache_entry.reset();
+  }
+  return out;
+}
+
+// Steps 2-3 of a full build: extract, resolve, emit and write every output table, the
+// extraction cache and the file state. Each table committed is added to
+// result->record.tables (so a failed build knows what it wrote).
+void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result_ptr) {
+  BuildResult& result = *result_ptr;
+  const int threads = bc.threads;
+  const auto& progress = bc.progress;
+  const ModuleLayout layout = LayoutOf(bc.repo, scan);
+  const size_t n = scan.files.size();
+
+  // 2. Extract, files in parallel (one parser per task; results in per-file slots).
+  auto t1 = Clock::now();
+  std::vector<cpg::FileContext> contexts(n);
+  std::vector<std::string> cache_keys(n);
+  std::vector<FileWork> works(n);
+  std::atomic<int64_t> done{0}, bytes{0};
+  ParallelFor(n, threads, [&](size_t i) {
+    const ScannedFile& f = scan.files[i];
+    cpg::FileContext& ctx = contexts[i];
+    ctx.repo_id = result.repo_id;
+    ctx.file_id = cpg::FileId(result.repo_id, f.path);
+    ctx.path = f.path;
+    ctx.module_name = layout.module_names[i];
+    cache_keys[i] = ExtractCacheKey(f.sha256, ctx.module_name, layout.is_package[i]);
+    ExtractFile(bc.repo, f, ctx, layout.is_package[i], cache_keys[i], nullptr,
+                bc.options.incremental.cache_evidence, &works[i]);
+    bytes += works[i].bytes;
+    progress("extract", ++done, static_cast<int64_t>(n));
+  });
+  result.files_parsed = static_cast<int64_t>(n);
+  result.bytes_parsed = bytes;
+
+  // Cross-file resolution: IMPORTS / CALLS / INHERITS edges owned by each file, external
+  // targets as PY_QUALIFIED_NAME nodes (one per name).
+  const auto t_resolve = Clock::now();
+  std::vector<const python::ModuleSummary*> summary_ptrs(n, nullptr);
+  std::vector<std::string> module_ids(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (works[i].has_summary) summary_ptrs[i] = &works[i].summary;
+    module_ids[i] = ModuleIdOf(contexts[i], summary_ptrs[i]);
+  }
+  std::vector<FileResolutionRows> resolutions = ResolveAll(bc, scan, contexts, summary_ptrs);
+  std::set<std::string> externals;
+  std::map<std::string, FileState> states;
+  std::vector<cpg::RowSet> parts(n + 1);
+  std::vector<DiagnosticRecord> diagnostics;
+  for (size_t i = 0; i < n; ++i) {
+    externals.insert(resolutions[i].externals.begin(), resolutions[i].externals.end());
+    FileState& s = states[contexts[i].file_id];
+    s.file_id = contexts[i].file_id;
+    s.path = scan.files[i].path;
+    s.module_name = contexts[i].module_name;
+    s.sha256 = scan.files[i].sha256;
+    s.cache_key = cache_keys[i];
+    s.resolution_hash = resolutions[i].hash;
+    parts[i] = std::move(works[i].rows);
+    parts[i].Add(resolutions[i].rows);
+    for (auto& d : works[i].diagnostics) diagnostics.push_back(std::move(d));
+    for (auto& d : resolutions[i].diagnostics) diagnostics.push_back(std::move(d));
+    resolutions[i] = FileResolutionRows();
+  }
+  result.seconds_resolve = Since(t_resolve);
+
+  RepoLevel level = RepoLevelRows(result.repo_id, scan, layout, module_ids, externals);
+  states[""] = FileState{"", "", "", "", "", level.hash};
+  parts.back() = std::move(level.rows);
+  for (auto& d : level.diagnostics) diagnostics.push_back(std::move(d));
+  result.diagnostics_by_code = CountByCode(diagnostics);
+  result.diagnostics = static_cast<int64_t>(diagnostics.size());
+
+  std::vector<CacheEntry> cache_entries;
+  if (bc.options.incremental.enabled) {
+    cache_entries = NewCacheEntries(works, ExtractCacheKeys(bc.out.string()));
+  }
+  std::vector<FileWork>().swap(works);
   cpg::Graph graph = cpg::Graph::Assemble(std::move(parts), threads);
   graph.ReleaseRowsOnceStreamed();  // each table is streamed once, below
 #ifdef __GLIBC__
@@ -433,69 +722,25 @@ void BuildFromScan(const BuildContext& bc, const RepoScan& scan, BuildResult* re
 #endif
   result.nodes_by_kind = graph.NodesByKind();
   result.edges_by_kind = graph.EdgesByKind();
+  result.nodes = graph.num_nodes();
+  result.edges = graph.num_edges();
   result.props = graph.num_props();
   result.seconds_extract = Since(t1) - result.seconds_resolve;
 
-  // 3. Write the tables (overwrite; incremental builds come later).
+  // 3. Write the tables (overwrite).
   auto t2 = Clock::now();
-  delta::WriteOptions wo;
-  wo.mode = delta::WriteMode::kOverwrite;
-  wo.schema_mode = delta::SchemaMode::kOverwrite;
-  wo.properties = bc.options.table_properties;
-  const std::map<std::string, std::string> commit_properties = {
-      {"cpglake.build_id", result.build_id},
-      {"cpglake.repo_id", result.repo_id},
-      {"cpglake.tool_version", std::string(CpglakeVersion())},
-      {"cpglake.schema_version", std::to_string(cpg::kGraphSchemaVersion)},
-      {"cpglake.config_hash", bc.config_hash}};
-  wo.parquet.threads = threads;
-  // Writer settings (build.h WriterSettings: zstd level 1, row groups of 32k rows, 128 MiB
-  // files by default; cpglake.toml [writer]).
-  wo.parquet.codec = bc.options.writer.codec;
-  wo.parquet.compression_level =
-      EffectiveCompressionLevel(bc.options.writer.codec, bc.options.writer.compression_level);
-  wo.parquet.row_group_rows = bc.options.writer.row_group_rows;
-  wo.parquet.dictionary = bc.options.writer.dictionary;
-  wo.target_file_bytes = bc.options.writer.target_file_bytes;
-  std::mutex tables_mu;
+  TableRecorder recorder(bc, &result);
   std::atomic<int64_t> tables_written{0};
-  auto record = [&](const std::string& name, const delta::WriteResult& r) {
-    TableRecord t = DescribeTableWrite(out.string(), name, r, OrderingKeys(name));
-    std::lock_guard<std::mutex> lock(tables_mu);
-    result.table_versions[name] = r.version;
-    result.record.tables.push_back(std::move(t));
-  };
   auto write = [&](const std::string& name, const columnar::Schema& schema,
                    const delta::BatchSource& batches) {
-    catalog::DatasetLocation location;  // Delta: the output storage policy lets it through
-    location.path = (out / name).string();
-    catalog::CheckSink(bc.options.output_policy, location, "table " + name);
-    auto store = storage::OpenObjectStore(location.path);
-    delta::WriteOptions table_options = wo;
-    // File statistics only on the columns the rows are clustered by (DefaultStatsColumns;
-    // cpglake.toml [tables.stats_columns]); an explicit table property wins.
-    auto stats = bc.options.stats_columns.find(name);
-    if (stats != bc.options.stats_columns.end() && !stats->second.empty() &&
-        !table_options.properties.count(std::string(delta::kStatsColumnsKey))) {
-      table_options.properties[std::string(delta::kStatsColumnsKey)] = stats->second;
-    }
-    if (auto bloom = kBloomColumns.find(name); bloom != kBloomColumns.end()) {
-      for (const auto& c : bloom->second) {
-        parquet::BloomFilterOptions b;
-        b.column = c;
-        table_options.parquet.bloom_filters.push_back(std::move(b));
-      }
-    }
-    table_options.commit_properties = commit_properties;
-    table_options.commit_properties["cpglake.schema_fingerprint"] =
-        columnar::SchemaFingerprint(schema);
-    table_options.commit_properties["cpglake.ordering_keys"] = OrderingKeys(name);
-    record(name, delta::WriteDeltaTable(store, schema, batches, table_options));
+    const std::string path = TablePath(bc, name);
+    recorder.Record(name, delta::WriteDeltaTable(storage::OpenObjectStore(path), schema, batches,
+                                                 TableWriteOptions(bc, name, schema)));
     progress("write", ++tables_written, kNumWrittenTables);
   };
   // The tables are streamed from the sorted graph in row-group-sized batches (rows are
   // rendered as they are written); the tables are independent and written at once.
-  const int64_t batch_rows = std::max<int64_t>(1, wo.parquet.row_group_rows);
+  const int64_t batch_rows = std::max<int64_t>(1, bc.options.writer.row_group_rows);
   progress("write", 0, kNumWrittenTables);
   ParallelFor(kNumWrittenTables, threads, [&](size_t t) {
     const std::string name = kWrittenTables[t];
@@ -510,17 +755,7 @@ void BuildFromScan(const BuildContext& bc, const RepoScan& scan, BuildResult* re
         write(name, cpg::EdgesSchema(), graph.EdgeBatches(batch_rows));
         break;
       case 3: {
-        columnar::RecordBatch files = columnar::RecordBatch::MakeEmpty(RepoFilesSchema());
-        for (const auto& f : scan.files) {
-          files.mutable_column(0).AppendString(cpg::FileId(result.repo_id, f.path));
-          files.mutable_column(1).AppendString(f.path);
-          files.mutable_column(2).AppendString(f.sha256);
-          files.mutable_column(3).Append<int64_t>(f.size);
-          files.mutable_column(4).Append<int64_t>(f.mtime_ns);
-          files.mutable_column(5).AppendString(f.encoding);
-          files.mutable_column(6).AppendBool(f.is_tracked);
-        }
-        files.set_num_rows(static_cast<int64_t>(scan.files.size()));
+        const columnar::RecordBatch files = RepoFilesBatch(result.repo_id, scan);
         bool sent = false;
         write(name, files.schema(), [&]() -> std::optional<columnar::RecordBatch> {
           if (sent) return std::nullopt;
@@ -530,28 +765,434 @@ void BuildFromScan(const BuildContext& bc, const RepoScan& scan, BuildResult* re
         break;
       }
       default: {
-        // The build's diagnostics replace the previous build's (incremental builds will
-        // keep the rows of unchanged files).
-        std::map<std::string, std::string> props = commit_properties;
+        // The build's diagnostics replace the previous build's.
+        std::map<std::string, std::string> props = bc.commit_properties;
         props["cpglake.ordering_keys"] = OrderingKeys(name);
-        record(name,
-               WriteBuildDiagnostics(out.string(), result.build_id, std::move(diagnostics), props));
+        recorder.Record(name, WriteBuildDiagnostics(bc.out.string(), result.build_id,
+                                                    std::move(diagnostics), props));
         progress("write", ++tables_written, kNumWrittenTables);
       }
     }
   });
+  if (bc.options.incremental.enabled) {
+    // The incremental state, after the graph: it describes what the tables hold.
+    AppendExtractCache(bc.out.string(), cache_entries, bc.commit_properties);
+    WriteFileState(bc.out.string(), states, bc.commit_properties);
+  }
+  result.seconds_write = Since(t2);
+}
+
+// OPTIMIZE (bin-packing, dataChange=false) of a graph table whose data files have grown too
+// many or hold too many deleted rows (incremental.optimize_*). Returns the new version, or
+// nullopt when the table is fine.
+std::optional<delta::OptimizeResult> MaybeOptimize(const BuildContext& bc,
+                                                   const std::string& name) {
+  const IncrementalSettings& inc = bc.options.incremental;
+  const std::string path = TablePath(bc, name);
+  const auto store = storage::OpenObjectStore(path);
+  const auto snapshot = delta::SnapshotBuilder(store).WithThreads(1).Build();
+  int64_t rows = 0, deleted = 0;
+  for (const auto& f : snapshot->files()) {
+    rows += delta::NumRecordsFromStats(f.stats).value_or(0);
+    if (f.deletion_vector) deleted += f.deletion_vector->cardinality;
+  }
+  const int64_t files = static_cast<int64_t>(snapshot->files().size());
+  const bool too_many = inc.optimize_max_files > 0 && files > inc.optimize_max_files;
+  const bool too_deleted =
+      inc.optimize_deleted_fraction > 0 && rows > 0 &&
+      static_cast<double>(deleted) / static_cast<double>(rows) > inc.optimize_deleted_fraction;
+  if (!too_many && !too_deleted) return std::nullopt;
+  delta::OptimizeOptions oo;
+  const delta::WriteOptions wo = TableWriteOptions(bc, name, snapshot->schema());
+  oo.parquet = wo.parquet;
+  oo.target_file_bytes = wo.target_file_bytes;
+  // The rows keep the table's order (a file's rows together), which file skipping relies on.
+  const std::string keys = OrderingKeys(name);
+  for (size_t start = 0; start <= keys.size();) {
+    size_t comma = keys.find(',', start);
+    if (comma == std::string::npos) comma = keys.size();
+    if (comma > start) oo.sort_by.push_back(keys.substr(start, comma - start));
+    start = comma + 1;
+  }
+  delta::OptimizeResult r = delta::Optimize(store, oo);
+  if (r.version < 0) return std::nullopt;
+  return r;
+}
+
+// Steps 2-3 of an incremental build (docs/incremental.md): repo_files MERGE, the work set
+// from its change feed and the file state, extraction of the work set (cache or parse),
+// resolution of every file (summaries from the cache), the files whose resolution changed,
+// and one ReplaceRows commit per graph table; then diagnostics, cache and state.
+void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildRecord& previous,
+                      const std::map<std::string, FileState>& prev_state, BuildResult* result_ptr) {
+  BuildResult& result = *result_ptr;
+  BuildRecord& record = result.record;
+  const int threads = bc.threads;
+  const auto& progress = bc.progress;
+  const std::string out = bc.out.string();
+  const ModuleLayout layout = LayoutOf(bc.repo, scan);
+  const size_t n = scan.files.size();
+  TableRecorder recorder(bc, &result);
+  auto t1 = Clock::now();
+
+  // repo_files: MERGE on file_id (changed rows updated, new inserted, vanished deleted).
+  const std::string rf_name = catalog::kRepoFilesDataset;
+  const auto rf_store = storage::OpenObjectStore(TablePath(bc, rf_name));
+  delta::MergeOptions mo;
+  mo.dml.write = TableWriteOptions(bc, rf_name, RepoFilesSchema());
+  mo.dml.write.mode = delta::WriteMode::kAppend;
+  mo.dml.write.schema_mode = delta::SchemaMode::kStrict;
+  const delta::DmlResult rf = delta::Merge(
+      rf_store, RepoFilesBatch(result.repo_id, scan), "target.file_id = source.file_id",
+      {delta::WhenMatchedUpdateAll(
+           "target.path <> source.path OR target.sha256 <> source.sha256 OR "
+           "target.size_bytes <> source.size_bytes OR target.mtime_ns <> source.mtime_ns OR "
+           "target.encoding <> source.encoding OR target.is_tracked <> source.is_tracked"),
+       delta::WhenNotMatchedInsertAll(), delta::WhenNotMatchedBySourceDelete()},
+      mo);
+  recorder.Record(rf_name, rf);
+
+  // The files changed since the last successful build, from repo_files' change feed (a
+  // failed build in between is covered: its changes are in the range too). An update that
+  // keeps path and content (a touch) is no change.
+  std::set<std::string> changed_ids;
+  std::map<std::string, std::set<std::string>> changed_paths;  // id → paths the feed shows
+  const auto prev_rf = previous.TableVersions().find(rf_name);
+  const int64_t from = prev_rf->second + 1;
+  if (rf.version >= from) {
+    delta::TableChanges changes(rf_store, from, rf.version);
+    const columnar::RecordBatch c = changes.ReadAll();
+    const columnar::Column* id = c.ColumnByName("file_id");
+    const columnar::Column* path = c.ColumnByName("path");
+    const columnar::Column* sha = c.ColumnByName("sha256");
+    const columnar::Column* type = c.ColumnByName("_change_type");
+    const columnar::Column* version = c.ColumnByName("_commit_version");
+    // Update pre/post images pair up by (version, file_id).
+    std::map<std::pair<int64_t, std::string>, std::pair<std::string, std::string>> updates;
+    for (int64_t i = 0; i < c.num_rows(); ++i) {
+      const std::string fid(id->GetString(i));
+      const std::string_view t = type->GetString(i);
+      changed_paths[fid].emplace(path->GetString(i));
+      const std::string content = std::string(path->GetString(i)) + "\n" +
+                                  (sha->IsNull(i) ? "" : std::string(sha->GetString(i)));
+      if (t == "update_preimage" || t == "update_postimage") {
+        auto& pair = updates[{version->Get<int64_t>(i), fid}];
+        (t == "update_preimage" ? pair.first : pair.second) = content;
+      } else {
+        changed_ids.insert(fid);
+      }
+    }
+    for (const auto& [key, pair] : updates) {
+      if (pair.first != pair.second) changed_ids.insert(key.second);
+    }
+  }
+
+  // The work set: files whose content, path or module name differ from what the graph holds
+  // (the file state), or that the change feed names; files the state has that are gone.
+  std::vector<cpg::FileContext> contexts(n);
+  std::vector<std::string> cache_keys(n);
+  std::vector<char> in_work(n, 0);
+  std::set<std::string> current_ids;
+  int64_t added = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const ScannedFile& f = scan.files[i];
+    cpg::FileContext& ctx = contexts[i];
+    ctx.repo_id = result.repo_id;
+    ctx.file_id = cpg::FileId(result.repo_id, f.path);
+    ctx.path = f.path;
+    ctx.module_name = layout.module_names[i];
+    cache_keys[i] = ExtractCacheKey(f.sha256, ctx.module_name, layout.is_package[i]);
+    current_ids.insert(ctx.file_id);
+    auto st = prev_state.find(ctx.file_id);
+    if (st == prev_state.end()) ++added;
+    if (st == prev_state.end() || st->second.sha256 != f.sha256 ||
+        st->second.module_name != ctx.module_name || st->second.path != f.path ||
+        st->second.cache_key != cache_keys[i] || changed_ids.count(ctx.file_id)) {
+      in_work[i] = 1;
+    }
+  }
+  std::vector<std::string> deleted_ids, deleted_paths;
+  std::set<std::string> deleted_content;
+  for (const auto& [fid, s] : prev_state) {
+    if (fid.empty() || current_ids.count(fid)) continue;
+    deleted_ids.push_back(fid);
+    deleted_paths.push_back(s.path);
+    deleted_content.insert(s.sha256);
+  }
+  // Changed-feed ids that are neither listed nor in the state (added and removed again while
+  // a build failed): their rows, if any were written, go too.
+  for (const auto& fid : changed_ids) {
+    if (!current_ids.count(fid) && !prev_state.count(fid)) {
+      deleted_ids.push_back(fid);
+      for (const auto& p : changed_paths[fid]) deleted_paths.push_back(p);
+    }
+  }
+  int64_t renamed = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (in_work[i] && !prev_state.count(contexts[i].file_id) &&
+        deleted_content.count(scan.files[i].sha256)) {
+      ++renamed;
+    }
+  }
+
+  // Summaries of every file (the resolver needs them all): the work set's from extraction,
+  // the others' from the cache.
+  std::set<std::string> work_keys, other_keys;
+  for (size_t i = 0; i < n; ++i) (in_work[i] ? work_keys : other_keys).insert(cache_keys[i]);
+  const bool with_evidence = bc.options.incremental.cache_evidence;
+  const std::map<std::string, CacheEntry> summaries_cached =
+      ReadExtractCache(out, other_keys, /*with_evidence=*/false, threads);
+  std::vector<python::ModuleSummary> summaries(n);
+  std::vector<char> has_summary(n, 0);
+  ParallelFor(n, threads, [&](size_t i) {
+    if (in_work[i]) return;
+    auto it = summaries_cached.find(cache_keys[i]);
+    if (it == summaries_cached.end()) {
+      // The state names content the cache lacks (an unreadable file has no summary): the file
+      // is extracted again.
+      in_work[i] = 1;
+      return;
+    }
+    try {
+      summaries[i] = python::DecodeSummary(it->second.summary);
+      has_summary[i] = 1;
+    } catch (const Error&) {
+      in_work[i] = 1;  // a damaged entry: parse again
+    }
+  });
+  work_keys.clear();
+  for (size_t i = 0; i < n; ++i) {
+    if (in_work[i]) work_keys.insert(cache_keys[i]);
+  }
+
+  std::vector<FileWork> works(n);
+  std::atomic<int64_t> extracted{0}, bytes{0}, cached_files{0};
+  auto extract = [&](const std::vector<size_t>& files,
+                     const std::map<std::string, CacheEntry>& cache) {
+    ParallelFor(files.size(), threads, [&](size_t k) {
+      const size_t i = files[k];
+      auto it = cache.find(cache_keys[i]);
+      ExtractFile(bc.repo, scan.files[i], contexts[i], layout.is_package[i], cache_keys[i],
+                  it == cache.end() ? nullptr : &it->second, with_evidence, &works[i]);
+      bytes += works[i].bytes;
+      if (works[i].from_cache) ++cached_files;
+      progress("extract", ++extracted, static_cast<int64_t>(files.size()));
+    });
+  };
+  std::vector<size_t> work_files;
+  for (size_t i = 0; i < n; ++i) {
+    if (in_work[i]) work_files.push_back(i);
+  }
+  extract(work_files, ReadExtractCache(out, work_keys, /*with_evidence=*/true, threads));
+  for (size_t i : work_files) {
+    if (works[i].has_summary) {
+      summaries[i] = works[i].summary;
+      has_summary[i] = 1;
+    }
+  }
+
+  // Resolve every file; a file outside the work set whose resolver rows differ from what the
+  // state recorded is impacted (a module it uses changed what it exports): re-emitted too.
+  const auto t_resolve = Clock::now();
+  std::vector<const python::ModuleSummary*> summary_ptrs(n, nullptr);
+  std::vector<std::string> module_ids(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (has_summary[i]) summary_ptrs[i] = &summaries[i];
+    module_ids[i] = ModuleIdOf(contexts[i], summary_ptrs[i]);
+  }
+  std::vector<FileResolutionRows> resolutions = ResolveAll(bc, scan, contexts, summary_ptrs);
+  result.seconds_resolve = Since(t_resolve);
+  std::vector<size_t> impacted;
+  std::set<std::string> impacted_keys;
+  for (size_t i = 0; i < n; ++i) {
+    if (in_work[i]) continue;
+    auto st = prev_state.find(contexts[i].file_id);
+    if (st == prev_state.end() || st->second.resolution_hash != resolutions[i].hash) {
+      impacted.push_back(i);
+      impacted_keys.insert(cache_keys[i]);
+    }
+  }
+  extract(impacted, ReadExtractCache(out, impacted_keys, /*with_evidence=*/true, threads));
+
+  std::set<std::string> externals;
+  std::map<std::string, FileState> states;
+  std::vector<DiagnosticRecord> resolver_diagnostics;
+  for (size_t i = 0; i < n; ++i) {
+    externals.insert(resolutions[i].externals.begin(), resolutions[i].externals.end());
+    FileState& s = states[contexts[i].file_id];
+    s.file_id = contexts[i].file_id;
+    s.path = scan.files[i].path;
+    s.module_name = contexts[i].module_name;
+    s.sha256 = scan.files[i].sha256;
+    s.cache_key = cache_keys[i];
+    s.resolution_hash = resolutions[i].hash;
+    for (auto& d : resolutions[i].diagnostics) resolver_diagnostics.push_back(std::move(d));
+  }
+  RepoLevel level = RepoLevelRows(result.repo_id, scan, layout, module_ids, externals);
+  states[""] = FileState{"", "", "", "", "", level.hash};
+  auto prev_level = prev_state.find("");
+  const bool repo_changed =
+      prev_level == prev_state.end() || prev_level->second.resolution_hash != level.hash;
+
+  // The rows of the files replaced: the work set and the impacted files (all their rows, so
+  // that the replacement is exact), and the repository level when it changed.
+  std::vector<cpg::RowSet> parts;
+  std::vector<std::string> owners = deleted_ids, owner_paths = deleted_paths;
+  std::set<std::string> replaced_ids(deleted_ids.begin(), deleted_ids.end());
+  std::vector<DiagnosticRecord> front_end_diagnostics;
+  std::vector<size_t> replaced = work_files;
+  replaced.insert(replaced.end(), impacted.begin(), impacted.end());
+  for (size_t i : replaced) {
+    parts.push_back(std::move(works[i].rows));
+    parts.back().Add(resolutions[i].rows);
+    owners.push_back(contexts[i].file_id);
+    owner_paths.push_back(scan.files[i].path);
+    replaced_ids.insert(contexts[i].file_id);
+    for (auto& d : works[i].diagnostics) front_end_diagnostics.push_back(std::move(d));
+  }
+  if (repo_changed) parts.push_back(std::move(level.rows));
+  std::vector<CacheEntry> cache_entries = NewCacheEntries(works, {});
+  std::vector<FileWork>().swap(works);
+  std::vector<FileResolutionRows>().swap(resolutions);
+  const cpg::Graph graph = cpg::Graph::Assemble(std::move(parts), threads);
+  result.files_parsed = extracted.load();
+  result.bytes_parsed = bytes.load();
+  result.seconds_extract = Since(t1) - result.seconds_resolve;
+
+  record.files_changed = static_cast<int64_t>(work_files.size());
+  record.files_deleted = static_cast<int64_t>(deleted_ids.size());
+  record.files_impacted = static_cast<int64_t>(impacted.size());
+  record.files_added = added;
+  record.files_renamed = renamed;
+  record.files_cached = cached_files.load();
+
+  // 3. Write: the extraction cache first (content-addressed: harmless if the build fails),
+  // then one ReplaceRows commit per graph table, the diagnostics, the state.
+  auto t2 = Clock::now();
+  if (!cache_entries.empty()) {
+    std::set<std::string> keys;
+    for (const auto& e : cache_entries) keys.insert(e.key);
+    const auto present = ReadExtractCache(out, keys, false, threads);
+    std::erase_if(cache_entries, [&](const CacheEntry& e) { return present.count(e.key) > 0; });
+    AppendExtractCache(out, cache_entries, bc.commit_properties);
+  }
+  std::vector<std::string> owner_list(owners.begin(), owners.end());
+  auto quoted_list = [](const std::vector<std::string>& values) {
+    std::string text;
+    for (const auto& v : values) {
+      text += text.empty() ? "'" : ", '";
+      for (char ch : v) text += ch == '\'' ? std::string("''") : std::string(1, ch);
+      text += "'";
+    }
+    return text;
+  };
+  std::atomic<int64_t> tables_written{0};
+  progress("write", 0, 4);
+  std::mutex counts_mu;
+  int64_t rows_net[3] = {0, 0, 0};
+  ParallelFor(3, threads, [&](size_t t) {
+    const char* name = t == 0 ? "cpg_props" : t == 1 ? "cpg_nodes" : "cpg_edges";
+    const columnar::RecordBatch rows = t == 0   ? graph.PropsBatch()
+                                       : t == 1 ? graph.NodesBatch()
+                                                : graph.EdgesBatch();
+    delta::ReplaceSpec spec;
+    spec.owner_column = t == 2 ? "edge_owner_file_id" : "file_id";
+    spec.owners = owner_list;
+    spec.null_owner = repo_changed;
+    if (t == 1 && !owner_list.empty()) {
+      // Nodes are clustered by path: a file's nodes carry its path.
+      spec.prune_predicate = "(file_id IN (" + quoted_list(owner_list) + ") AND path IN (" +
+                             quoted_list(owner_paths) + "))" +
+                             (repo_changed ? " OR file_id IS NULL" : "");
+    }
+    spec.key_columns = t == 0   ? std::vector<std::string>{"entity_id", "prop_key"}
+                       : t == 1 ? std::vector<std::string>{"node_id"}
+                                : std::vector<std::string>{"edge_id"};
+    delta::DmlOptions dml;
+    dml.write = TableWriteOptions(bc, name, rows.schema());
+    // The commit names the build that made it (a txn action per table): a retry of the same
+    // build's commit is skipped.
+    dml.write.app_id = std::string("cpglake:") + name;
+    dml.write.app_version = bc.build_sequence;
+    const delta::DmlResult r =
+        owner_list.empty() && !repo_changed
+            ? delta::DmlResult{}
+            : delta::ReplaceRows(storage::OpenObjectStore(TablePath(bc, name)), spec, rows, dml);
+    if (r.version >= 0) {
+      recorder.Record(name, r);
+    } else {
+      // Nothing to replace: the table stays at its version.
+      delta::WriteResult w;
+      w.version = catalog::OpenSnapshot(catalog::DatasetRegistry::ForOutput(out).Resolve(name), 1)
+                      ->version();
+      w.skipped = true;
+      recorder.Record(name, w);
+    }
+    {
+      std::lock_guard<std::mutex> lock(counts_mu);
+      rows_net[t] = r.metrics.rows_inserted - r.metrics.rows_deleted;
+      TableChange& c = result.changes[name];
+      c.inserted = r.metrics.rows_inserted;
+      c.deleted = r.metrics.rows_deleted;
+      c.updated = r.metrics.rows_updated;
+    }
+    progress("write", ++tables_written, 4);
+  });
+  result.nodes = previous.nodes + rows_net[1];
+  result.edges = previous.edges + rows_net[2];
+  result.props = previous.props + rows_net[0];
+  // Compaction when the replacements have left too many small files or deleted rows; the
+  // build records the optimized version (queries pin it).
+  for (const char* name : {"cpg_props", "cpg_nodes", "cpg_edges"}) {
+    if (auto optimized = MaybeOptimize(bc, name)) {
+      delta::WriteResult w;
+      w.version = optimized->version;
+      w.totals.files_added = optimized->files_added;
+      w.totals.files_removed = optimized->files_removed;
+      w.totals.bytes_added = optimized->bytes_added;
+      w.totals.bytes_removed = optimized->bytes_removed;
+      w.commit_info = optimized->commit_info;
+      std::erase_if(result.record.tables, [&](const TableRecord& t) { return t.name == name; });
+      recorder.Record(name, w);
+      result.optimized.push_back(name);
+    }
+  }
+
+  // Diagnostics: the front end's of files not replaced are kept; the replaced files', the
+  // resolver's (every file was resolved) and the scan's are new.
+  std::vector<DiagnosticRecord> diagnostics;
+  for (auto& d : ReadDiagnostics(out)) {
+    if (d.source == diag_source::kFrontEnd && d.file_id && !replaced_ids.count(*d.file_id) &&
+        current_ids.count(*d.file_id)) {
+      diagnostics.push_back(std::move(d));
+    }
+  }
+  for (auto& d : front_end_diagnostics) diagnostics.push_back(std::move(d));
+  for (auto& d : resolver_diagnostics) diagnostics.push_back(std::move(d));
+  for (auto& d : level.diagnostics) diagnostics.push_back(std::move(d));
+  result.diagnostics_by_code = CountByCode(diagnostics);
+  result.diagnostics = static_cast<int64_t>(diagnostics.size());
+  {
+    std::map<std::string, std::string> props = bc.commit_properties;
+    props["cpglake.ordering_keys"] = OrderingKeys(catalog::kDiagnosticsDataset);
+    recorder.Record(catalog::kDiagnosticsDataset,
+                    WriteBuildDiagnostics(out, result.build_id, std::move(diagnostics), props));
+    progress("write", ++tables_written, 4);
+  }
+  WriteFileState(out, states, bc.commit_properties);
   result.seconds_write = Since(t2);
 }
 
 // The manifest row's counts and timings from what the build got to.
 void FillRecord(const BuildResult& result, BuildRecord* record) {
   record->files_scanned = result.files_scanned;
-  record->files_changed = result.files_scanned;  // a full build: every file
-  record->files_deleted = 0;
-  record->files_impacted = 0;
-  record->nodes = record->edges = 0;
-  for (const auto& [k, n] : result.nodes_by_kind) record->nodes += n;
-  for (const auto& [k, n] : result.edges_by_kind) record->edges += n;
+  if (record->mode == "full") {
+    record->files_changed = result.files_scanned;  // a full build: every file
+    record->files_deleted = 0;
+    record->files_impacted = 0;
+  }
+  record->nodes = result.nodes;
+  record->edges = result.edges;
   record->props = result.props;
   record->diagnostics = result.diagnostics;
   std::sort(record->tables.begin(), record->tables.end(),
@@ -564,6 +1205,33 @@ void FillRecord(const BuildResult& result, BuildRecord* record) {
   record->finished_at_us = NowMicros();
   record->seconds_total =
       static_cast<double>(*record->finished_at_us - record->started_at_us) / 1e6;
+}
+
+// Why the build cannot be incremental (nullopt: it can), given the output's builds.
+std::optional<std::string> FullBuildReason(const BuildOptions& options, const BuildContext& bc,
+                                           const std::vector<BuildRecord>& builds,
+                                           const BuildRecord** previous) {
+  if (!options.incremental.enabled) return "incremental builds are disabled";
+  if (options.full) return "--full";
+  const BuildRecord* last = nullptr;
+  for (const auto& b : builds) {
+    if (b.status == kBuildSucceeded) last = &b;
+  }
+  *previous = last;
+  if (last == nullptr) return "first build";
+  if (last->config_hash != bc.config_hash) return "config changed";
+  if (last->schema_version != cpg::kGraphSchemaVersion) return "graph schema changed";
+  if (last->tool_version != CpglakeVersion()) return "tool version changed";
+  if (last->repo_id != bc.commit_properties.at("cpglake.repo_id")) return "repository id changed";
+  const auto versions = last->TableVersions();
+  for (const char* t : {"cpg_nodes", "cpg_edges", "cpg_props", catalog::kRepoFilesDataset,
+                        catalog::kDiagnosticsDataset}) {
+    if (!versions.count(t)) return std::string("the last build did not record ") + t;
+    if (!catalog::TableExists(catalog::DatasetRegistry::ForOutput(bc.out.string()).Resolve(t))) {
+      return std::string("table ") + t + " is missing";
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -618,33 +1286,73 @@ BuildResult BuildGraph(const BuildOptions& options) {
   result.out = out.string();
   result.repo_id = ResolvedRepoId(options, repo);
   result.build_id = RandomUuid();
-  const BuildContext bc{options,
-                        repo,
-                        out,
-                        options.jobs > 0 ? options.jobs : DefaultThreads(),
-                        ConfigHash(options),
-                        [&](const std::string& stage, int64_t done, int64_t total) {
-                          if (options.progress) options.progress(stage, done, total);
-                        }};
+  BuildContext bc{options,
+                  repo,
+                  out,
+                  options.jobs > 0 ? options.jobs : DefaultThreads(),
+                  ConfigHash(options),
+                  [&](const std::string& stage, int64_t done, int64_t total) {
+                    if (options.progress) options.progress(stage, done, total);
+                  },
+                  {}};
+  bc.commit_properties = {{"cpglake.build_id", result.build_id},
+                          {"cpglake.repo_id", result.repo_id},
+                          {"cpglake.tool_version", std::string(CpglakeVersion())},
+                          {"cpglake.schema_version", std::to_string(cpg::kGraphSchemaVersion)},
+                          {"cpglake.config_hash", bc.config_hash}};
   BuildRecord& record = result.record;
   record.build_id = result.build_id;
   record.repo_id = result.repo_id;
   record.started_at_us = NowMicros();
-  record.mode = "full";
   record.tool_version = std::string(CpglakeVersion());
   record.config_hash = bc.config_hash;
   record.schema_version = cpg::kGraphSchemaVersion;
 
-  // 1. Scan.
+  // Full or incremental.
+  const std::vector<BuildRecord> builds = ReadBuilds(out.string());
+  bc.build_sequence = static_cast<int64_t>(builds.size()) + 1;
+  const BuildRecord* previous = nullptr;
+  std::optional<std::string> full_reason = FullBuildReason(options, bc, builds, &previous);
+  std::map<std::string, FileState> prev_state;
+  if (!full_reason) {
+    prev_state = ReadFileState(out.string());
+    if (prev_state.empty()) full_reason = "no incremental state";
+  }
+
+  // 1. Scan. An incremental build trusts the recorded hash of a file whose size and mtime
+  // are unchanged (stat first, hash only when they differ).
   auto t0 = Clock::now();
   ScanOptions scan_options = options.scan;
   scan_options.output_dir = out.string();
   scan_options.threads = bc.threads;
+  std::map<std::string, PreviousFile> known;
+  if (!full_reason) {
+    known = ReadKnownFiles(out.string());
+    scan_options.previous = &known;
+  }
   bc.progress("scan", 0, 0);
   const RepoScan scan = ScanRepository(repo.string(), scan_options);
   result.files_scanned = static_cast<int64_t>(scan.files.size());
   result.seconds_scan = Since(t0);
   bc.progress("scan", result.files_scanned, result.files_scanned);
+  if (!full_reason) {
+    // Most of the repository changed (a branch switch, a mass reformat): a full build writes
+    // the same tables for less.
+    int64_t work = 0;
+    std::set<std::string> listed;
+    for (const auto& f : scan.files) {
+      const std::string id = cpg::FileId(result.repo_id, f.path);
+      listed.insert(id);
+      auto st = prev_state.find(id);
+      if (st == prev_state.end() || st->second.sha256 != f.sha256) ++work;
+    }
+    for (const auto& [id, st] : prev_state) {
+      if (!id.empty() && !listed.count(id)) ++work;
+    }
+    const double limit = options.incremental.max_work_fraction *
+                         static_cast<double>(std::max<size_t>(scan.files.size(), 1));
+    if (static_cast<double>(work) > limit) full_reason = "work set too large";
+  }
 
   // 2-3. Extract, resolve, write; then the manifest row. A failure from here on is recorded.
   auto record_failure = [&](const std::string& message) {
@@ -658,7 +1366,16 @@ BuildResult BuildGraph(const BuildOptions& options) {
     }
   };
   try {
-    BuildFromScan(bc, scan, &result);
+    if (full_reason) {
+      record.mode = "full";
+      record.strategy = "full";
+      record.full_reason = full_reason;
+      BuildFull(bc, scan, &result);
+    } else {
+      record.mode = "incremental";
+      record.strategy = "resolution-hash";
+      BuildIncremental(bc, scan, *previous, prev_state, &result);
+    }
     FillRecord(result, &record);
     record.status = kBuildSucceeded;
     result.manifest_version = AppendBuildRecord(out.string(), record);

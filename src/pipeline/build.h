@@ -44,6 +44,24 @@ int EffectiveCompressionLevel(parquet::Codec codec, int level);
 // unique ids and names cost a third of the write and never prune a file.
 const std::map<std::string, std::string>& DefaultStatsColumns();
 
+// Incremental builds (docs/incremental.md; cpglake.toml [incremental]).
+struct IncrementalSettings {
+  // false: every build is a full build and no incremental state (file state, extraction
+  // cache) is written.
+  bool enabled = true;
+  // Keep each parsed file's evidence in the extraction cache (not only its module summary), so
+  // content seen before is never parsed again (switching branches back and forth).
+  bool cache_evidence = true;
+  // A work set (changed, deleted and impacted files) larger than this fraction of the files
+  // makes a full build instead: cheaper, and the same tables.
+  double max_work_fraction = 0.5;
+  // OPTIMIZE a graph table after an incremental build when it has more data files than this,
+  // or when more than `optimize_deleted_fraction` of its rows are deleted (by deletion
+  // vectors). 0 disables the check.
+  int64_t optimize_max_files = 64;
+  double optimize_deleted_fraction = 0.2;
+};
+
 struct BuildOptions {
   std::string repo;                    // repository root
   std::optional<std::string> out;      // default: <repo>/.cpglake
@@ -59,6 +77,10 @@ struct BuildOptions {
       {"delta.enableInCommitTimestamps", "true"},
   };
   WriterSettings writer;
+  IncrementalSettings incremental;
+  // Build everything even when the output holds a build that an incremental build could
+  // start from (`cpglake build --full`).
+  bool full = false;
   // Table name (relative to out) → delta.dataSkippingStatsColumns when the table is written;
   // tables not named (or named with "") get Delta's default statistics.
   std::map<std::string, std::string> stats_columns = DefaultStatsColumns();
@@ -70,6 +92,10 @@ struct BuildOptions {
   std::function<void(const std::string&, int64_t, int64_t)> progress;
 };
 
+struct TableChange {
+  int64_t inserted = 0, deleted = 0, updated = 0;
+};
+
 struct BuildResult {
   std::string out;
   std::string repo_id;
@@ -77,8 +103,13 @@ struct BuildResult {
   int64_t files_scanned = 0;
   int64_t files_parsed = 0;
   int64_t bytes_parsed = 0;
+  // Full builds: the graph's rows by kind. Incremental builds: empty (the work set's rows
+  // only are known; see `changes`).
   std::map<std::string, int64_t> nodes_by_kind, edges_by_kind;
-  int64_t props = 0;
+  int64_t nodes = 0, edges = 0, props = 0;  // rows of the graph tables after the build
+  // Incremental builds: rows inserted / deleted / updated per graph table.
+  std::map<std::string, TableChange> changes;
+  std::vector<std::string> optimized;  // graph tables compacted after the build
   int64_t diagnostics = 0;
   std::map<std::string, int64_t> table_versions;  // table path (relative to out) → version
   double seconds_scan = 0, seconds_extract = 0, seconds_resolve = 0, seconds_write = 0;
@@ -87,14 +118,23 @@ struct BuildResult {
   int64_t manifest_version = -1;  // the version of _cpglake/builds that holds it
 };
 
-// Builds the graph of options.repo into the output directory. Every output table is
-// overwritten (one commit each; incremental builds come later), then the build's
-// diagnostics (`_cpglake/diagnostics`), then one row is appended to the manifest
-// (`_cpglake/builds`, status "succeeded"). When anything after the scan fails (a write, a
-// broken invariant), a row with status "failed" and the error (and the versions of the
-// tables already written) is appended before the error is rethrown; if that append fails
-// too, the original error is rethrown. Errors of the scan itself (a missing repository, a bad
-// glob) are thrown without touching the output.
+// Builds the graph of options.repo into the output directory.
+//
+// Incremental when the output holds a successful build made with the same configuration
+// hash, graph schema and tool version, with its incremental state (docs/incremental.md), and
+// options.full is not set: repo_files is merged, the work set (changed, deleted and impacted
+// files) is re-extracted and its rows replaced in each graph table with one ReplaceRows commit
+// (deletion vectors, change data feed); the result equals what a full build gives, row for
+// row. Otherwise (record.full_reason says why) a full build: every output table is overwritten
+// (one commit each), then the extraction cache and the file state are written.
+//
+// Either way the build's diagnostics (`_cpglake/diagnostics`) follow, then one row is
+// appended to the manifest (`_cpglake/builds`, status "succeeded"). When anything after the
+// scan fails (a write, a broken invariant), a row with status "failed" and the error (and the
+// versions of the tables already written) is appended before the error is rethrown; if that
+// append fails too, the original error is rethrown. A failed build never becomes the one
+// queries see, and the next build repairs the tables. Errors of the scan itself (a missing
+// repository, a bad glob) are thrown without touching the output.
 BuildResult BuildGraph(const BuildOptions& options);
 
 // A stable hash (32 hex characters) of every option that affects the tables' contents: the

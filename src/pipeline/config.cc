@@ -70,6 +70,18 @@ const std::vector<Spec>& Specs() {
        "Target size of a data file in bytes"},
       {"writer.dictionary", Kind::kBool, writer.dictionary,
        "Dictionary-encode columns while their dictionary stays small"},
+      {"incremental.enabled", Kind::kBool, defaults.incremental.enabled,
+       "Build incrementally when the output allows it; false: always a full build"},
+      {"incremental.cache_evidence", Kind::kBool, defaults.incremental.cache_evidence,
+       "Keep parsed files' evidence in _cpglake/extract_cache (not only their summaries)"},
+      {"incremental.max_work_percent", Kind::kInt,
+       static_cast<int64_t>(defaults.incremental.max_work_fraction * 100 + 0.5),
+       "A work set above this percentage of the files makes a full build instead"},
+      {"incremental.optimize_max_files", Kind::kInt, defaults.incremental.optimize_max_files,
+       "OPTIMIZE a graph table after a build when it has more data files; 0: never"},
+      {"incremental.optimize_deleted_percent", Kind::kInt,
+       static_cast<int64_t>(defaults.incremental.optimize_deleted_fraction * 100 + 0.5),
+       "... or when more than this percentage of its rows are deleted; 0: never"},
       {"tables.deletion_vectors", Kind::kBool, true,
        "delta.enableDeletionVectors on new tables (per-file replacement without rewrites)"},
       {"tables.change_data_feed", Kind::kBool, true, "delta.enableChangeDataFeed on new tables"},
@@ -162,8 +174,8 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 // " (did you mean 'scan.exclude'?)" for a near miss among the known keys and sections.
 std::string Suggestion(const std::string& key) {
   std::vector<std::string> candidates = ConfigKeys();
-  for (const char* s : {"output", "scan", "build", "writer", "tables", "tables.stats_columns",
-                        "tables.properties"}) {
+  for (const char* s : {"output", "scan", "build", "writer", "incremental", "tables",
+                        "tables.stats_columns", "tables.properties"}) {
     candidates.push_back(s);
   }
   std::string best;
@@ -237,6 +249,13 @@ void Validate(const std::string& key, const ConfigValue& value, const std::strin
     if (std::get<int64_t>(value) < 0 || std::get<int64_t>(value) > 4096) {
       fail("must be between 0 (one per core) and 4096");
     }
+  } else if (key == "incremental.max_work_percent" ||
+             key == "incremental.optimize_deleted_percent") {
+    if (std::get<int64_t>(value) < 0 || std::get<int64_t>(value) > 100) {
+      fail("must be a percentage between 0 and 100");
+    }
+  } else if (key == "incremental.optimize_max_files") {
+    if (std::get<int64_t>(value) < 0) fail("must be >= 0 (0: never)");
   } else if (key == "scan.max_files") {
     if (std::get<int64_t>(value) < -1) fail("must be >= 0, or -1 for no limit");
   } else if (key == "writer.compression") {
@@ -438,7 +457,7 @@ void Config::ApplyToml(std::string_view text, const std::string& path) {
     const std::string section(section_key.str());
     const toml::table* section_table = section_node.as_table();
     if (section != "output" && section != "scan" && section != "build" && section != "writer" &&
-        section != "tables") {
+        section != "incremental" && section != "tables") {
       throw InvalidInput(where(section_node) + ": unknown section or key '" + section + "'" +
                          Suggestion(section));
     }
@@ -624,6 +643,13 @@ BuildOptions Config::ToBuildOptions(const std::string& repo) const {
   o.writer.row_group_rows = GetInt("writer.row_group_rows");
   o.writer.target_file_bytes = GetInt("writer.target_file_bytes");
   o.writer.dictionary = GetBool("writer.dictionary");
+  o.incremental.enabled = GetBool("incremental.enabled");
+  o.incremental.cache_evidence = GetBool("incremental.cache_evidence");
+  o.incremental.max_work_fraction =
+      static_cast<double>(GetInt("incremental.max_work_percent")) / 100.0;
+  o.incremental.optimize_max_files = GetInt("incremental.optimize_max_files");
+  o.incremental.optimize_deleted_fraction =
+      static_cast<double>(GetInt("incremental.optimize_deleted_percent")) / 100.0;
   o.table_properties.clear();
   for (const auto& [setting, property] : ManagedProperties()) {
     if (GetBool(setting)) o.table_properties[property] = "true";

@@ -224,6 +224,11 @@ columnar::Schema BuildsSchema() {
       Field("seconds_resolve", f64, true),
       Field("seconds_write", f64, true),
       Field("seconds_total", f64, true),
+      Field("files_added", i64, true),
+      Field("files_renamed", i64, true),
+      Field("files_cached", i64, true),
+      Field("strategy", str, true),
+      Field("full_reason", str, true),
   });
 }
 
@@ -303,6 +308,9 @@ int64_t AppendBuildRecord(const std::string& out_dir, const BuildRecord& r) {
        {r.seconds_scan, r.seconds_extract, r.seconds_resolve, r.seconds_write, r.seconds_total}) {
     f64(v);
   }
+  for (int64_t v : {r.files_added, r.files_renamed, r.files_cached}) i64(v);
+  str(r.strategy);
+  opt_str(r.full_reason);
   CPGLAKE_CHECK(c == schema.num_fields(), "build manifest row does not fill the schema");
   b.set_num_rows(1);
 
@@ -363,6 +371,11 @@ std::vector<BuildRecord> ReadBuilds(const std::string& out_dir) {
     r.seconds_resolve = rd.Double("seconds_resolve", i);
     r.seconds_write = rd.Double("seconds_write", i);
     r.seconds_total = rd.Double("seconds_total", i);
+    r.files_added = rd.Long("files_added", i).value_or(0);
+    r.files_renamed = rd.Long("files_renamed", i).value_or(0);
+    r.files_cached = rd.Long("files_cached", i).value_or(0);
+    r.strategy = rd.StrOr("strategy", i, "full");
+    r.full_reason = rd.Str("full_reason", i);
     out.push_back(std::move(r));
   }
   std::stable_sort(out.begin(), out.end(), [](const BuildRecord& a, const BuildRecord& b) {
@@ -433,6 +446,11 @@ std::string BuildRecordJson(const BuildRecord& r) {
   j["files_changed"] = r.files_changed;
   j["files_deleted"] = r.files_deleted;
   j["files_impacted"] = r.files_impacted;
+  j["files_added"] = r.files_added;
+  j["files_renamed"] = r.files_renamed;
+  j["files_cached"] = r.files_cached;
+  j["strategy"] = r.strategy;
+  j["full_reason"] = r.full_reason ? json(*r.full_reason) : json(nullptr);
   j["nodes"] = r.nodes;
   j["edges"] = r.edges;
   j["props"] = r.props;

@@ -52,6 +52,13 @@ struct BuildRecord {
   std::string status;                // "succeeded" | "failed"
   std::optional<std::string> error;  // the error of a failed build
   int64_t files_scanned = 0, files_changed = 0, files_deleted = 0, files_impacted = 0;
+  // Incremental builds: files added / renamed (same content under a new path) among the
+  // changed, and files whose front-end results came from the extraction cache (not parsed).
+  int64_t files_added = 0, files_renamed = 0, files_cached = 0;
+  // How the work set was chosen ("full" for a full build; docs/incremental.md) and, for a
+  // full build, why it was not incremental ("first build", "--full", "config changed", ...).
+  std::string strategy = "full";
+  std::optional<std::string> full_reason;
   int64_t nodes = 0, edges = 0, props = 0, diagnostics = 0;
   std::vector<TableRecord> tables;  // sorted by name
   std::string tool_version;

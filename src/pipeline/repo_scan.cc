@@ -507,6 +507,23 @@ Outcome Scanner::Process(const Candidate& c) const {
                                    std::to_string(options_.max_file_bytes) + ")");
     return out;  // not read at all
   }
+  if (c.by_extension && options_.previous != nullptr) {
+    auto known = options_.previous->find(c.path);
+    const int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    if (known != options_.previous->end() && known->second.size == st.st_size &&
+        known->second.mtime_ns == mtime && known->second.encoding == "utf-8" &&
+        known->second.sha256.size() == 64) {
+      ScannedFile f;
+      f.path = c.path;
+      f.size = st.st_size;
+      f.mtime_ns = mtime;
+      f.sha256 = known->second.sha256;
+      f.encoding = known->second.encoding;
+      f.is_tracked = c.is_tracked;
+      out.file = std::move(f);
+      return out;
+    }
+  }
   Hash(fd, st, c, &out);
   return out;
 }

@@ -76,6 +76,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -84,6 +85,14 @@ namespace cpglake::pipeline {
 
 // The directory names excluded anywhere by default.
 const std::vector<std::string>& DefaultExcludedDirs();
+
+// What an earlier scan recorded about a file (`_cpglake/repo_files`).
+struct PreviousFile {
+  int64_t size = 0;
+  int64_t mtime_ns = 0;
+  std::string sha256;
+  std::string encoding;
+};
 
 struct ScanOptions {
   std::vector<std::string> include;  // globs; empty = everything
@@ -100,6 +109,10 @@ struct ScanOptions {
   std::optional<std::string> output_dir;
   bool use_git = true;  // false: always walk the filesystem
   int threads = 0;      // 0: one per core
+  // Stat first: a file found here under its path, named by its extension, with the same size
+  // and mtime and a plain "utf-8" encoding (no cookie or BOM that could carry a diagnostic) is
+  // not read: its recorded SHA-256 and encoding are taken. Not owned; may be null.
+  const std::map<std::string, PreviousFile>* previous = nullptr;
 };
 
 struct ScannedFile {

@@ -36,6 +36,8 @@ struct EvidenceNode {
   int32_t parent = -1;     // index of the syntactic owner (CST_PARENT_OF source), -1: none
   int32_t enclosing = -1;  // innermost enclosing function/lambda/class/module node, -1: none
   std::vector<std::pair<std::string, PropValue>> props;  // in a fixed order per kind
+
+  bool operator==(const EvidenceNode&) const = default;
 };
 
 struct EvidenceEdge {
@@ -45,6 +47,8 @@ struct EvidenceEdge {
   std::string origin = "syntax";   // syntax | scope | resolver | scip
   std::string resolution_method;   // e.g. lexical, import, qualified_name
   double confidence = 1.0;
+
+  bool operator==(const EvidenceEdge&) const = default;
 };
 
 struct Diagnostic {
@@ -52,6 +56,8 @@ struct Diagnostic {
   std::string code;      // e.g. SYNTAX_ERROR, UNDECODABLE, TOO_LARGE
   std::string message;
   int64_t bstart = -1, bend = -1;
+
+  bool operator==(const Diagnostic&) const = default;
 };
 
 // Line index: line number (1-based) → [start byte, end byte incl. newline), newline kind.
@@ -84,6 +90,8 @@ struct LineIndex {
   // The byte offset of a line and column (the inverse of Position; the line is clamped to
   // the file and the column to the line's bytes including its newline).
   int64_t Offset(int64_t line, int64_t col) const;
+
+  bool operator==(const LineIndex&) const = default;
 };
 
 // Builds the line index of a file's raw bytes.
@@ -101,6 +109,8 @@ struct FileEvidence {
     return static_cast<int32_t>(nodes.size() - 1);
   }
   void AddEdge(EvidenceEdge e) { edges.push_back(std::move(e)); }
+
+  bool operator==(const FileEvidence&) const = default;
 };
 
 }  // namespace cpglake::python

@@ -38,6 +38,8 @@ struct NodeKey {
   int64_t bstart = -1, bend = -1;
   // 1-based lines and 0-based UTF-8 columns of the span (-1 when not anchored).
   int32_t line_start = -1, line_end = -1, col_start = -1, col_end = -1;
+
+  bool operator==(const NodeKey&) const = default;
 };
 
 // What an expression denotes, as far as its own file can tell: a base plus attribute steps.
@@ -58,6 +60,7 @@ struct SymbolRef {
   uint8_t hops = 0;                // local aliases and return values followed to get here
 
   bool known() const { return base != Base::kUnknown; }
+  bool operator==(const SymbolRef&) const = default;
 };
 
 // A name bound at module or class level: the value of its last defining statement.
@@ -66,6 +69,8 @@ struct BoundName {
   SymbolRef value;
   int32_t binding_key = -1;  // the PY_BINDING node
   bool several = false;      // bound by more than one statement (the last one is taken)
+
+  bool operator==(const BoundName&) const = default;
 };
 
 struct ModuleSummary {
@@ -87,11 +92,15 @@ struct ModuleSummary {
     struct Base {
       SymbolRef ref;
       int64_t bstart = -1, bend = -1;
+
+      bool operator==(const Base&) const = default;
     };
     std::vector<Base> bases;
     // Sorted by name: methods, class attributes, and instance attributes that one
     // `self.x = value` in a method binds (binding_key -1).
     std::vector<BoundName> members;
+
+    bool operator==(const ClassInfo&) const = default;
   };
   std::vector<ClassInfo> classes;  // sorted by key
 
@@ -103,6 +112,8 @@ struct ModuleSummary {
     RefKind kind = RefKind::kCall;
     int32_t key = -1;  // the CST_CALLSITE or CST_DECORATOR node
     SymbolRef target;
+
+    bool operator==(const Reference&) const = default;
   };
   std::vector<Reference> references;
 
@@ -112,12 +123,16 @@ struct ModuleSummary {
     bool star = false;
     bool relative = false;  // `from .x import y`: certainly a module of the repository
     std::string error;      // why it cannot be resolved at all (a relative import past the top)
+
+    bool operator==(const Import&) const = default;
   };
   std::vector<Import> imports;
 
   const BoundName* FindGlobal(std::string_view name) const;
   const ClassInfo* FindClass(int32_t key) const;
   const SymbolRef* FindReturn(int32_t key) const;
+
+  bool operator==(const ModuleSummary&) const = default;
 };
 const BoundName* FindBound(const std::vector<BoundName>& sorted, std::string_view name);
 

@@ -204,6 +204,53 @@ check builds-unknown 4 "$bin" builds "$tmp/repo/.cpglake" ffffffff-nope
 check builds-empty 0 "$bin" builds "$tmp"
 expect_out builds-empty "no builds"
 check builds-not-a-dir 1 "$bin" builds "$tmp/nope"
+# Changes between builds (change data feed): three builds so far; the second and third
+# compared by default. Whether a rebuild is full or incremental, identical content means as
+# many rows removed as added.
+out="$tmp/repo/.cpglake"
+check changes-help 0 "$bin" changes --help && expect_out changes-help "Usage"
+ids=$("$bin" builds "$out" --json | python3 -c 'import json,sys; print(" ".join(b["build_id"] for b in json.load(sys.stdin)))')
+read -r newest middle oldest <<< "$ids"
+check changes 0 "$bin" changes "$out"
+expect_out changes "^changes from build ${middle:0:8} (.*) to build ${newest:0:8} (.*): nodes +[0-9]* -[0-9]* ~[0-9]*, edges .*, props "
+check changes-json 0 "$bin" changes "$out" --json
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin)
+assert d["from"]["build_id"]=="'"$middle"'" and d["to"]["build_id"]=="'"$newest"'" and d["by"]=="both", d
+assert d["versions"]["cpg_nodes"]=={"from":1,"to":2}, d["versions"]
+for t in ("cpg_nodes","cpg_edges","cpg_props"):
+    x=d["totals"][t]; assert x["added"]==x["removed"], (t, x)
+    assert x["added"]==sum(c["added"] for c in d["changes"] if c["table"]==t), t
+assert all(set(c)=={"table","path","kind","added","removed","changed"} for c in d["changes"])' \
+  && pass=$((pass + 1)) || { echo "FAIL changes-json: bad JSON"; fail=$((fail + 1)); }
+check changes-since 0 "$bin" --json changes "$out" --since-build "${oldest:0:8}" --build "${newest:0:8}"
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["versions"]["cpg_edges"]=={"from":0,"to":2}, d["versions"]' \
+  && pass=$((pass + 1)) || { echo "FAIL changes-since: bad JSON"; fail=$((fail + 1)); }
+check changes-csv 0 "$bin" changes "$out" --format csv --table cpg_nodes
+expect_out changes-csv "^table,path,kind,added,removed,changed$"
+printf '%s\n' "$LAST_OUT" | tail -n +2 | grep -qv '^cpg_nodes,' && { echo "FAIL changes-csv: other tables"; fail=$((fail + 1)); } || pass=$((pass + 1))
+check changes-by-kind 0 "$bin" changes "$out" --by kind --format jsonl
+printf '%s\n' "$LAST_OUT" | python3 -c 'import json,sys
+for l in sys.stdin:
+    if l.strip(): assert list(json.loads(l))==["table","kind","added","removed","changed"], l' \
+  && pass=$((pass + 1)) || { echo "FAIL changes-by-kind: bad JSON lines"; fail=$((fail + 1)); }
+check changes-rows 0 "$bin" changes "$out" --rows --table cpg_edges --format jsonl
+printf '%s\n' "$LAST_OUT" | python3 -c 'import json,sys
+for l in sys.stdin:
+    if l.strip(): r=json.loads(l); assert r["_change_type"] in ("insert","delete","update_preimage","update_postimage") and "edge_kind" in r, l' \
+  && pass=$((pass + 1)) || { echo "FAIL changes-rows: bad JSON lines"; fail=$((fail + 1)); }
+check changes-rows-json 0 "$bin" changes "$out" --rows --json
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert isinstance(d, list) and all(r["_change_type"] in ("insert","delete","update_preimage","update_postimage") and "node_kind" in r for r in d)' \
+  && pass=$((pass + 1)) || { echo "FAIL changes-rows-json: bad JSON"; fail=$((fail + 1)); }
+check changes-rows-csv 0 "$bin" changes "$out" --rows --table cpg_props --format csv
+expect_out changes-rows-csv "_change_type,_commit_version,_commit_timestamp$"
+check changes-unknown-build 4 "$bin" changes "$out" --since-build ffffffff
+check changes-first-build 4 "$bin" changes "$out" --build "${oldest:0:8}"
+check changes-not-older 2 "$bin" changes "$out" --since-build "${newest:0:8}" --build "${oldest:0:8}"
+check changes-bad-by 2 "$bin" changes "$out" --by path
+check changes-bad-table 2 "$bin" changes "$out" --table cpg_nodez
+check changes-bad-format 2 "$bin" changes "$out" --format xml
+check changes-no-builds 4 "$bin" changes "$tmp"
+check changes-missing-out 4 "$bin" changes "$tmp/nowhere"
 # SQL over the output: tables pinned to one build, formats, named queries, the shell.
 out="$tmp/repo/.cpglake"
 for sub in "query --help" "callers --help" "callees --help" "imports --help"; do

@@ -1,0 +1,73 @@
+// pipeline/ — what an incremental build keeps between builds, as Delta tables of the output
+// (docs/incremental.md):
+//
+//   _cpglake/file_state     one row per file of the last build that wrote the graph: its id,
+//                           path, module name, content hash, the extraction cache key of its
+//                           content, and a hash of the rows cross-file resolution gave it (its
+//                           IMPORTS / CALLS / INHERITS edges, external targets, unresolved-
+//                           import diagnostics). One extra row, file_id "", holds the hash of
+//                           the repository-level rows (PY_REPO, packages, PY_QUALIFIED_NAME
+//                           targets, scan diagnostics). Written last, after the graph tables:
+//                           it describes what they hold.
+//   _cpglake/extract_cache  the front end's results by content: key = hash of (SHA-256 of the
+//                           bytes, module name, is-package, front-end codec version, graph
+//                           schema version, tool version); the module summary (always) and the
+//                           evidence (when the build caches it) as python/summary_codec.h blobs.
+//                           Append-only; content-addressed, so any build may add to it and
+//                           switching branches back finds the old content's results.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace cpglake::pipeline {
+
+struct PreviousFile;
+
+// The files `_cpglake/repo_files` lists (latest version), by path; empty when it does not
+// exist. For the scan's stat-first check.
+std::map<std::string, PreviousFile> ReadKnownFiles(const std::string& out_dir);
+
+struct FileState {
+  std::string file_id;  // "" for the repository-level row
+  std::string path;
+  std::string module_name;
+  std::string sha256;
+  std::string cache_key;        // ExtractCacheKey of its content
+  std::string resolution_hash;  // 32 hex characters
+  bool operator==(const FileState&) const = default;
+};
+
+// The state rows by file_id; empty when the table does not exist.
+std::map<std::string, FileState> ReadFileState(const std::string& out_dir);
+// Replaces the table's rows (one overwrite commit). Returns the version written.
+int64_t WriteFileState(const std::string& out_dir, const std::map<std::string, FileState>& states,
+                       const std::map<std::string, std::string>& commit_properties);
+
+// The extraction cache key of a file's content (32 hex characters).
+std::string ExtractCacheKey(const std::string& sha256, const std::string& module_name,
+                            bool is_package);
+
+struct CacheEntry {
+  std::string key;
+  std::string sha256, module_name;
+  std::string summary;                  // python::EncodeSummary
+  std::optional<std::string> evidence;  // python::EncodeEvidence; null when not cached
+};
+
+// The entries for `keys` that the cache holds (with their evidence only when `with_evidence`).
+std::map<std::string, CacheEntry> ReadExtractCache(const std::string& out_dir,
+                                                   const std::set<std::string>& keys,
+                                                   bool with_evidence, int threads);
+// The keys the cache holds; empty when it does not exist.
+std::set<std::string> ExtractCacheKeys(const std::string& out_dir);
+// Appends entries (one commit; none when `entries` is empty). Returns the version written,
+// or -1.
+int64_t AppendExtractCache(const std::string& out_dir, const std::vector<CacheEntry>& entries,
+                           const std::map<std::string, std::string>& commit_properties);
+
+}  // namespace cpglake::pipeline
