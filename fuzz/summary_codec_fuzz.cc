@@ -1,5 +1,6 @@
 // Fuzz entry point: arbitrary bytes as an extraction-cache blob (python/summary_codec.h), the
-// first byte choosing the evidence or the summary decoder. Decoding either throws
+// first byte choosing the evidence or the summary decoder (and whether to append a valid
+// checksum). Decoding either throws
 // InvalidInput or gives a value that re-encodes to a blob decoding to the same value again,
 // and, for evidence, whose rows can be made (cpg::RowsForFile) without a crash.
 #include <cstddef>
@@ -24,7 +25,11 @@ void Check(bool ok) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  const std::string_view bytes(reinterpret_cast<const char*>(data + 1), size - 1);
+  // Bit 1 of the first byte: seal the input with a valid checksum, so that the decoders'
+  // parsing is reached (an unsealed input almost always fails the checksum).
+  std::string input(reinterpret_cast<const char*>(data + 1), size - 1);
+  if (data[0] & 2) input = python::SealBlob(std::move(input));
+  const std::string_view bytes(input);
   try {
     if (data[0] & 1) {
       const python::FileEvidence ev = python::DecodeEvidence(bytes);

@@ -1,6 +1,9 @@
 #include "cpg/resolution_rows.h"
 
+#include <cstring>
+
 #include "common/error.h"
+#include "common/hash.h"
 #include "cpg/ids.h"
 
 namespace cpglake::cpg {
@@ -84,6 +87,67 @@ GraphRows RowsForResolution(size_t file, const std::vector<FileContext>& context
     out.nodes.push_back(std::move(r));
   }
   return out;
+}
+
+namespace {
+
+void AppendField(std::string_view s, std::string* out) {
+  *out += std::to_string(s.size());
+  *out += ':';
+  *out += s;
+}
+
+// The inputs of NodeIdOf(file_id, key) besides the file id (FrontEndNodeId's two cases).
+void AppendIdInputs(const python::NodeKey& key, std::string* out) {
+  AppendField(key.kind, out);
+  if (IsDeclarationKind(key.kind) || key.bstart < 0) {
+    AppendField(key.qualified_path.empty() ? key.name : key.qualified_path, out);
+    AppendField(std::to_string(key.ordinal), out);
+  } else {
+    AppendField(std::to_string(key.bstart) + "-" + std::to_string(key.bend), out);
+  }
+}
+
+}  // namespace
+
+std::string ResolutionFingerprint(size_t file, const std::vector<FileContext>& contexts,
+                                  const std::vector<const python::ModuleSummary*>& summaries,
+                                  const python::FileResolution& resolution) {
+  const python::ModuleSummary* own = summaries.at(file);
+  std::string text = "cpglake-resolution-v1\n";
+  if (!own) return Blake2bHex(text, 16);
+  auto key_of = [&](size_t f, int32_t key) -> const python::NodeKey& {
+    const python::ModuleSummary* s = summaries.at(f);
+    if (!s || key < 0 || static_cast<size_t>(key) >= s->keys.size()) {
+      throw InternalError("resolved edge of " + contexts.at(file).path +
+                          " names a node that does not exist");
+    }
+    return s->keys[static_cast<size_t>(key)];
+  };
+  for (const auto& e : resolution.edges) {
+    text += 'E';
+    AppendField(e.kind, &text);
+    AppendIdInputs(key_of(file, e.src_key), &text);
+    AppendField(std::to_string(e.bstart) + "-" + std::to_string(e.bend), &text);
+    if (e.dst.file >= 0) {
+      const auto f = static_cast<size_t>(e.dst.file);
+      AppendField(contexts.at(f).file_id, &text);
+      AppendIdInputs(key_of(f, e.dst.key), &text);
+    } else {
+      text += '~';
+      AppendField(e.dst.external, &text);
+    }
+    AppendField(e.resolution_method, &text);
+    uint64_t bits;
+    std::memcpy(&bits, &e.confidence, sizeof bits);
+    AppendField(std::to_string(bits), &text);
+  }
+  for (const auto& d : resolution.diagnostics) {
+    text += 'D';
+    for (const std::string* s : {&d.severity, &d.code, &d.message}) AppendField(*s, &text);
+    AppendField(std::to_string(d.bstart) + "-" + std::to_string(d.bend), &text);
+  }
+  return Blake2bHex(text, 16);
 }
 
 }  // namespace cpglake::cpg

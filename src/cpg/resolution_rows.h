@@ -24,6 +24,17 @@ GraphRows RowsForResolution(size_t file, const std::vector<FileContext>& context
                             const python::FileResolution& resolution,
                             std::set<std::string>* externals);
 
+// A fingerprint (32 hex characters) of what RowsForResolution makes for `file`, computed
+// without making the rows (no ids are hashed): two calls with equal fingerprints, and the same
+// context and own summary keys for `file`, give equal rows. Target nodes enter by their file's
+// id and the inputs of their id (a declaration's kind, qualified path and ordinal; an anchored
+// node's kind and span), so an edit that only moves a definition in its file changes no
+// fingerprint of the files that use it. Incremental builds compare fingerprints to find the
+// files whose resolution changed.
+std::string ResolutionFingerprint(size_t file, const std::vector<FileContext>& contexts,
+                                  const std::vector<const python::ModuleSummary*>& summaries,
+                                  const python::FileResolution& resolution);
+
 // The PY_QUALIFIED_NAME node of an external name (repository-level: no file).
 NodeRow QualifiedNameNode(const std::string& qualified_name);
 

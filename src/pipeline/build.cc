@@ -403,13 +403,14 @@ std::string HashRows(const cpg::GraphRows& rows) {
 
 // What cross-file resolution gives one file.
 struct FileResolutionRows {
-  cpg::GraphRows rows;
-  std::set<std::string> externals;
-  std::vector<DiagnosticRecord> diagnostics;
-  std::string hash;  // HashRows(rows)
+  python::FileResolution resolution;
+  std::set<std::string> externals;            // qualified names of its external targets
+  std::vector<DiagnosticRecord> diagnostics;  // rows of _cpglake/diagnostics
+  std::string hash;                           // cpg::ResolutionFingerprint
 };
 
-// Resolves every file (the module table needs them all) in parallel.
+// Resolves every file (the module table needs them all) in parallel; the rows are made
+// later, by FileResolutionRowsOf, only for the files whose rows are written.
 std::vector<FileResolutionRows> ResolveAll(
     const BuildContext& bc, const RepoScan& scan, const std::vector<cpg::FileContext>& contexts,
     const std::vector<const python::ModuleSummary*>& summary_ptrs) {
@@ -419,9 +420,9 @@ std::vector<FileResolutionRows> ResolveAll(
   std::vector<FileResolutionRows> out(scan.files.size());
   std::atomic<int64_t> resolved{0};
   ParallelFor(scan.files.size(), bc.threads, [&](size_t i) {
-    const python::FileResolution resolution = resolver.ResolveFile(i);
     FileResolutionRows& r = out[i];
-    for (const auto& d : resolution.diagnostics) {
+    r.resolution = resolver.ResolveFile(i);
+    for (const auto& d : r.resolution.diagnostics) {
       DiagnosticRecord rec;
       rec.file_id = contexts[i].file_id;
       rec.path = scan.files[i].path;
@@ -443,11 +444,23 @@ std::vector<FileResolutionRows> ResolveAll(
           cpg::StableId("DIAG", {contexts[i].file_id, d.bstart, d.bend, d.code, d.message});
       r.diagnostics.push_back(std::move(rec));
     }
-    r.rows = cpg::RowsForResolution(i, contexts, summary_ptrs, resolution, &r.externals);
-    r.hash = HashRows(r.rows);
+    if (summary_ptrs[i]) {
+      for (const auto& e : r.resolution.edges) {
+        if (e.dst.file < 0) r.externals.insert(e.dst.external);
+      }
+    }
+    r.hash = cpg::ResolutionFingerprint(i, contexts, summary_ptrs, r.resolution);
     bc.progress("resolve", ++resolved, static_cast<int64_t>(scan.files.size()));
   });
   return out;
+}
+
+// The rows of file i's resolution (cpg::RowsForResolution).
+cpg::GraphRows FileResolutionRowsOf(size_t i, const std::vector<cpg::FileContext>& contexts,
+                                    const std::vector<const python::ModuleSummary*>& summary_ptrs,
+                                    const FileResolutionRows& r) {
+  std::set<std::string> unused;
+  return cpg::RowsForResolution(i, contexts, summary_ptrs, r.resolution, &unused);
 }
 
 // The repository-level rows (PY_REPO, PY_QUALIFIED_NAME targets, packages and their
@@ -627,6 +640,12 @@ class TableRecorder {
   std::mutex mu_;
 };
 
+// Records a write of the extraction cache; a build that added nothing records nothing (the
+// cache is content-addressed: any version serves).
+void RecordStateWrite(TableRecorder& recorder, const char* name, const delta::WriteResult& w) {
+  if (!w.skipped) recorder.Record(name, w);
+}
+
 // The extraction cache entries of parses whose keys the cache lacks (each key once).
 std::vector<CacheEntry> NewCacheEntries(std::vector<FileWork>& works,
                                         const std::set<std::string>& present) {
@@ -696,7 +715,7 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
     s.cache_key = cache_keys[i];
     s.resolution_hash = resolutions[i].hash;
     parts[i] = std::move(works[i].rows);
-    parts[i].Add(resolutions[i].rows);
+    parts[i].Add(FileResolutionRowsOf(i, contexts, summary_ptrs, resolutions[i]));
     for (auto& d : works[i].diagnostics) diagnostics.push_back(std::move(d));
     for (auto& d : resolutions[i].diagnostics) diagnostics.push_back(std::move(d));
     resolutions[i] = FileResolutionRows();
@@ -776,8 +795,10 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
   });
   if (bc.options.incremental.enabled) {
     // The incremental state, after the graph: it describes what the tables hold.
-    AppendExtractCache(bc.out.string(), cache_entries, bc.commit_properties);
-    WriteFileState(bc.out.string(), states, bc.commit_properties);
+    RecordStateWrite(recorder, catalog::kExtractCacheDataset,
+                     AppendExtractCache(bc.out.string(), cache_entries, bc.commit_properties));
+    recorder.Record(catalog::kFileStateDataset,
+                    WriteFileState(bc.out.string(), states, bc.commit_properties));
   }
   result.seconds_write = Since(t2);
 }
@@ -1044,7 +1065,7 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   replaced.insert(replaced.end(), impacted.begin(), impacted.end());
   for (size_t i : replaced) {
     parts.push_back(std::move(works[i].rows));
-    parts.back().Add(resolutions[i].rows);
+    parts.back().Add(FileResolutionRowsOf(i, contexts, summary_ptrs, resolutions[i]));
     owners.push_back(contexts[i].file_id);
     owner_paths.push_back(scan.files[i].path);
     replaced_ids.insert(contexts[i].file_id);
@@ -1074,8 +1095,9 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
     for (const auto& e : cache_entries) keys.insert(e.key);
     const auto present = ReadExtractCache(out, keys, false, threads);
     std::erase_if(cache_entries, [&](const CacheEntry& e) { return present.count(e.key) > 0; });
-    AppendExtractCache(out, cache_entries, bc.commit_properties);
   }
+  RecordStateWrite(recorder, catalog::kExtractCacheDataset,
+                   AppendExtractCache(out, cache_entries, bc.commit_properties));
   std::vector<std::string> owner_list(owners.begin(), owners.end());
   auto quoted_list = [](const std::vector<std::string>& values) {
     std::string text;
@@ -1179,7 +1201,7 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
                     WriteBuildDiagnostics(out, result.build_id, std::move(diagnostics), props));
     progress("write", ++tables_written, 4);
   }
-  WriteFileState(out, states, bc.commit_properties);
+  recorder.Record(catalog::kFileStateDataset, WriteFileState(out, states, bc.commit_properties));
   result.seconds_write = Since(t2);
 }
 
@@ -1243,6 +1265,8 @@ std::string OrderingKeys(const std::string& table) {
       {"cpg_props", "file_id,entity_id,prop_key"},
       {"_cpglake/repo_files", "path"},
       {"_cpglake/diagnostics", "path,line,col,source,code,message,node_id"},
+      {"_cpglake/file_state", "file_id"},
+      {"_cpglake/extract_cache", "cache_key"},  // within each commit (appends)
   };
   auto it = kKeys.find(table);
   return it == kKeys.end() ? std::string() : it->second;
@@ -1349,8 +1373,9 @@ BuildResult BuildGraph(const BuildOptions& options) {
     for (const auto& [id, st] : prev_state) {
       if (!id.empty() && !listed.count(id)) ++work;
     }
-    const double limit = options.incremental.max_work_fraction *
-                         static_cast<double>(std::max<size_t>(scan.files.size(), 1));
+    // Of the files before or after, whichever are more (deletions count as work).
+    const size_t files = std::max<size_t>({scan.files.size(), prev_state.size() - 1, 1});
+    const double limit = options.incremental.max_work_fraction * static_cast<double>(files);
     if (static_cast<double>(work) > limit) full_reason = "work set too large";
   }
 

@@ -1,5 +1,7 @@
 #include "pipeline/build_state.h"
 
+#include <algorithm>
+
 #include "catalog/dataset_registry.h"
 #include "columnar/record_batch.h"
 #include "columnar/schema_fingerprint.h"
@@ -46,8 +48,9 @@ std::string Str(const columnar::RecordBatch& b, const char* column, int64_t row)
   return c->IsNull(row) ? std::string() : std::string(c->GetString(row));
 }
 
-int64_t Write(const std::string& out_dir, const char* dataset, const columnar::RecordBatch& batch,
-              delta::WriteMode mode, const std::map<std::string, std::string>& commit_properties) {
+delta::WriteResult Write(const std::string& out_dir, const char* dataset,
+                         const columnar::RecordBatch& batch, delta::WriteMode mode,
+                         const std::map<std::string, std::string>& commit_properties) {
   delta::WriteOptions wo;
   wo.mode = mode;
   wo.schema_mode = mode == delta::WriteMode::kOverwrite ? delta::SchemaMode::kOverwrite
@@ -55,9 +58,19 @@ int64_t Write(const std::string& out_dir, const char* dataset, const columnar::R
   wo.properties = {{"delta.enableInCommitTimestamps", "true"}};
   wo.commit_properties = commit_properties;
   wo.commit_properties["cpglake.schema_fingerprint"] = columnar::SchemaFingerprint(batch.schema());
+  wo.commit_properties["cpglake.ordering_keys"] =
+      std::string_view(dataset) == catalog::kExtractCacheDataset ? "cache_key" : "file_id";
   wo.parquet.codec = parquet::Codec::kZstd;
   wo.parquet.compression_level = 1;
-  return delta::WriteDeltaTable(catalog::OpenStore(Location(out_dir, dataset)), batch, wo).version;
+  if (std::string_view(dataset) == catalog::kExtractCacheDataset) {
+    // Looked up by key: small row groups (a file's evidence is ~40 KB) and a Bloom filter on
+    // the key let a lookup read one row group, not the table's whole evidence column.
+    wo.parquet.row_group_rows = 16;
+    parquet::BloomFilterOptions bloom;
+    bloom.column = "cache_key";
+    wo.parquet.bloom_filters.push_back(std::move(bloom));
+  }
+  return delta::WriteDeltaTable(catalog::OpenStore(Location(out_dir, dataset)), batch, wo);
 }
 
 }  // namespace
@@ -104,8 +117,9 @@ std::map<std::string, FileState> ReadFileState(const std::string& out_dir) {
   return out;
 }
 
-int64_t WriteFileState(const std::string& out_dir, const std::map<std::string, FileState>& states,
-                       const std::map<std::string, std::string>& commit_properties) {
+delta::WriteResult WriteFileState(const std::string& out_dir,
+                                  const std::map<std::string, FileState>& states,
+                                  const std::map<std::string, std::string>& commit_properties) {
   columnar::RecordBatch b = columnar::RecordBatch::MakeEmpty(FileStateSchema());
   for (const auto& [id, s] : states) {
     b.mutable_column(0).AppendString(s.file_id);
@@ -176,11 +190,25 @@ std::set<std::string> ExtractCacheKeys(const std::string& out_dir) {
   return out;
 }
 
-int64_t AppendExtractCache(const std::string& out_dir, const std::vector<CacheEntry>& entries,
-                           const std::map<std::string, std::string>& commit_properties) {
-  if (entries.empty()) return -1;
+delta::WriteResult AppendExtractCache(const std::string& out_dir,
+                                      const std::vector<CacheEntry>& entries,
+                                      const std::map<std::string, std::string>& commit_properties) {
+  if (entries.empty()) {
+    delta::WriteResult skipped;
+    skipped.skipped = true;
+    skipped.skip_reason = "no new entries";
+    const auto location = Location(out_dir, catalog::kExtractCacheDataset);
+    if (catalog::TableExists(location))
+      skipped.version = catalog::OpenSnapshot(location, 1)->version();
+    return skipped;
+  }
+  std::vector<const CacheEntry*> sorted;
+  for (const CacheEntry& e : entries) sorted.push_back(&e);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const CacheEntry* a, const CacheEntry* b) { return a->key < b->key; });
   columnar::RecordBatch b = columnar::RecordBatch::MakeEmpty(ExtractCacheSchema());
-  for (const CacheEntry& e : entries) {
+  for (const CacheEntry* entry : sorted) {
+    const CacheEntry& e = *entry;
     b.mutable_column(0).AppendString(e.key);
     b.mutable_column(1).AppendString(e.sha256);
     b.mutable_column(2).AppendString(e.module_name);

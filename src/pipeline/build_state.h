@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "delta/writer.h"
+
 namespace cpglake::pipeline {
 
 struct PreviousFile;
@@ -44,9 +46,10 @@ struct FileState {
 
 // The state rows by file_id; empty when the table does not exist.
 std::map<std::string, FileState> ReadFileState(const std::string& out_dir);
-// Replaces the table's rows (one overwrite commit). Returns the version written.
-int64_t WriteFileState(const std::string& out_dir, const std::map<std::string, FileState>& states,
-                       const std::map<std::string, std::string>& commit_properties);
+// Replaces the table's rows (one overwrite commit).
+delta::WriteResult WriteFileState(const std::string& out_dir,
+                                  const std::map<std::string, FileState>& states,
+                                  const std::map<std::string, std::string>& commit_properties);
 
 // The extraction cache key of a file's content (32 hex characters).
 std::string ExtractCacheKey(const std::string& sha256, const std::string& module_name,
@@ -65,9 +68,10 @@ std::map<std::string, CacheEntry> ReadExtractCache(const std::string& out_dir,
                                                    bool with_evidence, int threads);
 // The keys the cache holds; empty when it does not exist.
 std::set<std::string> ExtractCacheKeys(const std::string& out_dir);
-// Appends entries (one commit; none when `entries` is empty). Returns the version written,
-// or -1.
-int64_t AppendExtractCache(const std::string& out_dir, const std::vector<CacheEntry>& entries,
-                           const std::map<std::string, std::string>& commit_properties);
+// Appends entries (one commit). With no entries nothing is written: the result is marked
+// skipped and holds the table's current version (-1 when the table does not exist).
+delta::WriteResult AppendExtractCache(const std::string& out_dir,
+                                      const std::vector<CacheEntry>& entries,
+                                      const std::map<std::string, std::string>& commit_properties);
 
 }  // namespace cpglake::pipeline

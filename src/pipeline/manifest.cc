@@ -234,7 +234,12 @@ columnar::Schema BuildsSchema() {
 
 std::string CombinedSchemaFingerprint(const std::vector<TableRecord>& tables) {
   std::map<std::string, std::string> by_name;
-  for (const auto& t : tables) by_name[t.name] = t.schema_fingerprint;
+  for (const auto& t : tables) {
+    // The incremental state is not part of the output's schema (and a build that adds nothing
+    // to the extraction cache does not record it).
+    if (t.name == catalog::kFileStateDataset || t.name == catalog::kExtractCacheDataset) continue;
+    by_name[t.name] = t.schema_fingerprint;
+  }
   std::string text = "cpglake-build-schema-v1\n";
   for (const auto& [name, fp] : by_name) text += name + "=" + fp + "\n";
   return Blake2bHex(text, 16);

@@ -86,7 +86,7 @@ TableRecord DescribeTableWrite(const std::string& out_dir, const std::string& na
 columnar::Schema BuildsSchema();
 
 // The combined fingerprint of a build's tables: BLAKE2b-128 hex of "name=fingerprint\n" lines
-// sorted by name.
+// sorted by name; the incremental state (_cpglake/file_state, _cpglake/extract_cache) left out.
 std::string CombinedSchemaFingerprint(const std::vector<TableRecord>& tables);
 
 // Appends one row to OUT/_cpglake/builds (creating the table). Returns the version written.

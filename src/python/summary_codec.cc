@@ -1,5 +1,7 @@
 #include "python/summary_codec.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <bit>
 #include <cstdint>
@@ -75,7 +77,7 @@ class Writer {
     Varint(c.size());
   }
 
-  std::string Finish() { return std::move(out_); }
+  std::string Finish() { return SealBlob(std::move(out_)); }
 
  private:
   std::string out_;
@@ -103,6 +105,14 @@ class Reader {
       throw InvalidInput(std::string(what_) + " blob has format version " +
                          std::to_string(version) + "; this build reads version " +
                          std::to_string(kFrontEndCodecVersion));
+    }
+    // The checksum trailer covers everything before it.
+    if (remaining() < 8) Fail("truncated (no checksum)");
+    end_ -= 8;
+    uint64_t stored = 0;
+    for (int i = 7; i >= 0; --i) stored = (stored << 8) | end_[i];
+    if (stored != BlobChecksum(bytes.substr(0, bytes.size() - 8))) {
+      Fail("checksum mismatch (the blob is damaged)");
     }
   }
 
@@ -178,7 +188,7 @@ class Reader {
  private:
   const uint8_t* const begin_;
   const uint8_t* p_;
-  const uint8_t* const end_;
+  const uint8_t* end_;  // before the checksum, once checked
   const char* what_;
   std::vector<std::string_view> table_;  // views into the blob
 };
@@ -665,6 +675,16 @@ FileEvidence DecodeEvidence(std::string_view bytes) {
   r.Finish();
   if (const std::string why = EvidenceViolation(ev); !why.empty()) r.Fail(why);
   return ev;
+}
+
+uint64_t BlobChecksum(std::string_view bytes_before) {
+  return XXH64(bytes_before.data(), bytes_before.size(), 0);
+}
+
+std::string SealBlob(std::string body) {
+  uint64_t sum = BlobChecksum(body);
+  for (int i = 0; i < 8; ++i, sum >>= 8) body.push_back(static_cast<char>(sum & 0xFF));
+  return body;
 }
 
 }  // namespace cpglake::python

@@ -4,7 +4,9 @@
 //
 // Deterministic: equal values give equal bytes (NaN props and confidences keep their bits).
 // Every field round-trips exactly. A blob is
-//   magic ("CPGS" summary, "CPGE" evidence), format version (varint), body
+//   magic ("CPGS" summary, "CPGE" evidence), format version (varint), body, checksum
+// where the checksum is the XXH64 of everything before it (8 little-endian bytes): a blob
+// damaged on disk is refused, never decoded into a different valid value,
 // and the body is a fixed sequence of fields: unsigned varints (LEB128), zigzag varints for
 // signed values (most spans and indexes as the difference from a neighbour: the previous
 // node's start, the node's own start, its own index), doubles as 8 little-endian bytes, and
@@ -27,6 +29,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -37,7 +40,14 @@ namespace cpglake::python {
 
 // The codec's format version (bump when ModuleSummary/FileEvidence change shape); part of the
 // extraction cache's key.
-inline constexpr int kFrontEndCodecVersion = 1;
+// Version 2: the checksum trailer.
+inline constexpr int kFrontEndCodecVersion = 2;
+
+// The checksum a blob ends with: XXH64 (seed 0) of `bytes_before` (for tools and the fuzz
+// target, which seals arbitrary bodies so that their decoding is exercised).
+uint64_t BlobChecksum(std::string_view bytes_before);
+// `body` (magic, version, fields) followed by its checksum.
+std::string SealBlob(std::string body);
 
 // Strings longer than this are stored inline each time they occur, never by reference.
 inline constexpr size_t kMaxInternedString = 64;

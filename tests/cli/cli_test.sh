@@ -183,9 +183,9 @@ check build-qualified 0 "$bin" delta scan "$tmp/repo/.cpglake/cpg_nodes" --where
 expect_out build-qualified "builtins.len"
 check build-imports 0 "$bin" delta scan "$tmp/repo/.cpglake/cpg_edges" --where "edge_kind = 'IMPORTS' AND path = 'pkg/__init__.py'" --count
 expect_out build-imports "^1$"
-check build-again 0 "$bin" build "$tmp/repo" -q
+check build-again 0 "$bin" build "$tmp/repo" -q --full
 check build-missing 1 "$bin" build "$tmp/nope"
-check build-text 0 "$bin" build "$tmp/repo"
+check build-text 0 "$bin" build "$tmp/repo" --full
 expect_out build-text "^build: "
 expect_out build-text "^diagnostics: 1 (SYNTAX_ERROR 1)$"
 # The build manifest: three builds, newest first.
@@ -238,6 +238,21 @@ printf '%s\n' "$LAST_OUT" | python3 -c 'import json,sys
 for l in sys.stdin:
     if l.strip(): r=json.loads(l); assert r["_change_type"] in ("insert","delete","update_preimage","update_postimage") and "edge_kind" in r, l' \
   && pass=$((pass + 1)) || { echo "FAIL changes-rows: bad JSON lines"; fail=$((fail + 1)); }
+# Incremental builds: nothing changed → no commit to the graph tables; one file fixed → only
+# its rows change, and `changes` shows them.
+check build-noop 0 "$bin" --json build "$tmp/repo"
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["mode"]=="incremental" and d["files_changed"]==0 and d["table_versions"]["cpg_nodes"]==2 and all(c=={"inserted":0,"deleted":0,"updated":0} for c in d["changes"].values()), d' \
+  && pass=$((pass + 1)) || { echo "FAIL build-noop: not an empty incremental build"; fail=$((fail + 1)); }
+printf 'def f(x):\n    return len(x)\n\ndef fixed():\n    return f(1)\n' > "$tmp/repo/pkg/m.py"
+check build-incremental 0 "$bin" --json build "$tmp/repo"
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["mode"]=="incremental" and d["files_changed"]==1 and d["files_deleted"]==0 and d["table_versions"]["cpg_nodes"]==3 and d["changes"]["cpg_nodes"]["inserted"]>0 and d["diagnostics"]==0, d' \
+  && pass=$((pass + 1)) || { echo "FAIL build-incremental: summary JSON"; fail=$((fail + 1)); }
+check build-incremental-changes 0 "$bin" changes "$out" --format csv --by file
+expect_out build-incremental-changes "^cpg_nodes,pkg/m.py,"
+printf '%s\n' "$LAST_OUT" | tail -n +2 | grep -v ',pkg/m.py,' | grep -v '^cpg_[a-z]*,,' | grep -q . && { echo "FAIL build-incremental-changes: rows of other files"; fail=$((fail + 1)); } || pass=$((pass + 1))
+check build-full-flag 0 "$bin" --json build "$tmp/repo" --full
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["mode"]=="full" and d["full_reason"]=="--full", d' \
+  && pass=$((pass + 1)) || { echo "FAIL build-full-flag"; fail=$((fail + 1)); }
 check changes-rows-json 0 "$bin" changes "$out" --rows --json
 printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert isinstance(d, list) and all(r["_change_type"] in ("insert","delete","update_preimage","update_postimage") and "node_kind" in r for r in d)' \
   && pass=$((pass + 1)) || { echo "FAIL changes-rows-json: bad JSON"; fail=$((fail + 1)); }
@@ -260,7 +275,7 @@ done
 check query-kinds 0 "$bin" query "$out" "SELECT node_kind, count(*) AS n FROM cpg_nodes GROUP BY node_kind ORDER BY node_kind" --format csv
 expect_out query-kinds "^CST_FUNCTION_DEF,2$"
 check query-json 0 "$bin" --json query "$out" "SELECT qualified_name FROM cpg_nodes WHERE node_kind = 'CST_FUNCTION_DEF' ORDER BY 1"
-printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [r["qualified_name"] for r in d]==["pkg.m.broken","pkg.m.f"], d' \
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [r["qualified_name"] for r in d]==["pkg.m.f","pkg.m.fixed"], d' \
   && pass=$((pass + 1)) || { echo "FAIL query-json: bad JSON"; fail=$((fail + 1)); }
 check query-jsonl 0 "$bin" query "$out" "SELECT 1 AS a, NULL AS b, 'x' AS c" --format jsonl
 expect_out query-jsonl '^{"a":1,"b":null,"c":"x"}$'

@@ -261,7 +261,9 @@ def changes(out, table, from_version):
 def check_change_feed(repo, inc):
     """A one-line edit inside a function body of a leaf module: the change feed names only
     that file's rows, plus resolver edges of the impacted files."""
-    target = "email/quoprimime.py"
+    # A leaf module of the copy that the random edits left in place (or a copy of one).
+    target = "email/cf_target.py"
+    shutil.copyfile(os.path.join(EMAIL, "quoprimime.py"), os.path.join(repo, target))
     with open(os.path.join(repo, target)) as h:
         text = h.read()
     before = build(repo, inc)

@@ -70,7 +70,8 @@ TEST(ManifestTest, TwoBuildsTwoSucceededRowsWithTheTablesVersions) {
   TempDir dir;
   MakeRepo(dir.path() / "repo");
   const fs::path out = dir.path() / "out";
-  const BuildOptions o = Options(dir.path() / "repo", out);
+  BuildOptions o = Options(dir.path() / "repo", out);
+  o.full = true;  // two full builds (incremental builds: IncrementalBuildRecord)
   EXPECT_EQ(ReadBuilds(out.string()).size(), 0u);
   EXPECT_FALSE(LatestSuccessfulBuild(out.string()).has_value());
   const BuildResult first = BuildGraph(o);
@@ -100,7 +101,10 @@ TEST(ManifestTest, TwoBuildsTwoSucceededRowsWithTheTablesVersions) {
     EXPECT_GE(*b.finished_at_us, b.started_at_us);
     EXPECT_EQ(b.schema_version, cpg::kGraphSchemaVersion);
     EXPECT_EQ(b.config_hash, ConfigHash(o));
-    ASSERT_EQ(b.tables.size(), 5u);
+    // The graph, repo_files, diagnostics and file_state; the extraction cache when the build
+    // added to it (the second adds nothing: same content).
+    ASSERT_EQ(b.tables.size(), i == 0 ? 7u : 6u);
+    EXPECT_EQ(b.full_reason, "--full");
     for (const auto* t : kTables) {
       EXPECT_EQ(b.TableVersions().at(t), static_cast<int64_t>(i)) << t;
     }
@@ -163,8 +167,12 @@ TEST(ManifestTest, TwoBuildsTwoSucceededRowsWithTheTablesVersions) {
 
   // Schema fingerprints are stable across builds.
   EXPECT_EQ(builds[0].schema_fingerprint, builds[1].schema_fingerprint);
-  for (size_t i = 0; i < builds[0].tables.size(); ++i) {
-    EXPECT_EQ(builds[0].tables[i].schema_fingerprint, builds[1].tables[i].schema_fingerprint);
+  for (const auto& t0 : builds[0].tables) {
+    for (const auto& t1 : builds[1].tables) {
+      if (t0.name == t1.name) {
+        EXPECT_EQ(t0.schema_fingerprint, t1.schema_fingerprint) << t0.name;
+      }
+    }
   }
   EXPECT_EQ(LatestSuccessfulBuild(out.string())->build_id, second.build_id);
 }
@@ -241,6 +249,69 @@ TEST(ManifestTest, WhenTheManifestCannotBeWrittenTheBuildsOwnErrorIsThrown) {
     EXPECT_NE(std::string(e.what()).find("repo_files"), std::string::npos) << e.what();
   }
   EXPECT_TRUE(fs::is_regular_file(out / "_cpglake"));
+}
+
+TEST(ManifestTest, IncrementalBuildsRecordModeCountsAndWhyAFullBuild) {
+  TempDir dir;
+  const fs::path repo = dir.path() / "repo";
+  MakeRepo(repo);
+  const fs::path out = dir.path() / "out";
+  BuildOptions o = Options(repo, out);
+  o.incremental.max_work_fraction = 1.0;  // a tiny repository: most of it changes below
+  const BuildResult first = BuildGraph(o);
+  EXPECT_EQ(first.record.mode, "full");
+  EXPECT_EQ(first.record.full_reason, "first build");
+  // Nothing changed: incremental, no graph commit, the tables' versions recorded as they are.
+  const BuildResult same = BuildGraph(o);
+  EXPECT_EQ(same.record.mode, "incremental");
+  EXPECT_EQ(same.record.strategy, "resolution-hash");
+  EXPECT_FALSE(same.record.full_reason.has_value());
+  EXPECT_EQ(same.record.files_changed, 0);
+  EXPECT_EQ(same.record.files_impacted, 0);
+  EXPECT_EQ(same.table_versions.at("cpg_nodes"), first.table_versions.at("cpg_nodes"));
+  EXPECT_EQ(same.record.nodes, first.record.nodes);
+  // pkg/core.py renames Engine: pkg/__init__.py (which imports it) is impacted; broken.py is
+  // renamed (same content, new path); uses_missing.py is deleted.
+  Write(repo / "pkg/core.py", "import os\n\nclass Motor:\n    pass\n");
+  fs::rename(repo / "broken.py", repo / "broken2.py");
+  fs::remove(repo / "pkg/uses_missing.py");
+  const BuildResult edit = BuildGraph(o);
+  EXPECT_EQ(edit.record.mode, "incremental") << edit.record.full_reason.value_or("");
+  EXPECT_EQ(edit.record.files_changed, 2);  // core.py, broken2.py
+  EXPECT_EQ(edit.record.files_added, 1);
+  EXPECT_EQ(edit.record.files_renamed, 1);
+  EXPECT_EQ(edit.record.files_deleted, 2);  // broken.py, uses_missing.py
+  EXPECT_EQ(edit.record.files_impacted, 1);
+  // One REPLACE ROWS commit, then an OPTIMIZE when the deleted rows passed the threshold
+  // (most of this tiny table was replaced).
+  const bool optimized = std::count(edit.optimized.begin(), edit.optimized.end(), "cpg_nodes");
+  EXPECT_EQ(edit.table_versions.at("cpg_nodes"),
+            first.table_versions.at("cpg_nodes") + 1 + (optimized ? 1 : 0));
+  // The counts follow the rows: equal to a full build of the same tree.
+  const BuildResult full = BuildGraph([&] {
+    BuildOptions f = Options(repo, dir.path() / "full");
+    return f;
+  }());
+  EXPECT_EQ(edit.record.nodes, full.record.nodes);
+  EXPECT_EQ(edit.record.edges, full.record.edges);
+  EXPECT_EQ(edit.record.props, full.record.props);
+  EXPECT_EQ(edit.diagnostics, full.diagnostics);
+  // Builds that cannot be incremental say why.
+  o.incremental.max_work_fraction = 0.5;
+  Write(repo / "pkg/core.py", "import os\n\nclass Engine:\n    pass\n");
+  Write(repo / "broken2.py", "x = 2\n");
+  EXPECT_EQ(BuildGraph(o).record.full_reason, "work set too large");
+  o.writer.row_group_rows = 1000;
+  EXPECT_EQ(BuildGraph(o).record.full_reason, "config changed");
+  o.full = true;
+  EXPECT_EQ(BuildGraph(o).record.full_reason, "--full");
+  o.full = false;
+  o.incremental.enabled = false;
+  EXPECT_EQ(BuildGraph(o).record.full_reason, "incremental builds are disabled");
+  // A manifest row written by this build reads back with the incremental fields.
+  const auto builds = ReadBuilds(out.string());
+  ASSERT_EQ(builds.size(), 7u);
+  EXPECT_EQ(builds[2], edit.record);
 }
 
 TEST(ManifestTest, ConfigHashFollowsOutputAffectingOptionsOnly) {

@@ -388,15 +388,23 @@ TEST(SummaryCodecTest, RejectsOtherMagicAndVersions) {
   EXPECT_NE(DecodeError(DecodeEvidence, "").find("magic"), std::string::npos);
   EXPECT_NE(DecodeError(DecodeEvidence, "CPG").find("magic"), std::string::npos);
   for (const std::string& version :
-       {std::string("\x02"), std::string("\x00", 1), std::string("\x81\x01")}) {
+       {std::string("\x03"), std::string("\x00", 1), std::string("\x81\x01")}) {
     std::string other = es;
     other.replace(4, 1, version);
     const std::string why = DecodeError(DecodeEvidence, other);
     EXPECT_NE(why.find("format version"), std::string::npos) << why;
-    EXPECT_NE(why.find("this build reads version 1"), std::string::npos) << why;
+    EXPECT_NE(why.find("this build reads version 2"), std::string::npos) << why;
   }
   EXPECT_NE(DecodeError(DecodeEvidence, "CPGE").find("truncated"), std::string::npos);
-  EXPECT_NE(DecodeError(DecodeEvidence, es + "x").find("trailing"), std::string::npos);
+  EXPECT_NE(DecodeError(DecodeEvidence, es + "x").find("checksum"), std::string::npos);
+  // A sealed body with a byte too many: the checksum holds, the parse finds the extra byte.
+  EXPECT_NE(
+      DecodeError(DecodeEvidence, SealBlob(es.substr(0, es.size() - 8) + "x")).find("trailing"),
+      std::string::npos);
+  // One flipped bit in the body: refused by the checksum, not decoded into another value.
+  std::string flipped = ss;
+  flipped[ss.size() / 2] = static_cast<char>(flipped[ss.size() / 2] ^ 0x10);
+  EXPECT_NE(DecodeError(DecodeSummary, flipped).find("checksum mismatch"), std::string::npos);
 }
 
 // Decodes `bytes`; a value that decodes must re-encode, decode to the same and make rows.
@@ -473,16 +481,20 @@ TEST(SummaryCodecTest, SurvivesCorruptBlobs) {
 // A blob cannot make the decoder allocate far more than its own size: huge counts and
 // lengths are rejected before anything is reserved.
 TEST(SummaryCodecTest, RejectsHugeCountsAndLengths) {
+  // Sealed (valid checksum) bodies, so that the parser itself meets the bad values.
   const std::string huge = "\xff\xff\xff\xff\xff\xff\xff\xff\x7f";  // 2^63 - 1
   // path: a new string of 2^63 - 1 bytes.
-  EXPECT_NE(DecodeError(DecodeEvidence, std::string("CPGE\x01\x00", 6) + huge).find("exceeds"),
-            std::string::npos);
+  EXPECT_NE(
+      DecodeError(DecodeEvidence, SealBlob(std::string("CPGE\x02\x00", 6) + huge)).find("exceeds"),
+      std::string::npos);
   // path "", then 2^63 - 1 nodes.
-  EXPECT_NE(DecodeError(DecodeEvidence, std::string("CPGE\x01\x00\x00", 7) + huge).find("exceeds"),
+  EXPECT_NE(DecodeError(DecodeEvidence, SealBlob(std::string("CPGE\x02\x00\x00", 7) + huge))
+                .find("exceeds"),
             std::string::npos);
   // A varint of 11 bytes.
-  EXPECT_NE(DecodeError(DecodeSummary, "CPGS\x01" + std::string(11, '\xff')).find("64 bits"),
-            std::string::npos);
+  EXPECT_NE(
+      DecodeError(DecodeSummary, SealBlob("CPGS\x02" + std::string(11, '\xff'))).find("64 bits"),
+      std::string::npos);
 }
 
 }  // namespace
