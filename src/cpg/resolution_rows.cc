@@ -91,20 +91,15 @@ GraphRows RowsForResolution(size_t file, const std::vector<FileContext>& context
 
 namespace {
 
-void AppendField(std::string_view s, std::string* out) {
-  *out += std::to_string(s.size());
-  *out += ':';
-  *out += s;
-}
-
 // The inputs of NodeIdOf(file_id, key) besides the file id (FrontEndNodeId's two cases).
-void AppendIdInputs(const python::NodeKey& key, std::string* out) {
-  AppendField(key.kind, out);
+void HashIdInputs(const python::NodeKey& key, FieldHasher* h) {
+  h->Str(key.kind);
   if (IsDeclarationKind(key.kind) || key.bstart < 0) {
-    AppendField(key.qualified_path.empty() ? key.name : key.qualified_path, out);
-    AppendField(std::to_string(key.ordinal), out);
+    h->Str(key.qualified_path.empty() ? key.name : key.qualified_path);
+    h->Num(key.ordinal);
   } else {
-    AppendField(std::to_string(key.bstart) + "-" + std::to_string(key.bend), out);
+    h->Num(key.bstart);
+    h->Num(key.bend);
   }
 }
 
@@ -114,8 +109,9 @@ std::string ResolutionFingerprint(size_t file, const std::vector<FileContext>& c
                                   const std::vector<const python::ModuleSummary*>& summaries,
                                   const python::FileResolution& resolution) {
   const python::ModuleSummary* own = summaries.at(file);
-  std::string text = "cpglake-resolution-v1\n";
-  if (!own) return Blake2bHex(text, 16);
+  FieldHasher h;
+  h.Str("cpglake-resolution-v1");
+  if (!own) return h.Hex();
   auto key_of = [&](size_t f, int32_t key) -> const python::NodeKey& {
     const python::ModuleSummary* s = summaries.at(f);
     if (!s || key < 0 || static_cast<size_t>(key) >= s->keys.size()) {
@@ -125,29 +121,34 @@ std::string ResolutionFingerprint(size_t file, const std::vector<FileContext>& c
     return s->keys[static_cast<size_t>(key)];
   };
   for (const auto& e : resolution.edges) {
-    text += 'E';
-    AppendField(e.kind, &text);
-    AppendIdInputs(key_of(file, e.src_key), &text);
-    AppendField(std::to_string(e.bstart) + "-" + std::to_string(e.bend), &text);
+    h.Tag('E');
+    h.Str(e.kind);
+    HashIdInputs(key_of(file, e.src_key), &h);
+    h.Num(e.bstart);
+    h.Num(e.bend);
     if (e.dst.file >= 0) {
       const auto f = static_cast<size_t>(e.dst.file);
-      AppendField(contexts.at(f).file_id, &text);
-      AppendIdInputs(key_of(f, e.dst.key), &text);
+      h.Tag('F');
+      h.Str(contexts.at(f).file_id);
+      HashIdInputs(key_of(f, e.dst.key), &h);
     } else {
-      text += '~';
-      AppendField(e.dst.external, &text);
+      h.Tag('X');
+      h.Str(e.dst.external);
     }
-    AppendField(e.resolution_method, &text);
-    uint64_t bits;
+    h.Str(e.resolution_method);
+    int64_t bits;
     std::memcpy(&bits, &e.confidence, sizeof bits);
-    AppendField(std::to_string(bits), &text);
+    h.Num(bits);
   }
   for (const auto& d : resolution.diagnostics) {
-    text += 'D';
-    for (const std::string* s : {&d.severity, &d.code, &d.message}) AppendField(*s, &text);
-    AppendField(std::to_string(d.bstart) + "-" + std::to_string(d.bend), &text);
+    h.Tag('D');
+    h.Str(d.severity);
+    h.Str(d.code);
+    h.Str(d.message);
+    h.Num(d.bstart);
+    h.Num(d.bend);
   }
-  return Blake2bHex(text, 16);
+  return h.Hex();
 }
 
 }  // namespace cpglake::cpg

@@ -349,58 +349,6 @@ void ExtractFile(const fs::path& repo, const ScannedFile& f, const cpg::FileCont
   rows.ShrinkToFit();
 }
 
-// A stable hash of rows, in the order given.
-std::string HashRows(const cpg::GraphRows& rows) {
-  std::string text;
-  auto add = [&](std::string_view s) {
-    text += std::to_string(s.size());
-    text += ':';
-    text += s;
-  };
-  auto opt = [&](const std::optional<std::string>& s) { s ? add(*s) : (void)(text += '~'); };
-  auto num = [&](std::optional<int64_t> v) { v ? add(std::to_string(*v)) : (void)(text += '~'); };
-  auto real = [&](std::optional<double> v) {
-    if (!v) {
-      text += '~';
-      return;
-    }
-    uint64_t bits;
-    std::memcpy(&bits, &*v, sizeof bits);
-    add(std::to_string(bits));
-  };
-  for (const auto& n : rows.nodes) {
-    text += "N";
-    add(n.node_id), add(n.node_kind), opt(n.file_id), opt(n.path), num(n.bstart), num(n.bend);
-    num(n.line_start), num(n.line_end), num(n.col_start), num(n.col_end);
-    opt(n.name), opt(n.qualified_name), opt(n.enclosing_id);
-  }
-  for (const auto& e : rows.edges) {
-    text += "E";
-    add(e.edge_id), add(e.edge_kind), add(e.src_node_id), add(e.dst_node_id);
-    opt(e.edge_owner_file_id), opt(e.path), num(e.bstart), num(e.bend), opt(e.origin);
-    opt(e.resolution_method), real(e.confidence), num(e.symbol_roles);
-  }
-  for (const auto& p : rows.props) {
-    text += "P";
-    add(p.entity_kind), add(p.entity_id), opt(p.file_id), add(p.prop_key);
-    text += std::to_string(p.value.index());
-    std::visit(
-        [&](const auto& v) {
-          using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, std::string>) {
-            add(v);
-          } else if constexpr (std::is_same_v<T, double>) {
-            real(v);
-          } else {
-            add(std::to_string(v));
-          }
-        },
-        p.value);
-    text += p.is_json ? 'j' : 's';
-  }
-  return Blake2bHex(text, 16);
-}
-
 // What cross-file resolution gives one file.
 struct FileResolutionRows {
   python::FileResolution resolution;
@@ -468,13 +416,43 @@ cpg::GraphRows FileResolutionRowsOf(size_t i, const std::vector<cpg::FileContext
 struct RepoLevel {
   cpg::RowSet rows;
   std::vector<DiagnosticRecord> diagnostics;
-  std::string hash;
+  std::string hash;  // RepoLevelFingerprint of the inputs
 };
 
+// A fingerprint of everything the repository-level rows are made from (without making them:
+// ten thousand external names are as many BLAKE2b ids).
+std::string RepoLevelFingerprint(const std::string& repo_id, const RepoScan& scan,
+                                 const ModuleLayout& layout,
+                                 const std::vector<std::string>& module_ids,
+                                 const std::set<std::string>& externals) {
+  FieldHasher h;
+  h.Str("cpglake-repo-level-v1");
+  h.Str(repo_id);
+  h.Str(layout.root_package);
+  h.Tag('P');
+  for (const auto& dir : layout.package_dirs) h.Str(dir);
+  h.Tag('M');
+  for (size_t i = 0; i < scan.files.size(); ++i) {
+    h.Str(scan.files[i].path);
+    h.Str(module_ids[i]);
+  }
+  h.Tag('X');
+  for (const auto& q : externals) h.Str(q);
+  h.Tag('D');
+  for (const auto& d : scan.diagnostics) {
+    h.Str(d.path);
+    h.Str(d.code);
+    h.Str(d.message);
+  }
+  return h.Hex();
+}
+
+// With `with_rows` false only the diagnostics rows and the fingerprint are made.
 RepoLevel RepoLevelRows(const std::string& repo_id, const RepoScan& scan,
                         const ModuleLayout& layout, const std::vector<std::string>& module_ids,
-                        const std::set<std::string>& externals) {
+                        const std::set<std::string>& externals, bool with_rows = true) {
   RepoLevel level;
+  level.hash = RepoLevelFingerprint(repo_id, scan, layout, module_ids, externals);
   cpg::RowSet& repo_rows = level.rows;
   const std::string repo_node = cpg::StableId("PY_REPO", {repo_id});
   {
@@ -484,7 +462,10 @@ RepoLevel RepoLevelRows(const std::string& repo_id, const RepoScan& scan,
     r.name = repo_id;
     repo_rows.AddNode(r);
   }
-  for (const auto& q : externals) repo_rows.AddNode(cpg::QualifiedNameNode(q));
+  // (Without rows the rest is cheap and left partial: only the diagnostics are used.)
+  if (with_rows) {
+    for (const auto& q : externals) repo_rows.AddNode(cpg::QualifiedNameNode(q));
+  }
   std::map<std::string, std::string> package_ids;  // dir → id
   for (const auto& dir : layout.package_dirs) {
     const std::string dotted =
@@ -546,7 +527,6 @@ RepoLevel RepoLevelRows(const std::string& repo_id, const RepoScan& scan,
     auto pkg = package_ids.find(Dirname(scan.files[i].path));
     if (pkg != package_ids.end()) repo_edge("PACKAGE_CONTAINS", pkg->second, module_ids[i]);
   }
-  level.hash = HashRows(repo_rows.ToRows());
   return level;
 }
 
@@ -1049,11 +1029,14 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
     s.resolution_hash = resolutions[i].hash;
     for (auto& d : resolutions[i].diagnostics) resolver_diagnostics.push_back(std::move(d));
   }
-  RepoLevel level = RepoLevelRows(result.repo_id, scan, layout, module_ids, externals);
-  states[""] = FileState{"", "", "", "", "", level.hash};
+  const std::string level_hash =
+      RepoLevelFingerprint(result.repo_id, scan, layout, module_ids, externals);
   auto prev_level = prev_state.find("");
   const bool repo_changed =
-      prev_level == prev_state.end() || prev_level->second.resolution_hash != level.hash;
+      prev_level == prev_state.end() || prev_level->second.resolution_hash != level_hash;
+  RepoLevel level =
+      RepoLevelRows(result.repo_id, scan, layout, module_ids, externals, repo_changed);
+  states[""] = FileState{"", "", "", "", "", level.hash};
 
   // The rows of the files replaced: the work set and the impacted files (all their rows, so
   // that the replacement is exact), and the repository level when it changed.

@@ -152,20 +152,25 @@ std::map<std::string, CacheEntry> ReadExtractCache(const std::string& out_dir,
   std::map<std::string, CacheEntry> out;
   const auto location = Location(out_dir, catalog::kExtractCacheDataset);
   if (keys.empty() || !catalog::TableExists(location)) return out;
-  std::vector<expr::ExprPtr> literals;
-  literals.reserve(keys.size());
-  for (const auto& k : keys) literals.push_back(expr::Lit(columnar::Value::String(k)));
   std::vector<std::string> columns = {"cache_key", "sha256", "module_name", "summary"};
   if (with_evidence) columns.push_back("evidence");
   delta::ScanBuilder scan(catalog::OpenSnapshot(location, 1));
-  scan.WithColumns(columns)
-      .WithPredicate(expr::In(expr::Col("cache_key"), std::move(literals)))
-      .WithThreads(threads);
+  scan.WithColumns(columns).WithThreads(threads);
+  // A few keys: pushed down (row-group statistics and the key's Bloom filters find their row
+  // groups). Many (every summary of a repository): a plain read of the projected columns is
+  // cheaper than probing each row group for each key.
+  if (with_evidence || keys.size() <= 64) {
+    std::vector<expr::ExprPtr> literals;
+    literals.reserve(keys.size());
+    for (const auto& k : keys) literals.push_back(expr::Lit(columnar::Value::String(k)));
+    scan.WithPredicate(expr::In(expr::Col("cache_key"), std::move(literals)));
+  }
   scan.Build().Execute([&](const columnar::RecordBatch& b) {
     const columnar::Column& key = b.column(0);
     for (int64_t i = 0; i < b.num_rows(); ++i) {
       CacheEntry e;
       e.key = std::string(key.GetString(i));
+      if (!keys.count(e.key)) continue;
       if (out.count(e.key)) continue;  // appended twice by concurrent builds: equal content
       e.sha256 = std::string(b.column(1).GetString(i));
       e.module_name = b.column(2).IsNull(i) ? "" : std::string(b.column(2).GetString(i));

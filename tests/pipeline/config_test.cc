@@ -39,7 +39,7 @@ TEST(ConfigTest, DefaultsMatchBuildOptions) {
   EXPECT_EQ(o.scan.use_git, defaults.scan.use_git);
   EXPECT_EQ(o.writer.codec, parquet::Codec::kZstd);
   EXPECT_EQ(EffectiveCompressionLevel(o.writer.codec, o.writer.compression_level), 1);
-  EXPECT_EQ(o.writer.row_group_rows, 1 << 15);
+  EXPECT_EQ(o.writer.row_group_rows, 1 << 13);
   EXPECT_EQ(o.table_properties, defaults.table_properties);
   EXPECT_EQ(o.stats_columns, DefaultStatsColumns());
   EXPECT_FALSE(o.output_policy.allow_parquet_exports);
