@@ -10,6 +10,8 @@ full build of it into a fresh output (graph tables, repo_files, and diagnostics 
 build id).
 
 Then:
+  * switching a file to new content and back parses nothing the second time (extraction
+    cache);
   * the change feed after a one-line edit holds only rows of the edited file, and resolver
     edges (IMPORTS / CALLS / INHERITS) of the files the build reports as impacted;
   * builds killed (SIGKILL) at random points: the next build still equals a full build.
@@ -294,6 +296,28 @@ def check_change_feed(repo, inc):
           % (len(node_rows), len(edge_rows), len(prop_rows), after["files_impacted"]))
 
 
+def check_branch_switch(repo, inc):
+    """Content seen before comes from the extraction cache: switching a file to new content and
+    back parses only the new content."""
+    target = os.path.join(repo, "fixture/switch_target.py")
+    original = FIXTURE["fixture/pkg_a/util.py"]
+    with open(target, "w") as h:
+        h.write(original)
+    build(repo, inc)
+    with open(target, "w") as h:
+        h.write(original + "\n\ndef switched():\n    return 1\n")
+    there = build(repo, inc)
+    with open(target, "w") as h:
+        h.write(original)
+    back = build(repo, inc)
+    if there["files_parsed"] < 1:
+        raise SystemExit("branch switch: new content was not parsed: %s" % there)
+    if back["files_changed"] < 1 or back["files_parsed"] != 0 or back["files_cached"] < 1:
+        raise SystemExit("branch switch: old content was parsed again: %s" % back)
+    print("branch switch: back to old content parsed %d files, %d from the cache"
+          % (back["files_parsed"], back["files_cached"]))
+
+
 def check_crashes(repo, inc, base, rng, rounds=8):
     editor = Editor(repo, rng)
     for k in range(rounds):
@@ -338,6 +362,7 @@ def main():
         if modes.get("incremental", 0) != STEPS:
             raise SystemExit("expected every step to build incrementally: %s" % modes)
         check_change_feed(repo, inc)
+        check_branch_switch(repo, inc)
         check_crashes(repo, inc, base, rng)
     print("ok: %d random edit steps, incremental == full" % STEPS)
 
