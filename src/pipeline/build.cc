@@ -786,8 +786,9 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
 // OPTIMIZE (bin-packing, dataChange=false) of a graph table whose data files have grown too
 // many or hold too many deleted rows (incremental.optimize_*). Returns the new version, or
 // nullopt when the table is fine.
-std::optional<delta::OptimizeResult> MaybeOptimize(const BuildContext& bc,
-                                                   const std::string& name) {
+std::optional<delta::OptimizeResult> MaybeOptimize(
+    const BuildContext& bc, const std::string& name,
+    const parquet::WriterOptions* parquet = nullptr) {
   const IncrementalSettings& inc = bc.options.incremental;
   const std::string path = TablePath(bc, name);
   const auto store = storage::OpenObjectStore(path);
@@ -805,7 +806,7 @@ std::optional<delta::OptimizeResult> MaybeOptimize(const BuildContext& bc,
   if (!too_many && !too_deleted) return std::nullopt;
   delta::OptimizeOptions oo;
   const delta::WriteOptions wo = TableWriteOptions(bc, name, snapshot->schema());
-  oo.parquet = wo.parquet;
+  oo.parquet = parquet ? *parquet : wo.parquet;
   oo.target_file_bytes = wo.target_file_bytes;
   // The rows keep the table's order (a file's rows together), which file skipping relies on.
   const std::string keys = OrderingKeys(name);
@@ -970,6 +971,7 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   std::atomic<int64_t> extracted{0}, bytes{0}, cached_files{0};
   auto extract = [&](const std::vector<size_t>& files,
                      const std::map<std::string, CacheEntry>& cache) {
+    std::atomic<int64_t> done{0};
     ParallelFor(files.size(), threads, [&](size_t k) {
       const size_t i = files[k];
       auto it = cache.find(cache_keys[i]);
@@ -977,7 +979,8 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
                   it == cache.end() ? nullptr : &it->second, with_evidence, &works[i]);
       bytes += works[i].bytes;
       if (works[i].from_cache) ++cached_files;
-      progress("extract", ++extracted, static_cast<int64_t>(files.size()));
+      ++extracted;
+      progress("extract", ++done, static_cast<int64_t>(files.size()));
     });
   };
   std::vector<size_t> work_files;
@@ -1148,8 +1151,15 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   result.props = previous.props + rows_net[0];
   // Compaction when the replacements have left too many small files or deleted rows; the
   // build records the optimized version (queries pin it).
-  for (const char* name : {"cpg_props", "cpg_nodes", "cpg_edges"}) {
-    if (auto optimized = MaybeOptimize(bc, name)) {
+  // The state tables grow by a small file per build too.
+  const parquet::WriterOptions cache_parquet = StateWriterOptions(catalog::kExtractCacheDataset);
+  for (const char* name : {"cpg_props", "cpg_nodes", "cpg_edges", catalog::kRepoFilesDataset,
+                           catalog::kExtractCacheDataset}) {
+    const bool cache = std::string_view(name) == catalog::kExtractCacheDataset;
+    if (cache && !catalog::TableExists(catalog::DatasetRegistry::ForOutput(out).Resolve(name))) {
+      continue;
+    }
+    if (auto optimized = MaybeOptimize(bc, name, cache ? &cache_parquet : nullptr)) {
       delta::WriteResult w;
       w.version = optimized->version;
       w.totals.files_added = optimized->files_added;

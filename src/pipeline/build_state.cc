@@ -60,20 +60,26 @@ delta::WriteResult Write(const std::string& out_dir, const char* dataset,
   wo.commit_properties["cpglake.schema_fingerprint"] = columnar::SchemaFingerprint(batch.schema());
   wo.commit_properties["cpglake.ordering_keys"] =
       std::string_view(dataset) == catalog::kExtractCacheDataset ? "cache_key" : "file_id";
-  wo.parquet.codec = parquet::Codec::kZstd;
-  wo.parquet.compression_level = 1;
-  if (std::string_view(dataset) == catalog::kExtractCacheDataset) {
-    // Looked up by key: small row groups (a file's evidence is ~40 KB) and a Bloom filter on
-    // the key let a lookup read one row group, not the table's whole evidence column.
-    wo.parquet.row_group_rows = 16;
-    parquet::BloomFilterOptions bloom;
-    bloom.column = "cache_key";
-    wo.parquet.bloom_filters.push_back(std::move(bloom));
-  }
+  wo.parquet = StateWriterOptions(dataset);
   return delta::WriteDeltaTable(catalog::OpenStore(Location(out_dir, dataset)), batch, wo);
 }
 
 }  // namespace
+
+parquet::WriterOptions StateWriterOptions(std::string_view dataset) {
+  parquet::WriterOptions o;
+  o.codec = parquet::Codec::kZstd;
+  o.compression_level = 1;
+  if (dataset == catalog::kExtractCacheDataset) {
+    // Looked up by key: small row groups (a file's evidence is ~40 KB) and a Bloom filter on
+    // the key let a lookup read one row group, not the table's whole evidence column.
+    o.row_group_rows = 16;
+    parquet::BloomFilterOptions bloom;
+    bloom.column = "cache_key";
+    o.bloom_filters.push_back(std::move(bloom));
+  }
+  return o;
+}
 
 std::map<std::string, PreviousFile> ReadKnownFiles(const std::string& out_dir) {
   std::map<std::string, PreviousFile> out;

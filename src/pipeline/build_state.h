@@ -22,9 +22,11 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "delta/writer.h"
+#include "parquet/file_writer.h"
 
 namespace cpglake::pipeline {
 
@@ -50,6 +52,9 @@ std::map<std::string, FileState> ReadFileState(const std::string& out_dir);
 delta::WriteResult WriteFileState(const std::string& out_dir,
                                   const std::map<std::string, FileState>& states,
                                   const std::map<std::string, std::string>& commit_properties);
+
+// The Parquet options of the state tables' data files (also for their OPTIMIZE).
+parquet::WriterOptions StateWriterOptions(std::string_view dataset);
 
 // The extraction cache key of a file's content (32 hex characters).
 std::string ExtractCacheKey(const std::string& sha256, const std::string& module_name,
