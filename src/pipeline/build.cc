@@ -710,8 +710,15 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
   result.diagnostics = static_cast<int64_t>(diagnostics.size());
 
   std::vector<CacheEntry> cache_entries;
+  bool replace_cache = false;  // a damaged cache is replaced
   if (bc.options.incremental.enabled) {
-    cache_entries = NewCacheEntries(works, ExtractCacheKeys(bc.out.string()));
+    std::set<std::string> present;
+    try {
+      present = ExtractCacheKeys(bc.out.string());
+    } catch (const Error&) {
+      replace_cache = true;
+    }
+    cache_entries = NewCacheEntries(works, present);
   }
   std::vector<FileWork>().swap(works);
   cpg::Graph graph = cpg::Graph::Assemble(std::move(parts), threads);
@@ -775,12 +782,28 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
   });
   if (bc.options.incremental.enabled) {
     // The incremental state, after the graph: it describes what the tables hold.
-    RecordStateWrite(recorder, catalog::kExtractCacheDataset,
-                     AppendExtractCache(bc.out.string(), cache_entries, bc.commit_properties));
+    RecordStateWrite(
+        recorder, catalog::kExtractCacheDataset,
+        AppendExtractCache(bc.out.string(), cache_entries, bc.commit_properties, replace_cache));
     recorder.Record(catalog::kFileStateDataset,
                     WriteFileState(bc.out.string(), states, bc.commit_properties));
   }
   result.seconds_write = Since(t2);
+}
+
+// The extraction cache's entries for `keys`; nothing when the cache cannot be read (damaged
+// files): the files are parsed instead, the result is the same.
+// `*damaged` is set then (the build replaces the cache with what it parsed).
+std::map<std::string, CacheEntry> ReadCacheOrNothing(const std::string& out,
+                                                     const std::set<std::string>& keys,
+                                                     bool with_evidence, int threads,
+                                                     bool* damaged) {
+  try {
+    return ReadExtractCache(out, keys, with_evidence, threads);
+  } catch (const Error&) {
+    *damaged = true;
+    return {};
+  }
 }
 
 // OPTIMIZE (bin-packing, dataChange=false) of a graph table whose data files have grown too
@@ -942,8 +965,9 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   std::set<std::string> work_keys, other_keys;
   for (size_t i = 0; i < n; ++i) (in_work[i] ? work_keys : other_keys).insert(cache_keys[i]);
   const bool with_evidence = bc.options.incremental.cache_evidence;
+  bool cache_damaged = false;
   const std::map<std::string, CacheEntry> summaries_cached =
-      ReadExtractCache(out, other_keys, /*with_evidence=*/false, threads);
+      ReadCacheOrNothing(out, other_keys, /*with_evidence=*/false, threads, &cache_damaged);
   std::vector<python::ModuleSummary> summaries(n);
   std::vector<char> has_summary(n, 0);
   ParallelFor(n, threads, [&](size_t i) {
@@ -987,7 +1011,8 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   for (size_t i = 0; i < n; ++i) {
     if (in_work[i]) work_files.push_back(i);
   }
-  extract(work_files, ReadExtractCache(out, work_keys, /*with_evidence=*/true, threads));
+  extract(work_files,
+          ReadCacheOrNothing(out, work_keys, /*with_evidence=*/true, threads, &cache_damaged));
   for (size_t i : work_files) {
     if (works[i].has_summary) {
       summaries[i] = works[i].summary;
@@ -1016,7 +1041,8 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
       impacted_keys.insert(cache_keys[i]);
     }
   }
-  extract(impacted, ReadExtractCache(out, impacted_keys, /*with_evidence=*/true, threads));
+  extract(impacted,
+          ReadCacheOrNothing(out, impacted_keys, /*with_evidence=*/true, threads, &cache_damaged));
 
   std::set<std::string> externals;
   std::map<std::string, FileState> states;
@@ -1079,11 +1105,13 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   if (!cache_entries.empty()) {
     std::set<std::string> keys;
     for (const auto& e : cache_entries) keys.insert(e.key);
-    const auto present = ReadExtractCache(out, keys, false, threads);
+    const auto present = ReadCacheOrNothing(out, keys, false, threads, &cache_damaged);
     std::erase_if(cache_entries, [&](const CacheEntry& e) { return present.count(e.key) > 0; });
   }
+  // A damaged cache is replaced by what this build parsed (every file whose summary it could
+  // not read: all of them).
   RecordStateWrite(recorder, catalog::kExtractCacheDataset,
-                   AppendExtractCache(out, cache_entries, bc.commit_properties));
+                   AppendExtractCache(out, cache_entries, bc.commit_properties, cache_damaged));
   std::vector<std::string> owner_list(owners.begin(), owners.end());
   auto quoted_list = [](const std::vector<std::string>& values) {
     std::string text;
@@ -1331,9 +1359,18 @@ BuildResult BuildGraph(const BuildOptions& options) {
   const BuildRecord* previous = nullptr;
   std::optional<std::string> full_reason = FullBuildReason(options, bc, builds, &previous);
   std::map<std::string, FileState> prev_state;
+  // Damaged incremental state is no reason to fail: a full build rebuilds it.
+  std::map<std::string, PreviousFile> known;
   if (!full_reason) {
-    prev_state = ReadFileState(out.string());
-    if (prev_state.empty()) full_reason = "no incremental state";
+    try {
+      prev_state = ReadFileState(out.string());
+      if (prev_state.empty()) full_reason = "no incremental state";
+      if (!full_reason) known = ReadKnownFiles(out.string());
+    } catch (const Error& e) {
+      full_reason = std::string("incremental state unreadable: ") + e.what();
+      prev_state.clear();
+      known.clear();
+    }
   }
 
   // 1. Scan. An incremental build trusts the recorded hash of a file whose size and mtime
@@ -1342,11 +1379,7 @@ BuildResult BuildGraph(const BuildOptions& options) {
   ScanOptions scan_options = options.scan;
   scan_options.output_dir = out.string();
   scan_options.threads = bc.threads;
-  std::map<std::string, PreviousFile> known;
-  if (!full_reason) {
-    known = ReadKnownFiles(out.string());
-    scan_options.previous = &known;
-  }
+  if (!full_reason) scan_options.previous = &known;
   bc.progress("scan", 0, 0);
   const RepoScan scan = ScanRepository(repo.string(), scan_options);
   result.files_scanned = static_cast<int64_t>(scan.files.size());

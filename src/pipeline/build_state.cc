@@ -203,14 +203,20 @@ std::set<std::string> ExtractCacheKeys(const std::string& out_dir) {
 
 delta::WriteResult AppendExtractCache(const std::string& out_dir,
                                       const std::vector<CacheEntry>& entries,
-                                      const std::map<std::string, std::string>& commit_properties) {
+                                      const std::map<std::string, std::string>& commit_properties,
+                                      bool replace) {
   if (entries.empty()) {
     delta::WriteResult skipped;
     skipped.skipped = true;
     skipped.skip_reason = "no new entries";
-    const auto location = Location(out_dir, catalog::kExtractCacheDataset);
-    if (catalog::TableExists(location))
-      skipped.version = catalog::OpenSnapshot(location, 1)->version();
+    try {
+      const auto location = Location(out_dir, catalog::kExtractCacheDataset);
+      if (catalog::TableExists(location)) {
+        skipped.version = catalog::OpenSnapshot(location, 1)->version();
+      }
+    } catch (const Error&) {
+      // A cache that cannot be read is left for the next build that replaces it.
+    }
     return skipped;
   }
   std::vector<const CacheEntry*> sorted;
@@ -233,7 +239,7 @@ delta::WriteResult AppendExtractCache(const std::string& out_dir,
   b.set_num_rows(static_cast<int64_t>(entries.size()));
   const bool exists = catalog::TableExists(Location(out_dir, catalog::kExtractCacheDataset));
   return Write(out_dir, catalog::kExtractCacheDataset, b,
-               exists ? delta::WriteMode::kAppend : delta::WriteMode::kOverwrite,
+               exists && !replace ? delta::WriteMode::kAppend : delta::WriteMode::kOverwrite,
                commit_properties);
 }
 

@@ -73,10 +73,12 @@ std::map<std::string, CacheEntry> ReadExtractCache(const std::string& out_dir,
                                                    bool with_evidence, int threads);
 // The keys the cache holds; empty when it does not exist.
 std::set<std::string> ExtractCacheKeys(const std::string& out_dir);
-// Appends entries (one commit). With no entries nothing is written: the result is marked
-// skipped and holds the table's current version (-1 when the table does not exist).
+// Appends entries (one commit), or with `replace` overwrites the cache with them (a damaged
+// cache). With no entries nothing is written: the result is marked skipped and holds the
+// table's current version (-1 when the table does not exist or cannot be read).
 delta::WriteResult AppendExtractCache(const std::string& out_dir,
                                       const std::vector<CacheEntry>& entries,
-                                      const std::map<std::string, std::string>& commit_properties);
+                                      const std::map<std::string, std::string>& commit_properties,
+                                      bool replace = false);
 
 }  // namespace cpglake::pipeline

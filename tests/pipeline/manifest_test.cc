@@ -314,6 +314,43 @@ TEST(ManifestTest, IncrementalBuildsRecordModeCountsAndWhyAFullBuild) {
   EXPECT_EQ(builds[2], edit.record);
 }
 
+TEST(ManifestTest, DamagedIncrementalStateMeansParsingOrAFullBuildNeverAFailure) {
+  TempDir dir;
+  const fs::path repo = dir.path() / "repo";
+  MakeRepo(repo);
+  const fs::path out = dir.path() / "out";
+  BuildOptions o = Options(repo, out);
+  o.incremental.max_work_fraction = 1.0;
+  const BuildResult first = BuildGraph(o);
+  // Every data file of the extraction cache overwritten with garbage: the next build parses
+  // what it needs and gives the same counts as a full build.
+  for (const auto& e : fs::directory_iterator(out / "_cpglake/extract_cache")) {
+    if (e.path().extension() == ".parquet") Write(e.path(), "garbage");
+  }
+  Write(repo / "pkg/core.py", "import os\n\nclass Engine:\n    x = 1\n");
+  const BuildResult second = BuildGraph(o);
+  EXPECT_EQ(second.record.mode, "incremental");
+  EXPECT_EQ(second.record.files_cached, 0);
+  const BuildResult full = BuildGraph([&] {
+    BuildOptions f = Options(repo, dir.path() / "full");
+    return f;
+  }());
+  EXPECT_EQ(second.record.nodes, full.record.nodes);
+  EXPECT_EQ(second.record.edges, full.record.edges);
+  EXPECT_EQ(second.record.props, full.record.props);
+  // The file state's data file damaged: a full build, and it says why.
+  for (const auto& e : fs::directory_iterator(out / "_cpglake/file_state")) {
+    if (e.path().extension() == ".parquet") Write(e.path(), "garbage");
+  }
+  const BuildResult third = BuildGraph(o);
+  EXPECT_EQ(third.record.mode, "full");
+  ASSERT_TRUE(third.record.full_reason.has_value());
+  EXPECT_NE(third.record.full_reason->find("incremental state unreadable"), std::string::npos)
+      << *third.record.full_reason;
+  EXPECT_EQ(third.record.nodes, full.record.nodes);
+  (void)first;
+}
+
 TEST(ManifestTest, ConfigHashFollowsOutputAffectingOptionsOnly) {
   TempDir dir;
   BuildOptions a;
