@@ -146,7 +146,7 @@ int RunBuild(const pipeline::BuildOptions& o, const GlobalOptions& g) {
 }  // namespace
 
 void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action) {
-  static std::string repo, config_file, out, repo_id;
+  static std::string repo, config_file, out, repo_id, since, git_base, git_head;
   static int64_t jobs = 0, max_files = -1, max_file_bytes = -1;
   static std::vector<std::string> include, exclude;
   static bool follow = false, no_git = false, full = false;
@@ -176,10 +176,27 @@ void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action) 
       build->add_flag("--no-git", no_git, "Walk the file system even in a git work tree");
   build->add_flag("--full", full,
                   "Build everything, even when an incremental build could start from the output");
+  auto* since_opt = build->add_option(
+      "--since", since,
+      "Incremental builds: list only the files that differ between REF (what the last build "
+      "saw) and the work tree, untracked ones included, instead of scanning every file");
+  auto* base_opt = build->add_option(
+      "--git-base", git_base,
+      "Incremental builds: list only the files that differ between the trees of this revision "
+      "(what the last build saw) and --git-head");
+  auto* head_opt =
+      build
+          ->add_option("--git-head", git_head,
+                       "With --git-base (default: HEAD). The work tree must be at this revision: "
+                       "its local changes and new untracked files are not seen")
+          ->needs(base_opt)
+          ->type_name("REF");
+  since_opt->type_name("REF")->excludes(base_opt)->excludes(head_opt);
+  base_opt->type_name("REF");
   build->callback([&, out_opt, repo_id_opt, jobs_opt, include_opt, exclude_opt, max_files_opt,
-                   max_bytes_opt, follow_opt, no_git_opt] {
+                   max_bytes_opt, follow_opt, no_git_opt, since_opt, base_opt, head_opt] {
     action = [&, out_opt, repo_id_opt, jobs_opt, include_opt, exclude_opt, max_files_opt,
-              max_bytes_opt, follow_opt, no_git_opt] {
+              max_bytes_opt, follow_opt, no_git_opt, since_opt, base_opt, head_opt] {
       pipeline::LoadConfigOptions load;
       load.repo = repo;
       if (!config_file.empty()) load.config_file = config_file;
@@ -204,6 +221,11 @@ void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action) 
       if (no_git_opt->count()) config.ApplyFlag("scan.use_git", !no_git, "--no-git");
       pipeline::BuildOptions options = config.ToBuildOptions(repo);
       options.full = full;
+      if (since_opt->count()) options.git_range = pipeline::GitRange{since, std::nullopt};
+      if (base_opt->count()) {
+        options.git_range =
+            pipeline::GitRange{git_base, head_opt->count() ? git_head : std::string("HEAD")};
+      }
       return RunBuild(options, global);
     };
   });

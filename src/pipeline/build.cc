@@ -1277,6 +1277,37 @@ std::optional<std::string> FullBuildReason(const BuildOptions& options, const Bu
   return std::nullopt;
 }
 
+// The scan diagnostics of the last successful build (`previous`), for a scan that starts from
+// it (ScanOptions::git_range); false when repo_files or the diagnostics table was written by
+// a build after it (one that failed), so that they no longer describe its scan.
+bool ReadPreviousScanDiagnostics(const std::string& out, const BuildRecord& previous,
+                                 std::vector<ScanDiagnostic>* diagnostics) {
+  const auto versions = previous.TableVersions();
+  const auto registry = catalog::DatasetRegistry::ForOutput(out);
+  const auto files = versions.find(catalog::kRepoFilesDataset);
+  const auto diags = versions.find(catalog::kDiagnosticsDataset);
+  if (files == versions.end() || diags == versions.end()) return false;
+  if (catalog::OpenSnapshot(registry.Resolve(catalog::kRepoFilesDataset), 1)->version() !=
+      files->second) {
+    return false;
+  }
+  const std::vector<DiagnosticRecord> rows = ReadDiagnostics(out);
+  // Rows appended after the build (a refused sink) carry its id; an overwrite by a later
+  // build leaves none of them.
+  if (rows.empty() &&
+      catalog::OpenSnapshot(registry.Resolve(catalog::kDiagnosticsDataset), 1)->version() !=
+          diags->second) {
+    return false;
+  }
+  for (const DiagnosticRecord& row : rows) {
+    if (row.build_id != previous.build_id) return false;
+    if (row.source == diag_source::kScan) {
+      diagnostics->push_back({row.path.value_or(""), row.code, row.message});
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string OrderingKeys(const std::string& table) {
@@ -1374,12 +1405,27 @@ BuildResult BuildGraph(const BuildOptions& options) {
   }
 
   // 1. Scan. An incremental build trusts the recorded hash of a file whose size and mtime
-  // are unchanged (stat first, hash only when they differ).
+  // are unchanged (stat first, hash only when they differ); with a git range it lists only
+  // what git says changed since the previous build and takes the rest as recorded.
   auto t0 = Clock::now();
   ScanOptions scan_options = options.scan;
   scan_options.output_dir = out.string();
   scan_options.threads = bc.threads;
-  if (!full_reason) scan_options.previous = &known;
+  scan_options.git_range.reset();
+  std::vector<ScanDiagnostic> known_diagnostics;
+  if (!full_reason) {
+    scan_options.previous = &known;
+    try {
+      if (options.git_range &&
+          ReadPreviousScanDiagnostics(out.string(), *previous, &known_diagnostics)) {
+        scan_options.git_range = options.git_range;
+        scan_options.previous_diagnostics = &known_diagnostics;
+      }
+    } catch (const Error&) {
+      // Diagnostics that cannot be read: the stat-first scan, without the git diff.
+      known_diagnostics.clear();
+    }
+  }
   bc.progress("scan", 0, 0);
   const RepoScan scan = ScanRepository(repo.string(), scan_options);
   result.files_scanned = static_cast<int64_t>(scan.files.size());
@@ -1424,7 +1470,7 @@ BuildResult BuildGraph(const BuildOptions& options) {
       BuildFull(bc, scan, &result);
     } else {
       record.mode = "incremental";
-      record.strategy = "resolution-hash";
+      record.strategy = scan.git_diff ? "resolution-hash+git-diff" : "resolution-hash";
       BuildIncremental(bc, scan, *previous, prev_state, &result);
     }
     FillRecord(result, &record);

@@ -82,6 +82,13 @@ struct BuildOptions {
   // Build everything even when the output holds a build that an incremental build could
   // start from (`cpglake build --full`).
   bool full = false;
+  // An incremental build lists only the files git says changed since the previous build
+  // (`cpglake build --since REF`, `--git-base A --git-head B`; ScanOptions::git_range and
+  // repo_scan.h "Change detection from git"): REF (A) must be what the previous build saw.
+  // Ignored by a full build, and when a failed build came after the last successful one;
+  // the manifest's strategy says "resolution-hash+git-diff" when it was used. Not part of the
+  // configuration hash: the tables come out the same.
+  std::optional<GitRange> git_range;
   // Table name (relative to out) → delta.dataSkippingStatsColumns when the table is written;
   // tables not named (or named with "") get Delta's default statistics.
   std::map<std::string, std::string> stats_columns = DefaultStatsColumns();

@@ -45,6 +45,13 @@ constexpr size_t kReadChunk = 64 * 1024;  // also the head used for shebang and 
 constexpr int kMaxDepth = 256;            // directory nesting the walk descends
 constexpr int64_t kMaxDirectories = 1000000;
 
+void SortDiagnostics(std::vector<ScanDiagnostic>* diagnostics) {
+  std::sort(diagnostics->begin(), diagnostics->end(),
+            [](const ScanDiagnostic& a, const ScanDiagnostic& b) {
+              return std::tie(a.path, a.code, a.message) < std::tie(b.path, b.code, b.message);
+            });
+}
+
 std::string_view BaseName(std::string_view path) {
   const size_t slash = path.rfind('/');
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
@@ -137,20 +144,37 @@ struct RepositoryDeleter {
 struct IndexDeleter {
   void operator()(git_index* i) const { git_index_free(i); }
 };
+struct ObjectDeleter {
+  void operator()(git_object* o) const { git_object_free(o); }
+};
+struct DiffDeleter {
+  void operator()(git_diff* d) const { git_diff_free(d); }
+};
 using RepositoryPtr = std::unique_ptr<git_repository, RepositoryDeleter>;
 using IndexPtr = std::unique_ptr<git_index, IndexDeleter>;
+using ObjectPtr = std::unique_ptr<git_object, ObjectDeleter>;
+using DiffPtr = std::unique_ptr<git_diff, DiffDeleter>;
 
 std::string GitErrorMessage() {
   const git_error* e = git_error_last();
   return e && e->message ? e->message : "unknown libgit2 error";
 }
 
+// An entry of the git index under the root.
+struct IndexEntry {
+  std::string rel;  // root-relative
+  uint32_t mode = 0;
+  bool skip_worktree = false;
+};
+
 // The repository a scan runs against in git mode.
 struct GitContext {
   RepositoryPtr repo;
   std::string prefix;                          // the root relative to the work tree, "" or "a/b/"
+  std::vector<IndexEntry> entries;             // in index order, one per path
   std::unordered_set<std::string> tracked;     // root-relative paths in the index
   std::unordered_set<std::string> submodules;  // root-relative gitlink paths
+  std::unordered_set<std::string> sparse;      // root-relative skip-worktree paths
 
   bool IsIgnored(const std::string& rel) const {
     int ignored = 0;
@@ -170,6 +194,9 @@ class Scanner {
   // Fills candidates_ from the index (git mode) and the walk.
   void Enumerate();
   RepoScan Finish(bool is_git);
+  // The diff-based scan of a git work tree (OpenGit succeeded): nullopt when it cannot give
+  // what a full scan gives (repo_scan.h), and the caller scans everything instead.
+  std::optional<RepoScan> ScanChanged(const GitRange& range);
 
  private:
   void AddDiagnostic(std::string_view path, const char* code, std::string message) {
@@ -178,7 +205,21 @@ class Scanner {
   // Checks a name found on disk or in the index; false (with a diagnostic when `report`) if it
   // cannot be scanned.
   bool CheckName(std::string_view rel, std::string_view name, bool report);
-  void AddIndexEntries();
+  // Reads the index into git_->entries and its path sets.
+  void ReadIndex();
+  // Makes candidates of the index entries (only those in `wanted` unless it is null).
+  void AddIndexEntries(const std::unordered_set<std::string>* wanted);
+  // The root-relative paths the git range names (renames as two paths), sorted, unique.
+  std::vector<std::string> ChangedPaths(const GitRange& range) const;
+  // Whether the walk would reach the directory of `rel`: every ancestor is a directory it
+  // descends (with the walk's diagnostics for the one it stops at).
+  bool WalkReaches(std::string_view rel);
+  std::string AbsPath(std::string_view rel) const {
+    return root_ == "/" ? "/" + std::string(rel) : root_ + "/" + std::string(rel);
+  }
+  // The outcomes of the candidates (in path order, once each) merged with `kept`; nullopt
+  // when max_files would cut the list.
+  std::optional<RepoScan> FinishMerged(std::vector<ScannedFile> kept);
   void Walk(const std::string& abs, const std::string& rel, int depth);
   void WalkEntry(const std::string& abs_dir, const std::string& rel_dir, const std::string& name,
                  int depth);
@@ -258,7 +299,7 @@ bool Scanner::CheckName(std::string_view rel, std::string_view name, bool report
   return true;
 }
 
-void Scanner::AddIndexEntries() {
+void Scanner::ReadIndex() {
   git_index* raw = nullptr;
   if (git_repository_index(&raw, git_->repo.get()) != 0) {
     throw IoError("cannot read the git index of " + root_ + ": " + GitErrorMessage());
@@ -274,14 +315,24 @@ void Scanner::AddIndexEntries() {
     std::string rel(full.substr(prefix.size()));
     // Conflicted paths appear once per stage; the first is enough.
     if (!git_->tracked.insert(rel).second) continue;
-    if (e->mode == GIT_FILEMODE_COMMIT) {
-      git_->submodules.insert(rel);
+    const bool skip_worktree = (e->flags_extended & GIT_INDEX_ENTRY_SKIP_WORKTREE) != 0;
+    if (e->mode == GIT_FILEMODE_COMMIT) git_->submodules.insert(rel);
+    if (skip_worktree) git_->sparse.insert(rel);
+    git_->entries.push_back({std::move(rel), e->mode, skip_worktree});
+  }
+}
+
+void Scanner::AddIndexEntries(const std::unordered_set<std::string>* wanted) {
+  for (const IndexEntry& e : git_->entries) {
+    const std::string& rel = e.rel;
+    if (wanted != nullptr && !wanted->count(rel)) continue;
+    if (e.mode == GIT_FILEMODE_COMMIT) {
       if (!filter_.ExcludesDirectory(rel)) {
         AddDiagnostic(rel, scan_code::kSubmodule, "a git submodule: not scanned");
       }
       continue;
     }
-    if (e->flags_extended & GIT_INDEX_ENTRY_SKIP_WORKTREE) continue;  // sparse checkout
+    if (e.skip_worktree) continue;  // sparse checkout
     const std::string_view name = BaseName(rel);
     const bool by_extension = HasPythonExtension(name);
     if (!by_extension && !HasNoExtension(name)) continue;
@@ -294,12 +345,15 @@ void Scanner::AddIndexEntries() {
       rest.remove_prefix(slash + 1);
     }
     if (!ok || !filter_.AcceptsFile(rel)) continue;
-    candidates_.push_back({rel, true, by_extension, e->mode == GIT_FILEMODE_LINK});
+    candidates_.push_back({rel, true, by_extension, e.mode == GIT_FILEMODE_LINK});
   }
 }
 
 void Scanner::Enumerate() {
-  if (git_) AddIndexEntries();
+  if (git_) {
+    ReadIndex();
+    AddIndexEntries(nullptr);
+  }
   struct stat st;
   if (::stat(root_.c_str(), &st) != 0) throw IoError("cannot stat " + root_);
   ancestors_.emplace_back(st.st_dev, st.st_ino);
@@ -636,10 +690,193 @@ RepoScan Scanner::Finish(bool is_git) {
                       " later candidate files are not scanned");
   }
   scan.diagnostics = std::move(diagnostics_);
-  std::sort(scan.diagnostics.begin(), scan.diagnostics.end(),
-            [](const ScanDiagnostic& a, const ScanDiagnostic& b) {
-              return std::tie(a.path, a.code, a.message) < std::tie(b.path, b.code, b.message);
-            });
+  SortDiagnostics(&scan.diagnostics);
+  return scan;
+}
+
+// The tree a revision names; InvalidInput when it names none.
+ObjectPtr RevisionTree(git_repository* repo, const std::string& revision) {
+  git_object* raw = nullptr;
+  if (git_revparse_single(&raw, repo, revision.c_str()) != 0) {
+    throw InvalidInput("git revision `" + revision + "` not found: " + GitErrorMessage());
+  }
+  const ObjectPtr object(raw);
+  git_object* tree = nullptr;
+  if (git_object_peel(&tree, object.get(), GIT_OBJECT_TREE) != 0) {
+    throw InvalidInput("git revision `" + revision +
+                       "` names no commit or tree: " + GitErrorMessage());
+  }
+  return ObjectPtr(tree);
+}
+
+std::vector<std::string> Scanner::ChangedPaths(const GitRange& range) const {
+  git_repository* repo = git_->repo.get();
+  const ObjectPtr base = RevisionTree(repo, range.base);
+  git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+  // A submodule counts when its commit changes, not when its work tree is dirty.
+  opts.ignore_submodules = GIT_SUBMODULE_IGNORE_DIRTY;
+  // Only the root's subtree: a literal path, so that glob characters in it are not patterns.
+  std::string subtree = git_->prefix.empty() ? "" : git_->prefix.substr(0, git_->prefix.size() - 1);
+  char* specs[] = {subtree.data()};
+  if (!subtree.empty()) {
+    opts.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
+    opts.pathspec.strings = specs;
+    opts.pathspec.count = 1;
+  }
+  git_diff* raw = nullptr;
+  int rc = 0;
+  // (libgit2 hands out trees as objects: a git_object of type tree is a git_tree.)
+  auto* base_tree = reinterpret_cast<git_tree*>(base.get());
+  if (range.head) {
+    const ObjectPtr head = RevisionTree(repo, *range.head);
+    rc = git_diff_tree_to_tree(&raw, repo, base_tree, reinterpret_cast<git_tree*>(head.get()),
+                               &opts);
+  } else {
+    opts.flags |= GIT_DIFF_INCLUDE_UNTRACKED | GIT_DIFF_RECURSE_UNTRACKED_DIRS;
+    rc = git_diff_tree_to_workdir_with_index(&raw, repo, base_tree, &opts);
+  }
+  const DiffPtr diff(raw);
+  if (rc != 0)
+    throw IoError("cannot diff the git work tree of " + root_ + ": " + GitErrorMessage());
+  std::vector<std::string> paths;
+  const size_t n = git_diff_num_deltas(diff.get());
+  for (size_t i = 0; i < n; ++i) {
+    const git_diff_delta* d = git_diff_get_delta(diff.get(), i);
+    for (const char* path : {d->old_file.path, d->new_file.path}) {
+      if (path == nullptr) continue;
+      std::string_view full = path;
+      if (full.compare(0, git_->prefix.size(), git_->prefix) != 0) continue;
+      full.remove_prefix(git_->prefix.size());
+      while (!full.empty() && full.back() == '/') full.remove_suffix(1);  // an untracked dir
+      if (!full.empty()) paths.emplace_back(full);
+    }
+  }
+  std::sort(paths.begin(), paths.end());
+  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+  return paths;
+}
+
+bool Scanner::WalkReaches(std::string_view rel) {
+  for (size_t start = 0, slash, depth = 0; (slash = rel.find('/', start)) != std::string_view::npos;
+       start = slash + 1, ++depth) {
+    const std::string dir(rel.substr(0, slash));
+    const std::string_view name = rel.substr(start, slash - start);
+    // As WalkEntry descends a directory.
+    if (filter_.PrunesDirectory(dir, name)) return false;
+    if (git_->submodules.count(dir) || git_->IsIgnored(dir)) return false;
+    if (!CheckName(dir, name, true)) return false;
+    const std::string abs = AbsPath(dir);
+    struct stat st;
+    if (::lstat(abs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return false;
+    if (::access((abs + "/.git").c_str(), F_OK) == 0) {
+      AddDiagnostic(dir, scan_code::kSubmodule, "a nested git repository: not scanned");
+      return false;
+    }
+    if (static_cast<int>(depth) + 1 > kMaxDepth) {
+      AddDiagnostic(dir, scan_code::kLimitWalk,
+                    "deeper than " + std::to_string(kMaxDepth) + " directories: not scanned");
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<RepoScan> Scanner::ScanChanged(const GitRange& range) {
+  const std::map<std::string, PreviousFile>& previous = *options_.previous;
+  static const std::vector<ScanDiagnostic> kNone;
+  const std::vector<ScanDiagnostic>& previous_diagnostics =
+      options_.previous_diagnostics ? *options_.previous_diagnostics : kNone;
+  std::vector<std::string> changed = ChangedPaths(range);  // resolves (and checks) the range
+  // Diagnostics the diff cannot bring up to date, and a list max_files cut: scan everything.
+  const int64_t limit = options_.max_files;
+  if (limit >= 0 && static_cast<int64_t>(previous.size()) >= limit) return std::nullopt;
+  for (const ScanDiagnostic& d : previous_diagnostics) {
+    if (d.path.empty() || d.code == scan_code::kLimitWalk || d.code == scan_code::kNotUtf8Name ||
+        d.code == scan_code::kLimitMaxFiles) {
+      return std::nullopt;
+    }
+  }
+  ReadIndex();
+  // Processed again: the named paths, the previous files the index does not vouch for and
+  // the paths of the previous diagnostics.
+  std::unordered_set<std::string> named(changed.begin(), changed.end());
+  std::vector<ScannedFile> kept;
+  for (const auto& [path, known] : previous) {
+    if (named.count(path)) continue;
+    if (!git_->tracked.count(path) || git_->sparse.count(path) || git_->submodules.count(path)) {
+      named.insert(path);
+      continue;
+    }
+    if (!filter_.AcceptsFile(path)) continue;
+    ScannedFile f;
+    f.path = path;
+    f.size = known.size;
+    f.mtime_ns = known.mtime_ns;
+    f.sha256 = known.sha256;
+    f.encoding = known.encoding;
+    f.is_tracked = true;
+    f.by_shebang = !HasPythonExtension(BaseName(path));
+    kept.push_back(std::move(f));
+  }
+  for (const ScanDiagnostic& d : previous_diagnostics) named.insert(d.path);
+  // Tracked paths as the index listing makes candidates of them, the others as the walk does.
+  AddIndexEntries(&named);
+  std::vector<std::string> untracked;
+  for (const std::string& rel : named) {
+    if (!git_->tracked.count(rel)) untracked.push_back(rel);
+  }
+  std::sort(untracked.begin(), untracked.end());  // diagnostics in a stable order
+  struct stat st;
+  if (::stat(root_.c_str(), &st) != 0) throw IoError("cannot stat " + root_);
+  ancestors_.emplace_back(st.st_dev, st.st_ino);
+  for (const std::string& rel : untracked) {
+    if (!WalkReaches(rel)) continue;
+    const size_t slash = rel.rfind('/');
+    const std::string dir = slash == std::string::npos ? "" : rel.substr(0, slash);
+    const std::string name = slash == std::string::npos ? rel : rel.substr(slash + 1);
+    WalkEntry(dir.empty() ? root_ : AbsPath(dir), dir, name,
+              static_cast<int>(std::count(rel.begin(), rel.end(), '/')));
+  }
+  ancestors_.pop_back();
+  return FinishMerged(std::move(kept));
+}
+
+std::optional<RepoScan> Scanner::FinishMerged(std::vector<ScannedFile> kept) {
+  const auto by_path = [](const Candidate& a, const Candidate& b) { return a.path < b.path; };
+  std::sort(candidates_.begin(), candidates_.end(), by_path);
+  candidates_.erase(
+      std::unique(candidates_.begin(), candidates_.end(),
+                  [](const Candidate& a, const Candidate& b) { return a.path == b.path; }),
+      candidates_.end());
+  std::vector<Outcome> outcomes(candidates_.size());
+  ParallelFor(candidates_.size(), options_.threads > 0 ? options_.threads : DefaultThreads(),
+              [&](size_t i) { outcomes[i] = Process(candidates_[i]); });
+  RepoScan scan;
+  scan.root = root_;
+  scan.is_git = true;
+  scan.git_diff = true;
+  scan.files.reserve(kept.size() + outcomes.size());
+  auto k = kept.begin();  // sorted: it comes from a map
+  for (Outcome& o : outcomes) {
+    for (ScanDiagnostic& d : o.diagnostics) diagnostics_.push_back(std::move(d));
+    if (!o.file) continue;
+    for (; k != kept.end() && k->path < o.file->path; ++k) scan.files.push_back(std::move(*k));
+    if (k != kept.end() && k->path == o.file->path) ++k;  // (not expected: kept is tracked)
+    scan.files.push_back(std::move(*o.file));
+  }
+  for (; k != kept.end(); ++k) scan.files.push_back(std::move(*k));
+  if (options_.max_files >= 0 && static_cast<int64_t>(scan.files.size()) > options_.max_files) {
+    return std::nullopt;
+  }
+  scan.diagnostics = std::move(diagnostics_);
+  SortDiagnostics(&scan.diagnostics);
+  // A directory's diagnostic may come from the walk and from several paths below it.
+  scan.diagnostics.erase(std::unique(scan.diagnostics.begin(), scan.diagnostics.end(),
+                                     [](const ScanDiagnostic& a, const ScanDiagnostic& b) {
+                                       return a.path == b.path && a.code == b.code &&
+                                              a.message == b.message;
+                                     }),
+                         scan.diagnostics.end());
   return scan;
 }
 
@@ -682,6 +919,18 @@ RepoScan ScanRepository(const std::string& root, const ScanOptions& options) {
   const std::string canonical = CanonicalRoot(root);
   const PathFilter filter(options, OutputDirInRoot(canonical, options));
   const GitLibrary git_library;  // outlives the scanner's repository handle
+  if (options.git_range && options.previous != nullptr) {
+    const char* flag = options.git_range->head ? "--git-base/--git-head" : "--since";
+    if (!options.use_git) {
+      throw InvalidInput(std::string(flag) + " needs git, but the scan does not use it (use_git)");
+    }
+    Scanner changed(canonical, options, filter);
+    if (!changed.OpenGit()) {
+      throw InvalidInput(std::string(flag) + " needs a git work tree: " + canonical +
+                         " is not in one");
+    }
+    if (std::optional<RepoScan> scan = changed.ScanChanged(*options.git_range)) return *scan;
+  }
   Scanner scanner(canonical, options, filter);
   const bool is_git = options.use_git && scanner.OpenGit();
   scanner.Enumerate();

@@ -70,9 +70,35 @@
 // Determinism: `files` sorted bytewise by path and `diagnostics` sorted by (path, code,
 // message) are identical for any thread count.
 //
+// Change detection from git (`git_range` with `previous`: `cpglake build --since REF`,
+// `--git-base A --git-head B`). Instead of listing and stat-ing the whole tree, the scan asks
+// libgit2 which paths may have changed since the previous scan and takes every other file of
+// the previous scan as it was recorded, without a single system call:
+//   * `--since REF` (head unset): the paths that differ between REF's tree and the work
+//     directory through the index (git_diff_tree_to_workdir_with_index; untracked files
+//     included, untracked directories recursed, ignored files not).
+//   * `--git-base A --git-head B`: the paths that differ between the trees of A and B
+//     (git_diff_tree_to_tree). The work tree is expected to be at B: local changes, and
+//     untracked files that the previous scan did not list, are not seen.
+//   Renames count as a deletion and an addition (both paths). Only paths under the root count.
+// The contract: the previous scan saw REF's (A's) tree. Everything the diff cannot vouch for
+// is processed again, as a candidate of a full scan (the same filters, diagnostics and
+// shebang check): the paths the diff names, the previous scan's files that are not in the
+// index now (untracked, skip-worktree, a submodule), and the paths of the previous scan's
+// diagnostics (`previous_diagnostics`; the diff cannot say that a binary file, a broken link
+// or a missing file is still so). Unchanged files keep their recorded size, mtime, SHA-256
+// and encoding; `is_tracked` comes from the index, `by_shebang` from the name. A named path
+// that no longer exists is dropped. So the result equals a full scan's when the contract
+// holds; a tracked file edited in the work tree when the previous scan ran and restored since
+// is what it cannot see. The scan is a full one (stat first, `git_diff` false) instead when
+// there is no previous scan, when `max_files` cut (or would cut) the list, or when the previous
+// diagnostics hold a whole-scan, LIMIT_WALK or NOT_UTF8_NAME diagnostic.
+//
 // Errors: the root missing → NotFound; not a directory → InvalidInput; a malformed glob or
-// an output directory that is the root itself → InvalidInput. Problems with single files never
-// throw: they become diagnostics.
+// an output directory that is the root itself → InvalidInput; with a git range (and a previous
+// scan): the root not in a git work tree, `use_git` false, or a revision that does not resolve
+// to a commit or tree → InvalidInput. Problems with single files never throw: they become
+// diagnostics.
 #pragma once
 
 #include <cstdint>
@@ -94,6 +120,14 @@ struct PreviousFile {
   std::string encoding;
 };
 
+// What a diff-based scan compares (see "Change detection from git" above).
+struct GitRange {
+  std::string base;                 // a revision (git_revparse_single): `--since` / `--git-base`
+  std::optional<std::string> head;  // unset: the work directory; set: `--git-head`
+};
+
+struct ScanDiagnostic;
+
 struct ScanOptions {
   std::vector<std::string> include;  // globs; empty = everything
   std::vector<std::string> exclude;  // globs; wins over include
@@ -113,6 +147,11 @@ struct ScanOptions {
   // and mtime and a plain "utf-8" encoding (no cookie or BOM that could carry a diagnostic) is
   // not read: its recorded SHA-256 and encoding are taken. Not owned; may be null.
   const std::map<std::string, PreviousFile>* previous = nullptr;
+  // With `previous`: list only what git says may have changed since the previous scan, whose
+  // diagnostics are `previous_diagnostics` (not owned; null: none). Without `previous`
+  // ignored: the whole tree is scanned.
+  std::optional<GitRange> git_range;
+  const std::vector<ScanDiagnostic>* previous_diagnostics = nullptr;
 };
 
 struct ScannedFile {
@@ -159,7 +198,8 @@ struct ScanDiagnostic {
 struct RepoScan {
   std::string root;  // the canonical absolute root
   bool is_git = false;
-  std::vector<ScannedFile> files;           // sorted bytewise by path
+  bool git_diff = false;           // listed from a git diff and the previous scan (`git_range`)
+  std::vector<ScannedFile> files;  // sorted bytewise by path
   std::vector<ScanDiagnostic> diagnostics;  // sorted by (path, code, message)
 };
 

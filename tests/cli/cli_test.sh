@@ -253,6 +253,17 @@ printf '%s\n' "$LAST_OUT" | tail -n +2 | grep -v ',pkg/m.py,' | grep -v '^cpg_[a
 check build-full-flag 0 "$bin" --json build "$tmp/repo" --full
 printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["mode"]=="full" and d["full_reason"]=="--full", d' \
   && pass=$((pass + 1)) || { echo "FAIL build-full-flag"; fail=$((fail + 1)); }
+# Change detection from git: --since REF looks only at what git says changed.
+g="$tmp/gitrepo"
+mkdir -p "$g/pkg" && printf 'def a():\n    return 1\n' > "$g/pkg/a.py" && printf 'from pkg.a import a\n' > "$g/b.py"
+git -C "$g" init -q && git -C "$g" -c user.name=t -c user.email=t@t add -A && git -C "$g" -c user.name=t -c user.email=t@t commit -qm one
+check git-build 0 "$bin" build "$g" -o "$tmp/gitout" -q
+printf 'def a():\n    return 2\n' > "$g/pkg/a.py"
+check git-since 0 "$bin" --json build "$g" -o "$tmp/gitout" --since HEAD
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["mode"]=="incremental" and d["files_changed"]==1 and d["build"]["strategy"]=="resolution-hash+git-diff", d["build"]' \
+  && pass=$((pass + 1)) || { echo "FAIL git-since: not a git-diff incremental build"; fail=$((fail + 1)); }
+check git-since-bad-ref 2 "$bin" build "$g" -o "$tmp/gitout" --since no-such-ref
+check git-head-needs-base 1 "$bin" build "$g" -o "$tmp/gitout" --git-head HEAD
 check changes-rows-json 0 "$bin" changes "$out" --rows --json
 printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert isinstance(d, list) and all(r["_change_type"] in ("insert","delete","update_preimage","update_postimage") and "node_kind" in r for r in d)' \
   && pass=$((pass + 1)) || { echo "FAIL changes-rows-json: bad JSON"; fail=$((fail + 1)); }
