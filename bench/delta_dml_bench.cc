@@ -1,13 +1,15 @@
 // DML benchmark (issue 7): MERGE of 1% changed rows, clustered by file, into a cpg_nodes-shaped
-// table (--rows, default 2M; string ids; sorted by file_id; several data files), in
-// deletion-vector mode and in copy-on-write mode; then a DELETE of one file's rows in each.
-// Each measurement runs in its own forked process so that its peak RSS is its own. Prints one
-// line per measure and a JSON summary.
+// table (--rows, default 2M; string ids; sorted by file_id; several data files; row groups of
+// --row-group-rows rows, default 8,192 as the graph tables), in deletion-vector mode and in
+// copy-on-write mode; then a DELETE of one file's rows in each. Each measurement runs in its
+// own forked process so that its peak RSS is its own. Prints one line per measure (time, files
+// read, row groups skipped, bytes written, peak RSS) and a JSON summary.
 //
-//   delta_dml_bench [--rows N] [--dir DIR] [--cdf]
+//   delta_dml_bench [--rows N] [--row-group-rows N] [--dir DIR] [--cdf]
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -115,10 +117,15 @@ int64_t DirBytes(const fs::path& dir) {
 int main(int argc, char** argv) {
   int64_t rows = 2'000'000;
   std::string dir_arg;
+  // As the graph tables (pipeline WriterSettings::row_group_rows).
+  int64_t row_group_rows = 8192;
   bool cdf = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--rows") && i + 1 < argc) rows = std::atoll(argv[++i]);
     if (!std::strcmp(argv[i], "--dir") && i + 1 < argc) dir_arg = argv[++i];
+    if (!std::strcmp(argv[i], "--row-group-rows") && i + 1 < argc) {
+      row_group_rows = std::atoll(argv[++i]);
+    }
     if (!std::strcmp(argv[i], "--cdf")) cdf = true;
   }
   const fs::path root = dir_arg.empty() ? fs::temp_directory_path() /
@@ -128,12 +135,12 @@ int main(int argc, char** argv) {
   fs::create_directories(root);
   const fs::path base = root / "base";
 
-  // The table: sorted by file_id, ~16 MiB files, 100k-row row groups.
+  // The table: sorted by file_id, ~16 MiB files, row groups of `row_group_rows` rows.
   if (InChild([&] {
         auto t = std::chrono::steady_clock::now();
         delta::WriteOptions o;
         o.target_file_bytes = int64_t{16} << 20;
-        o.parquet.row_group_rows = 100'000;
+        o.parquet.row_group_rows = row_group_rows;
         if (cdf) o.properties["delta.enableChangeDataFeed"] = "true";
         int64_t next = 0;
         const int64_t step = 200'000;
@@ -147,9 +154,11 @@ int main(int argc, char** argv) {
             },
             o);
         auto snap = delta::SnapshotBuilder(storage::OpenObjectStore(base.string())).Build();
-        std::printf("table: %lld rows, %zu files, %.1f MB, written in %.2f s\n",
-                    static_cast<long long>(rows), snap->files().size(),
-                    static_cast<double>(snap->total_bytes()) / 1e6, Since(t));
+        std::printf(
+            "table: %lld rows, %zu files, %.1f MB, %lld-row row groups, written in %.2f s\n",
+            static_cast<long long>(rows), snap->files().size(),
+            static_cast<double>(snap->total_bytes()) / 1e6, static_cast<long long>(row_group_rows),
+            Since(t));
       }) != 0) {
     return 1;
   }
@@ -159,67 +168,105 @@ int main(int argc, char** argv) {
   const int64_t first_changed = (rows / 2) / kNodesPerFile * kNodesPerFile;
   std::string json = "{\"rows\":" + std::to_string(rows) +
                      ",\"changed_rows\":" + std::to_string(changed) +
+                     ",\"row_group_rows\":" + std::to_string(row_group_rows) +
                      ",\"cdf\":" + (cdf ? "true" : "false");
+  // DML writes with the table's writer settings, as the pipeline does (TableWriteOptions).
+  delta::MergeOptions merge_options;
+  merge_options.dml.write.target_file_bytes = int64_t{16} << 20;
+  merge_options.dml.write.parquet.row_group_rows = row_group_rows;
+  auto read_text = [](const std::string& path) {
+    std::string text;
+    if (FILE* f = std::fopen(path.c_str(), "r")) {
+      char buf[1024];
+      const size_t n = std::fread(buf, 1, sizeof(buf), f);
+      text.assign(buf, n);
+      std::fclose(f);
+    }
+    return text.empty() ? std::string("null") : text;
+  };
   for (const bool dv : {true, false}) {
+    const char* mode = dv ? "deletion-vec" : "copy-on-write";
     const fs::path table = root / (dv ? "dv" : "cow");
     fs::copy(base, table, fs::copy_options::recursive);
-    const std::string out = (root / (dv ? "dv.json" : "cow.json")).string();
+    if (dv) {
+      delta::SetTableProperties(storage::OpenObjectStore(table.string()),
+                                {{"delta.enableDeletionVectors", "true"}});
+    }
+    const std::string merge_out = (root / (dv ? "dv_merge.json" : "cow_merge.json")).string();
+    const std::string delete_out = (root / (dv ? "dv_delete.json" : "cow_delete.json")).string();
     InChild([&] {
       auto store = storage::OpenObjectStore(table.string());
-      if (dv) delta::SetTableProperties(store, {{"delta.enableDeletionVectors", "true"}});
+      const auto snapshot = delta::SnapshotBuilder(store).Build();
       const RecordBatch source = Nodes(first_changed, changed, /*bump=*/1000);
       const long rss_before = bench::PeakRssMb();
       const int64_t bytes_before = DirBytes(table);
       auto t = std::chrono::steady_clock::now();
       auto r = delta::Merge(
           store, source, "target.file_id = source.file_id AND target.node_id = source.node_id",
-          {delta::WhenMatchedUpdateAll(), delta::WhenNotMatchedInsertAll()}, delta::MergeOptions());
+          {delta::WhenMatchedUpdateAll(), delta::WhenNotMatchedInsertAll()}, merge_options);
       const double merge_s = Since(t);
       const long rss_merge = bench::PeakRssMb();
       const int64_t merge_bytes = DirBytes(table) - bytes_before;
-      // DELETE of one file's nodes.
+      const auto& m = r.metrics;
+      int64_t read_bytes = 0;  // of the files read
+      for (const auto& f : snapshot->files()) {
+        if (std::find(r.files_read.begin(), r.files_read.end(), f.path) != r.files_read.end()) {
+          read_bytes += f.size;
+        }
+      }
+      std::printf(
+          "%-14s merge: %.3f s (scan %lld ms, write %lld ms), %lld updated, files read %lld/%lld "
+          "(%.1f MB) touched %lld, row groups skipped %lld, written %.2f MB (data %.2f MB, dv "
+          "%lld B), peak RSS %ld MB (%ld MB before)\n",
+          mode, merge_s, static_cast<long long>(m.scan_time_ms),
+          static_cast<long long>(m.rewrite_time_ms), static_cast<long long>(m.rows_updated),
+          static_cast<long long>(m.files_read), static_cast<long long>(m.files_considered),
+          static_cast<double>(read_bytes) / 1e6, static_cast<long long>(m.files_touched),
+          static_cast<long long>(m.row_groups_skipped), static_cast<double>(merge_bytes) / 1e6,
+          static_cast<double>(m.bytes_added) / 1e6, static_cast<long long>(m.dv_bytes), rss_merge,
+          rss_before);
+      FILE* f = std::fopen(merge_out.c_str(), "w");
+      std::fprintf(f,
+                   "\"merge_s\":%.4f,\"merge_bytes_written\":%lld,\"merge_peak_rss_mb\":%ld,"
+                   "\"merge_rss_before_mb\":%ld,\"rows_updated\":%lld,\"files_read\":%lld,"
+                   "\"files_touched\":%lld,\"files_read_bytes\":%lld,"
+                   "\"merge_row_groups_skipped\":%lld",
+                   merge_s, static_cast<long long>(merge_bytes), rss_merge, rss_before,
+                   static_cast<long long>(m.rows_updated), static_cast<long long>(m.files_read),
+                   static_cast<long long>(m.files_touched), static_cast<long long>(read_bytes),
+                   static_cast<long long>(m.row_groups_skipped));
+      std::fclose(f);
+    });
+    // DELETE of one file's nodes, in its own process (after the merge).
+    InChild([&] {
+      auto store = storage::OpenObjectStore(table.string());
       char where[128];
       std::snprintf(where, sizeof(where), "file_id = 'src/pkg%03lld/module_%07lld.py'",
                     static_cast<long long>(rows / 4 / kNodesPerFile / 100),
                     static_cast<long long>(rows / 4 / kNodesPerFile));
-      const int64_t bytes_before_delete = DirBytes(table);
-      t = std::chrono::steady_clock::now();
-      auto d = delta::Delete(store, where, delta::DmlOptions());
+      const long rss_before = bench::PeakRssMb();
+      const int64_t bytes_before = DirBytes(table);
+      const auto t = std::chrono::steady_clock::now();
+      auto d = delta::Delete(store, where, merge_options.dml);
       const double delete_s = Since(t);
-      const int64_t delete_bytes = DirBytes(table) - bytes_before_delete;
-      const auto& m = r.metrics;
+      const long rss_delete = bench::PeakRssMb();
+      const int64_t delete_bytes = DirBytes(table) - bytes_before;
       std::printf(
-          "%-14s merge: %.3f s, %lld updated, files read %lld/%lld touched %lld, "
-          "written %.2f MB (data %.2f MB, dv %lld B), peak RSS %ld MB (%ld MB before)\n",
-          dv ? "deletion-vec" : "copy-on-write", merge_s, static_cast<long long>(m.rows_updated),
-          static_cast<long long>(m.files_read), static_cast<long long>(m.files_considered),
-          static_cast<long long>(m.files_touched), static_cast<double>(merge_bytes) / 1e6,
-          static_cast<double>(m.bytes_added) / 1e6, static_cast<long long>(m.dv_bytes), rss_merge,
-          rss_before);
-      std::printf("%-14s delete of one file's %lld rows: %.3f s, written %.2f MB\n",
-                  dv ? "deletion-vec" : "copy-on-write",
-                  static_cast<long long>(d.metrics.rows_deleted), delete_s,
-                  static_cast<double>(delete_bytes) / 1e6);
-      FILE* f = std::fopen(out.c_str(), "w");
+          "%-14s delete of one file's %lld rows: %.3f s, row groups skipped %lld, written %.2f "
+          "MB, peak RSS %ld MB (%ld MB before)\n",
+          mode, static_cast<long long>(d.metrics.rows_deleted), delete_s,
+          static_cast<long long>(d.metrics.row_groups_skipped),
+          static_cast<double>(delete_bytes) / 1e6, rss_delete, rss_before);
+      FILE* f = std::fopen(delete_out.c_str(), "w");
       std::fprintf(f,
-                   "{\"merge_s\":%.4f,\"merge_bytes_written\":%lld,\"merge_peak_rss_mb\":%ld,"
-                   "\"rows_updated\":%lld,\"files_read\":%lld,\"files_touched\":%lld,"
-                   "\"delete_s\":%.4f,\"delete_bytes_written\":%lld}",
-                   merge_s, static_cast<long long>(merge_bytes), rss_merge,
-                   static_cast<long long>(m.rows_updated), static_cast<long long>(m.files_read),
-                   static_cast<long long>(m.files_touched), delete_s,
-                   static_cast<long long>(delete_bytes));
+                   "\"delete_s\":%.4f,\"delete_bytes_written\":%lld,\"delete_peak_rss_mb\":%ld,"
+                   "\"delete_row_groups_skipped\":%lld",
+                   delete_s, static_cast<long long>(delete_bytes), rss_delete,
+                   static_cast<long long>(d.metrics.row_groups_skipped));
       std::fclose(f);
     });
-    std::string text;
-    if (FILE* f = std::fopen(out.c_str(), "r")) {
-      char buf[1024];
-      size_t n = std::fread(buf, 1, sizeof(buf), f);
-      text.assign(buf, n);
-      std::fclose(f);
-    }
-    json += std::string(",\"") + (dv ? "deletion_vectors" : "copy_on_write") +
-            "\":" + (text.empty() ? "null" : text);
+    json += std::string(",\"") + (dv ? "deletion_vectors" : "copy_on_write") + "\":{" +
+            read_text(merge_out) + "," + read_text(delete_out) + "}";
   }
   // Scan overhead of deletion vectors: one source file's rows deleted in every 10th data file
   // (a DV on ~10% of the files), then a full scan of (node_id, file_id) against the table

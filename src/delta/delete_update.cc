@@ -43,14 +43,20 @@ DmlResult Delete(const std::shared_ptr<storage::ObjectStore>& store, const expr:
   DmlEngine engine(store, snapshot, options, "DELETE");
   if (engine.AlreadyApplied()) return engine.Commit({});
   engine.txn().TrackRead(predicate);
+  // With deletion vectors, row groups without a matching row are not read.
+  const RowGroupFilter skip = engine.RowGroupsRuledOutBy(bound);
   for (const AddFile* f : engine.PruneFiles(bound.get())) {
-    engine.ProcessFile(*f, [&](const RecordBatch& live, RowDecision* d) {
-      const Bitmap match = expr::EvaluateFilter(*bound, live);
-      d->actions.resize(static_cast<size_t>(live.num_rows()));
-      for (int64_t i = 0; i < live.num_rows(); ++i) {
-        d->actions[static_cast<size_t>(i)] = match.Get(i) ? RowAction::kDelete : RowAction::kKeep;
-      }
-    });
+    engine.ProcessFile(
+        *f,
+        [&](const RecordBatch& live, RowDecision* d) {
+          const Bitmap match = expr::EvaluateFilter(*bound, live);
+          d->actions.resize(static_cast<size_t>(live.num_rows()));
+          for (int64_t i = 0; i < live.num_rows(); ++i) {
+            d->actions[static_cast<size_t>(i)] =
+                match.Get(i) ? RowAction::kDelete : RowAction::kKeep;
+          }
+        },
+        skip);
   }
   return engine.Commit({{"predicate", PredicateParameter(predicate)}});
 }
@@ -90,26 +96,31 @@ DmlResult Update(const std::shared_ptr<storage::ObjectStore>& store, const expr:
   DmlEngine engine(store, snapshot, options, "UPDATE");
   if (engine.AlreadyApplied()) return engine.Commit({});
   engine.txn().TrackRead(predicate);
+  // With deletion vectors, row groups without a matching row are not read.
+  const RowGroupFilter skip = engine.RowGroupsRuledOutBy(bound);
   for (const AddFile* f : engine.PruneFiles(bound.get())) {
-    engine.ProcessFile(*f, [&](const RecordBatch& live, RowDecision* d) {
-      const int64_t n = live.num_rows();
-      Bitmap match = bound ? expr::EvaluateFilter(*bound, live) : Bitmap(n, true);
-      d->actions.resize(static_cast<size_t>(n));
-      int64_t hits = 0;
-      for (int64_t i = 0; i < n; ++i) {
-        const bool m = match.Get(i);
-        hits += m ? 1 : 0;
-        d->actions[static_cast<size_t>(i)] = m ? RowAction::kUpdate : RowAction::kKeep;
-      }
-      if (hits == 0) return;
-      RecordBatch old = hits == n ? live : live.Filter(match);
-      std::vector<ColumnPtr> cols = old.columns();
-      for (const auto& [index, e] : assignments) {
-        cols[index] = dml_internal::EvaluateAs(*e, old, schema.field(index),
-                                               "UPDATE SET " + schema.field(index).name);
-      }
-      d->updated = RecordBatch(schema, std::move(cols));
-    });
+    engine.ProcessFile(
+        *f,
+        [&](const RecordBatch& live, RowDecision* d) {
+          const int64_t n = live.num_rows();
+          Bitmap match = bound ? expr::EvaluateFilter(*bound, live) : Bitmap(n, true);
+          d->actions.resize(static_cast<size_t>(n));
+          int64_t hits = 0;
+          for (int64_t i = 0; i < n; ++i) {
+            const bool m = match.Get(i);
+            hits += m ? 1 : 0;
+            d->actions[static_cast<size_t>(i)] = m ? RowAction::kUpdate : RowAction::kKeep;
+          }
+          if (hits == 0) return;
+          RecordBatch old = hits == n ? live : live.Filter(match);
+          std::vector<ColumnPtr> cols = old.columns();
+          for (const auto& [index, e] : assignments) {
+            cols[index] = dml_internal::EvaluateAs(*e, old, schema.field(index),
+                                                   "UPDATE SET " + schema.field(index).name);
+          }
+          d->updated = RecordBatch(schema, std::move(cols));
+        },
+        skip);
   }
   std::string sets;
   for (const auto& [column, text] : set) sets += (sets.empty() ? "" : ", ") + column + " = " + text;

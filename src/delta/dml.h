@@ -13,9 +13,15 @@
 //
 // What is read: the snapshot's files are pruned with partition values and statistics (the
 // file skipping of a scan) by the operation's predicate — for MERGE, the ON condition's
-// target-only conjuncts and the range (or set) of source join keys — and only the surviving
-// files are read, one at a time: memory is bounded by the largest touched file (plus, for
-// MERGE, the source, which is held in memory and hashed on its join keys).
+// target-only conjuncts and the range (or set) of source join keys; none for a MERGE with a
+// WHEN NOT MATCHED BY SOURCE clause, which may change any row — and only the surviving files
+// are read, one at a time, row group by row group. With deletion vectors, a row group whose
+// Parquet statistics (or Bloom filters) rule out that predicate is not read either: its rows
+// are kept as they are (DmlMetrics::row_groups_skipped). Copy-on-write reads every row group
+// of a file it reads, since it rewrites the file's untouched rows. Memory: with deletion
+// vectors, one decoded row group at a time and the buffered row group of written rows;
+// with copy-on-write, the rows of the file being rewritten; plus, for MERGE, the source,
+// which is held in memory (not copied when given as one batch) and hashed on its join keys.
 //
 // Concurrency: the transaction records the predicate (TrackRead) and every file read
 // (TrackReadFile), so transaction.h's conflict rules apply: a concurrent blind append does not
@@ -79,7 +85,7 @@ struct DmlMetrics {
   int64_t files_read = 0;        // read (the rest of the considered files)
   int64_t files_touched = 0;     // read and changed
   // Row groups of the files read that were not read: their statistics rule out every row
-  // the operation could change (REPLACE ROWS with deletion vectors).
+  // the operation could change (with deletion vectors only).
   int64_t row_groups_skipped = 0;
   int64_t files_added = 0, files_removed = 0;
   int64_t bytes_added = 0, bytes_removed = 0;  // data files

@@ -96,12 +96,18 @@ RecordBatch TakeRows(const RecordBatch& batch, const std::vector<int64_t>& indic
     auto col = Column::Make(batch.schema().field(c).type);
     col->Reserve(static_cast<int64_t>(indices.size()));
     const Column& src = batch.column(c);
-    for (int64_t i : indices) {
-      if (i < 0) {
+    // Runs of consecutive rows are copied as ranges.
+    for (size_t at = 0; at < indices.size();) {
+      const int64_t first = indices[at];
+      if (first < 0) {
         col->AppendNull();
-      } else {
-        col->AppendFrom(src, i);
+        ++at;
+        continue;
       }
+      size_t end = at + 1;
+      while (end < indices.size() && indices[end] == first + static_cast<int64_t>(end - at)) ++end;
+      col->AppendRange(src, first, first + static_cast<int64_t>(end - at));
+      at = end;
     }
     cols.push_back(std::move(col));
   }
@@ -255,6 +261,14 @@ std::vector<const AddFile*> DmlEngine::PruneFiles(const expr::Expr* predicate) {
   return out;
 }
 
+RowGroupFilter DmlEngine::RowGroupsRuledOutBy(expr::ExprPtr predicate) const {
+  if (!predicate || !use_dvs_) return nullptr;
+  auto pruner = std::make_shared<const RowGroupPruner>(snapshot_->config(), std::move(predicate));
+  return [pruner](const parquet::ParquetFileReader& reader, int g) {
+    return pruner->CanSkip(reader, g);
+  };
+}
+
 DataFileWriter& DmlEngine::DataWriter() {
   if (!data_writer_) {
     DataFileLayout layout;
@@ -357,7 +371,9 @@ void DmlEngine::ProcessFile(const AddFile& f, const DecideFn& decide,
             batch.columns().begin() + static_cast<long>(read_schema.num_fields()));
         RecordBatch table_rows(read_schema, std::move(table_cols));
         table_rows.set_num_rows(rows);
-        RecordBatch live_rows = table_rows.Filter(live);
+        // Without deleted rows the batch is shared, not copied (batches are never modified).
+        RecordBatch live_rows =
+            live.CountSet() == rows ? std::move(table_rows) : table_rows.Filter(live);
         std::vector<int64_t> positions;
         positions.reserve(static_cast<size_t>(live_rows.num_rows()));
         for (int64_t i = 0; i < rows; ++i) {

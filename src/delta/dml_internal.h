@@ -63,11 +63,18 @@ class DmlEngine {
   // every file). Counts considered / skipped files.
   std::vector<const AddFile*> PruneFiles(const expr::Expr* predicate);
 
-  // Reads file `f` (TrackReadFile), batch by batch, and applies the decisions.
+  // The row groups in which no row satisfies `predicate` (bound to the read schema), by
+  // their statistics and Bloom filters (RowGroupPruner), as ProcessFile's `skip_row_group`;
+  // nullptr when there is no predicate or the strategy is copy-on-write. Pass a predicate
+  // that every row the operation could change satisfies.
+  RowGroupFilter RowGroupsRuledOutBy(expr::ExprPtr predicate) const;
+
+  // Reads file `f` (TrackReadFile), row group by row group, and applies the decisions.
   // `skip_row_group`, when given, is used with deletion vectors only (copy-on-write must
   // copy every row): a row group it skips is not read, its rows are kept, and it is counted
   // in DmlMetrics::row_groups_skipped. It must skip only row groups with no row the
-  // operation would change.
+  // operation would change. Memory: one decoded row group and what `decide` makes of it
+  // (copy-on-write also holds the file's kept rows until they are rewritten).
   void ProcessFile(const AddFile& f, const DecideFn& decide,
                    const RowGroupFilter& skip_row_group = nullptr);
   // Removes file `f` whole (every live row deleted) without deciding row by row; its rows

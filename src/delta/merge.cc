@@ -6,8 +6,13 @@
 // "<target alias>.<column>" and "<source alias>.<column>" (one name segment each), and the
 // whole ON condition, clause conditions and expressions — rewritten to those names — are
 // evaluated on it. Source rows never matched are inserted after every target file was read.
+// Target files — and, with deletion vectors and no by-source clause, their row groups — that
+// cannot hold a match (by the ON condition's target-only conjuncts and the source's keys)
+// are not read.
 #include <algorithm>
 #include <cctype>
+#include <optional>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "columnar/value.h"
@@ -238,7 +243,7 @@ std::vector<int> ChooseClauses(const std::vector<Compiled>& clauses, Group group
 // its expressions, else the target's values (`keep_target`) or nulls.
 RecordBatch ClauseRows(const Compiled& clause, const RecordBatch& pairs, const Bitmap& rows,
                        const Schema& target, bool keep_target) {
-  RecordBatch sub = pairs.Filter(rows);
+  RecordBatch sub = rows.CountSet() == pairs.num_rows() ? pairs : pairs.Filter(rows);
   std::vector<ColumnPtr> cols;
   for (size_t i = 0; i < target.num_fields(); ++i) {
     const Field& f = target.field(i);
@@ -271,20 +276,11 @@ std::string DescribeKey(const RecordBatch& target, int64_t row, const std::vecto
   return out;
 }
 
-}  // namespace
-
-DmlResult Merge(const std::shared_ptr<storage::ObjectStore>& store,
-                const columnar::Schema& source_schema, const BatchSource& source,
-                std::string_view on, const std::vector<MergeClause>& clauses,
-                const MergeOptions& options) {
-  if (clauses.empty()) throw InvalidInput("MERGE needs at least one WHEN clause");
-  RecordBatch src = RecordBatch::MakeEmpty(source_schema);
-  while (auto b = source()) {
-    if (!b->schema().Equals(source_schema)) {
-      throw InvalidInput("a MERGE source batch's schema differs from the declared source schema");
-    }
-    src.Append(*b);
-  }
+// MERGE of the whole source `src` (held by the caller: not copied).
+DmlResult MergeSource(const std::shared_ptr<storage::ObjectStore>& store, const RecordBatch& src,
+                      std::string_view on, const std::vector<MergeClause>& clauses,
+                      const MergeOptions& options) {
+  const Schema& source_schema = src.schema();
   auto snapshot = SnapshotBuilder(store).Build();
   DmlEngine engine(store, snapshot, options.dml, "MERGE");
   if (engine.AlreadyApplied()) return engine.Commit({});
@@ -422,133 +418,171 @@ DmlResult Merge(const std::shared_ptr<storage::ObjectStore>& store,
     const KeyPair& k0 = keys.front();
     const Column& key0 = *src_keys.front();
     const expr::ExprPtr col = expr::ColPath({target.field(k0.target).name});
-    std::vector<int64_t> rows;
-    for (const auto& [h, r] : hash) rows.push_back(r);
-    if (rows.empty()) {
+    // Up to 64 distinct keys as a set (in order), more as their range; the distinct keys
+    // are found by their hashes, without sorting the source.
+    auto less = [&](int64_t a, int64_t b) { return columnar::CompareRows(key0, a, key0, b) < 0; };
+    std::unordered_multimap<uint64_t, int64_t> by_hash;  // of up to 65 distinct keys
+    std::vector<int64_t> distinct;
+    for (const auto& [h, r] : hash) {
+      const uint64_t h0 = columnar::HashRow(key0, r, 0);
+      auto [at, end] = by_hash.equal_range(h0);
+      while (at != end && columnar::CompareRows(key0, at->second, key0, r) != 0) ++at;
+      if (at != end) continue;
+      by_hash.emplace(h0, r);
+      distinct.push_back(r);
+      if (distinct.size() > 64) break;
+    }
+    if (distinct.empty()) {
       parts.push_back(expr::Lit(false));
+    } else if (distinct.size() <= 64) {
+      std::sort(distinct.begin(), distinct.end(), less);
+      std::vector<expr::ExprPtr> lits;
+      for (int64_t r : distinct) lits.push_back(expr::Lit(columnar::GetValue(key0, r)));
+      parts.push_back(expr::In(col, std::move(lits)));
     } else {
-      std::sort(rows.begin(), rows.end(),
-                [&](int64_t a, int64_t b) { return columnar::CompareRows(key0, a, key0, b) < 0; });
-      rows.erase(std::unique(rows.begin(), rows.end(),
-                             [&](int64_t a, int64_t b) {
-                               return columnar::CompareRows(key0, a, key0, b) == 0;
-                             }),
-                 rows.end());
-      if (rows.size() <= 64) {
-        std::vector<expr::ExprPtr> lits;
-        for (int64_t r : rows) lits.push_back(expr::Lit(columnar::GetValue(key0, r)));
-        parts.push_back(expr::In(col, std::move(lits)));
-      } else {
-        parts.push_back(expr::Between(col, expr::Lit(columnar::GetValue(key0, rows.front())),
-                                      expr::Lit(columnar::GetValue(key0, rows.back()))));
+      int64_t lo = hash.front().second, hi = lo;
+      for (const auto& [h, r] : hash) {
+        if (less(r, lo)) lo = r;
+        if (less(hi, r)) hi = r;
       }
+      parts.push_back(expr::Between(col, expr::Lit(columnar::GetValue(key0, lo)),
+                                    expr::Lit(columnar::GetValue(key0, hi))));
     }
     prune = expr::And(std::move(parts));
   }
   engine.txn().TrackRead(prune);
   const expr::ExprPtr prune_bound = prune ? expr::BindPredicate(*prune, read_schema) : nullptr;
+  // With deletion vectors, neither are the row groups that cannot hold a match: their rows
+  // are kept, which is right only without a by-source clause (no prune predicate then).
+  const RowGroupFilter skip = engine.RowGroupsRuledOutBy(prune_bound);
 
   std::vector<bool> source_matched(static_cast<size_t>(source_rows), false);
   int64_t matched_rows = 0;
   const bool same_schema = target.Equals(read_schema, true);
   for (const AddFile* f : engine.PruneFiles(prune_bound.get())) {
-    engine.ProcessFile(*f, [&](const RecordBatch& live_read, RowDecision* d) {
-      const RecordBatch live = same_schema ? live_read : AlignBatch(live_read, target);
-      const int64_t n = live.num_rows();
-      d->actions.assign(static_cast<size_t>(n), RowAction::kKeep);
-      // Candidate pairs from the hash.
-      std::vector<int64_t> pt, ps;
-      for (int64_t i = 0; i < n; ++i) {
-        uint64_t h = 0;
-        bool null = false;
-        for (const auto& k : keys) {
-          if (live.column(k.target).IsNull(i)) null = true;
-          h = columnar::HashRow(live.column(k.target), i, h);
-        }
-        if (null) continue;
-        auto it = std::lower_bound(hash.begin(), hash.end(), std::make_pair(h, int64_t{-1}));
-        for (; it != hash.end() && it->first == h; ++it) {
-          bool equal = true;
-          for (size_t k = 0; k < keys.size() && equal; ++k) {
-            equal = columnar::CompareRows(live.column(keys[k].target), i, *src_keys[k],
-                                          it->second) == 0;
+    engine.ProcessFile(
+        *f,
+        [&](const RecordBatch& live_read, RowDecision* d) {
+          const RecordBatch live = same_schema ? live_read : AlignBatch(live_read, target);
+          const int64_t n = live.num_rows();
+          d->actions.assign(static_cast<size_t>(n), RowAction::kKeep);
+          // Candidate pairs from the hash.
+          std::vector<int64_t> pt, ps;
+          for (int64_t i = 0; i < n; ++i) {
+            uint64_t h = 0;
+            bool null = false;
+            for (const auto& k : keys) {
+              if (live.column(k.target).IsNull(i)) null = true;
+              h = columnar::HashRow(live.column(k.target), i, h);
+            }
+            if (null) continue;
+            auto it = std::lower_bound(hash.begin(), hash.end(), std::make_pair(h, int64_t{-1}));
+            for (; it != hash.end() && it->first == h; ++it) {
+              bool equal = true;
+              for (size_t k = 0; k < keys.size() && equal; ++k) {
+                equal = columnar::CompareRows(live.column(keys[k].target), i, *src_keys[k],
+                                              it->second) == 0;
+              }
+              if (!equal) continue;
+              pt.push_back(i);
+              ps.push_back(it->second);
+            }
           }
-          if (!equal) continue;
-          pt.push_back(i);
-          ps.push_back(it->second);
-        }
-      }
-      std::vector<int64_t> match(static_cast<size_t>(n), -1);
-      if (!pt.empty()) {
-        const RecordBatch pairs = PairBatch(pair_schema, live, pt, src, ps);
-        const Bitmap ok = expr::EvaluateFilter(*on_bound, pairs);
-        for (size_t j = 0; j < pt.size(); ++j) {
-          if (!ok.Get(static_cast<int64_t>(j))) continue;
-          int64_t& m = match[static_cast<size_t>(pt[j])];
-          if (m >= 0 && m != ps[j] && has_matched) {
-            throw InvalidInput("MERGE: a target row matched more than one source row (" +
-                               DescribeKey(live, pt[j], keys) +
-                               "); a target row may be updated or deleted by one source row only — "
-                               "deduplicate the source");
+          std::vector<int64_t> match(static_cast<size_t>(n), -1);
+          // The pairs of the matched rows, in row order, when the ON condition's pairs give them
+          // (each matched row in exactly one pair that satisfies it).
+          std::optional<RecordBatch> matched_pairs;
+          if (!pt.empty()) {
+            const RecordBatch pairs = PairBatch(pair_schema, live, pt, src, ps);
+            const Bitmap ok = expr::EvaluateFilter(*on_bound, pairs);
+            bool one_pair_each = true;
+            for (size_t j = 0; j < pt.size(); ++j) {
+              if (!ok.Get(static_cast<int64_t>(j))) continue;
+              int64_t& m = match[static_cast<size_t>(pt[j])];
+              if (m >= 0) one_pair_each = false;
+              if (m >= 0 && m != ps[j] && has_matched) {
+                throw InvalidInput(
+                    "MERGE: a target row matched more than one source row (" +
+                    DescribeKey(live, pt[j], keys) +
+                    "); a target row may be updated or deleted by one source row only — "
+                    "deduplicate the source");
+              }
+              m = ps[j];
+              source_matched[static_cast<size_t>(ps[j])] = true;
+            }
+            if (has_matched && one_pair_each) {
+              matched_pairs = ok.CountSet() == pairs.num_rows() ? pairs : pairs.Filter(ok);
+            }
           }
-          m = ps[j];
-          source_matched[static_cast<size_t>(ps[j])] = true;
-        }
-      }
-      // Updated rows of both groups, gathered in row order at the end.
-      RecordBatch updated = RecordBatch::MakeEmpty(target);
-      std::vector<int64_t> updated_at(static_cast<size_t>(n), -1);
-      auto apply = [&](Group group, const std::vector<int64_t>& rows) {
-        if (rows.empty()) return;
-        std::vector<int64_t> s;
-        for (int64_t r : rows)
-          s.push_back(group == Group::kMatched ? match[static_cast<size_t>(r)] : -1);
-        const RecordBatch pairs = PairBatch(pair_schema, live, rows, src, s);
-        const std::vector<int> chosen = ChooseClauses(compiled, group, pairs);
-        for (size_t c = 0; c < compiled.size(); ++c) {
-          if (GroupOf(compiled[c].kind) != group) continue;
-          Bitmap sel(pairs.num_rows(), false);
-          int64_t count = 0;
-          for (size_t j = 0; j < chosen.size(); ++j) {
-            if (chosen[j] != static_cast<int>(c)) continue;
-            sel.Set(static_cast<int64_t>(j), true);
-            ++count;
-            d->actions[static_cast<size_t>(rows[j])] =
-                IsDelete(compiled[c].kind) ? RowAction::kDelete : RowAction::kUpdate;
+          // Updated rows of both groups, one batch per clause (their columns may be shared with
+          // the pairs: never appended to), gathered in row order at the end.
+          std::vector<RecordBatch> updated;
+          int64_t updated_rows = 0;
+          std::vector<int64_t> updated_at(static_cast<size_t>(n), -1);
+          auto apply = [&](Group group, const std::vector<int64_t>& rows) {
+            if (rows.empty()) return;
+            std::optional<RecordBatch> made;
+            if (group != Group::kMatched || !matched_pairs) {
+              std::vector<int64_t> s;
+              for (int64_t r : rows)
+                s.push_back(group == Group::kMatched ? match[static_cast<size_t>(r)] : -1);
+              made = PairBatch(pair_schema, live, rows, src, s);
+            }
+            const RecordBatch& pairs = made ? *made : *matched_pairs;
+            const std::vector<int> chosen = ChooseClauses(compiled, group, pairs);
+            for (size_t c = 0; c < compiled.size(); ++c) {
+              if (GroupOf(compiled[c].kind) != group) continue;
+              Bitmap sel(pairs.num_rows(), false);
+              int64_t count = 0;
+              for (size_t j = 0; j < chosen.size(); ++j) {
+                if (chosen[j] != static_cast<int>(c)) continue;
+                sel.Set(static_cast<int64_t>(j), true);
+                ++count;
+                d->actions[static_cast<size_t>(rows[j])] =
+                    IsDelete(compiled[c].kind) ? RowAction::kDelete : RowAction::kUpdate;
+              }
+              if (count == 0 || IsDelete(compiled[c].kind)) continue;
+              updated.push_back(ClauseRows(compiled[c], pairs, sel, target, true));
+              for (size_t j = 0; j < chosen.size(); ++j) {
+                if (chosen[j] == static_cast<int>(c))
+                  updated_at[static_cast<size_t>(rows[j])] = updated_rows++;
+              }
+            }
+          };
+          if (has_matched) {
+            std::vector<int64_t> rows;
+            for (int64_t i = 0; i < n; ++i) {
+              if (match[static_cast<size_t>(i)] >= 0) rows.push_back(i);
+            }
+            matched_rows += static_cast<int64_t>(rows.size());
+            apply(Group::kMatched, rows);
           }
-          if (count == 0 || IsDelete(compiled[c].kind)) continue;
-          RecordBatch rows_out = ClauseRows(compiled[c], pairs, sel, target, true);
-          int64_t at = updated.num_rows();
-          for (size_t j = 0; j < chosen.size(); ++j) {
-            if (chosen[j] == static_cast<int>(c)) updated_at[static_cast<size_t>(rows[j])] = at++;
+          if (has_by_source) {
+            std::vector<int64_t> rows;
+            for (int64_t i = 0; i < n; ++i) {
+              if (match[static_cast<size_t>(i)] < 0) rows.push_back(i);
+            }
+            apply(Group::kBySource, rows);
           }
-          updated.Append(rows_out);
-        }
-      };
-      if (has_matched) {
-        std::vector<int64_t> rows;
-        for (int64_t i = 0; i < n; ++i) {
-          if (match[static_cast<size_t>(i)] >= 0) rows.push_back(i);
-        }
-        matched_rows += static_cast<int64_t>(rows.size());
-        apply(Group::kMatched, rows);
-      }
-      if (has_by_source) {
-        std::vector<int64_t> rows;
-        for (int64_t i = 0; i < n; ++i) {
-          if (match[static_cast<size_t>(i)] < 0) rows.push_back(i);
-        }
-        apply(Group::kBySource, rows);
-      }
-      if (updated.num_rows() > 0) {
-        std::vector<int64_t> order;
-        for (int64_t i = 0; i < n; ++i) {
-          if (updated_at[static_cast<size_t>(i)] >= 0)
-            order.push_back(updated_at[static_cast<size_t>(i)]);
-        }
-        d->updated = dml_internal::TakeRows(updated, order);
-      }
-    });
+          if (updated_rows > 0) {
+            std::vector<int64_t> order;
+            bool in_order = true;
+            for (int64_t i = 0; i < n; ++i) {
+              const int64_t at = updated_at[static_cast<size_t>(i)];
+              if (at < 0) continue;
+              in_order &= at == static_cast<int64_t>(order.size());
+              order.push_back(at);
+            }
+            if (updated.size() == 1 && in_order) {
+              d->updated = std::move(updated.front());
+            } else {
+              RecordBatch all = RecordBatch::MakeEmpty(target);
+              for (const auto& b : updated) all.Append(b);
+              d->updated = in_order ? std::move(all) : dml_internal::TakeRows(all, order);
+            }
+          }
+        },
+        skip);
   }
 
   // Source rows that matched no target row.
@@ -590,18 +624,28 @@ DmlResult Merge(const std::shared_ptr<storage::ObjectStore>& store,
                         {"numTargetRowsDeleted", std::to_string(engine.metrics().rows_deleted)}});
 }
 
+}  // namespace
+
+DmlResult Merge(const std::shared_ptr<storage::ObjectStore>& store,
+                const columnar::Schema& source_schema, const BatchSource& source,
+                std::string_view on, const std::vector<MergeClause>& clauses,
+                const MergeOptions& options) {
+  if (clauses.empty()) throw InvalidInput("MERGE needs at least one WHEN clause");
+  RecordBatch src = RecordBatch::MakeEmpty(source_schema);
+  while (auto b = source()) {
+    if (!b->schema().Equals(source_schema)) {
+      throw InvalidInput("a MERGE source batch's schema differs from the declared source schema");
+    }
+    src.Append(*b);
+  }
+  return MergeSource(store, src, on, clauses, options);
+}
+
 DmlResult Merge(const std::shared_ptr<storage::ObjectStore>& store,
                 const columnar::RecordBatch& source, std::string_view on,
                 const std::vector<MergeClause>& clauses, const MergeOptions& options) {
-  bool done = false;
-  return Merge(
-      store, source.schema(),
-      [&]() -> std::optional<RecordBatch> {
-        if (done) return std::nullopt;
-        done = true;
-        return source;
-      },
-      on, clauses, options);
+  if (clauses.empty()) throw InvalidInput("MERGE needs at least one WHEN clause");
+  return MergeSource(store, source, on, clauses, options);
 }
 
 }  // namespace cpglake::delta

@@ -225,10 +225,7 @@ DmlResult ReplaceRows(const std::shared_ptr<storage::ObjectStore>& store, const 
   std::vector<bool> consumed(static_cast<size_t>(rows.num_rows()), false);
   int64_t unchanged = 0;
 
-  const RowGroupPruner row_groups(snapshot->config(), bound);
-  const RowGroupFilter skip = [&](const parquet::ParquetFileReader& reader, int g) {
-    return row_groups.CanSkip(reader, g);
-  };
+  const RowGroupFilter skip = engine.RowGroupsRuledOutBy(bound);
   for (const AddFile* f : engine.PruneFiles(bound.get())) {
     engine.ProcessFile(
         *f,
