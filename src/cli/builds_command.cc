@@ -1,7 +1,6 @@
 // `cpglake builds OUT [BUILD]`: the build manifest (_cpglake/builds) of an output directory —
 // a list of builds, newest first, or one build in full (its id or a unique prefix of it).
 #include <cstdio>
-#include <ctime>
 #include <string>
 #include <vector>
 
@@ -10,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "common/error.h"
 #include "pipeline/manifest.h"
 
@@ -19,20 +19,10 @@ namespace {
 
 using nlohmann::ordered_json;
 
-// "2024-01-02 03:04:05" (UTC).
-std::string FormatStarted(int64_t us) {
-  const std::time_t secs = static_cast<std::time_t>(us / 1000000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
-
 void PrintBuild(const pipeline::BuildRecord& b) {
   std::printf("build:       %s\n", b.build_id.c_str());
   std::printf("repository:  %s\n", b.repo_id.c_str());
-  std::printf("started:     %s UTC\n", FormatStarted(b.started_at_us).c_str());
+  std::printf("started:     %s UTC\n", FormatUtcTime(b.started_at_us).c_str());
   std::printf("mode:        %s\n", b.mode.c_str());
   std::printf("status:      %s\n", b.status.c_str());
   if (b.error) std::printf("error:       %s\n", b.error->c_str());
@@ -89,7 +79,7 @@ int RunBuilds(const std::string& out, const std::string& build, int64_t limit,
               "status", "files", "nodes", "edges", "seconds");
   for (const auto* b : shown) {
     std::printf("%-8s  %-19s  %-11s  %-9s  %7lld  %9lld  %9lld  %8.2f\n",
-                b->build_id.substr(0, 8).c_str(), FormatStarted(b->started_at_us).c_str(),
+                b->build_id.substr(0, 8).c_str(), FormatUtcTime(b->started_at_us).c_str(),
                 b->mode.c_str(), b->status.c_str(), static_cast<long long>(b->files_scanned),
                 static_cast<long long>(b->nodes), static_cast<long long>(b->edges),
                 b->seconds_total);

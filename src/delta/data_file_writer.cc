@@ -99,6 +99,10 @@ int FindField(const std::vector<Field>& fields, std::string_view name) {
   return found;
 }
 
+int FindField(const columnar::Schema& schema, std::string_view name) {
+  return FindField(schema.fields(), name);
+}
+
 // The batch with exactly the table's fields, in the table's order and types.
 RecordBatch AlignBatch(const RecordBatch& batch, const Schema& table) {
   std::vector<columnar::ColumnPtr> cols;

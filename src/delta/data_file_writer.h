@@ -103,5 +103,6 @@ columnar::Field WithFieldIds(const columnar::Field& logical, columnar::Field phy
 
 // Index of the field named `name` (exactly, else case-insensitively when unique); -1.
 int FindField(const std::vector<columnar::Field>& fields, std::string_view name);
+int FindField(const columnar::Schema& schema, std::string_view name);
 
 }  // namespace cpglake::delta

@@ -18,6 +18,7 @@
 #include "columnar/value.h"
 #include "common/ascii.h"
 #include "common/error.h"
+#include "delta/data_file_writer.h"
 #include "delta/dml.h"
 #include "delta/dml_internal.h"
 #include "delta/schema_json.h"
@@ -65,21 +66,6 @@ MergeClause WhenNotMatchedBySourceDelete(std::optional<std::string> condition) {
 }
 
 namespace {
-
-// Index of the field named `name` (exactly, else case-insensitively when unique); -1.
-int FindField(const Schema& schema, std::string_view name) {
-  int exact = schema.FieldIndex(name);
-  if (exact >= 0) return exact;
-  int found = -1;
-  const std::string lower = AsciiLower(name);
-  for (size_t i = 0; i < schema.num_fields(); ++i) {
-    if (AsciiLower(schema.field(i).name) == lower) {
-      if (found >= 0) return -1;
-      found = static_cast<int>(i);
-    }
-  }
-  return found;
-}
 
 enum class Group { kMatched, kNotMatched, kBySource };
 

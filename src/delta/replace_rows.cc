@@ -115,23 +115,8 @@ class RowIndex {
   std::vector<std::pair<uint64_t, int64_t>> entries_;  // (hash, row), sorted
 };
 
-// Index of the top-level column `name` (exactly, else case-insensitively when unique); -1.
-int FindColumn(const Schema& schema, std::string_view name) {
-  const int exact = schema.FieldIndex(name);
-  if (exact >= 0) return exact;
-  int found = -1;
-  const std::string lower = AsciiLower(name);
-  for (size_t i = 0; i < schema.num_fields(); ++i) {
-    if (AsciiLower(schema.field(i).name) == lower) {
-      if (found >= 0) return -1;
-      found = static_cast<int>(i);
-    }
-  }
-  return found;
-}
-
 size_t RequireColumn(const Schema& schema, const std::string& name, const char* what) {
-  const int i = FindColumn(schema, name);
+  const int i = FindField(schema, name);
   if (i < 0) {
     std::string have;
     for (const auto& f : schema.fields()) have += (have.empty() ? "" : ", ") + f.name;
@@ -165,7 +150,7 @@ DmlResult ReplaceRows(const std::shared_ptr<storage::ObjectStore>& store, const 
     if (std::find(keys.begin(), keys.end(), i) == keys.end()) keys.push_back(i);
   }
   for (const auto& f : new_rows.schema().fields()) {
-    if (FindColumn(schema, f.name) < 0) {
+    if (FindField(schema, f.name) < 0) {
       throw InvalidInput("REPLACE ROWS: the new rows' column '" + f.name +
                          "' is not a column of the table");
     }

@@ -187,6 +187,16 @@ struct ModuleLayout {
   std::string root_package;
   std::vector<std::string> module_names;
   std::vector<char> is_package;
+
+  // Where file i of the scan sits: its id, path and module name.
+  cpg::FileContext ContextOf(const std::string& repo_id, const RepoScan& scan, size_t i) const {
+    cpg::FileContext ctx;
+    ctx.repo_id = repo_id;
+    ctx.file_id = cpg::FileId(repo_id, scan.files[i].path);
+    ctx.path = scan.files[i].path;
+    ctx.module_name = module_names[i];
+    return ctx;
+  }
 };
 
 std::string Basename(const std::string& path) {
@@ -657,11 +667,7 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
   std::atomic<int64_t> done{0}, bytes{0};
   ParallelFor(n, threads, [&](size_t i) {
     const ScannedFile& f = scan.files[i];
-    cpg::FileContext& ctx = contexts[i];
-    ctx.repo_id = result.repo_id;
-    ctx.file_id = cpg::FileId(result.repo_id, f.path);
-    ctx.path = f.path;
-    ctx.module_name = layout.module_names[i];
+    const cpg::FileContext& ctx = contexts[i] = layout.ContextOf(result.repo_id, scan, i);
     cache_keys[i] = ExtractCacheKey(f.sha256, ctx.module_name, layout.is_package[i]);
     ExtractFile(bc.repo, f, ctx, layout.is_package[i], cache_keys[i], nullptr,
                 bc.options.incremental.cache_evidence, &works[i]);
@@ -687,13 +693,9 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
   std::vector<DiagnosticRecord> diagnostics;
   for (size_t i = 0; i < n; ++i) {
     externals.insert(resolutions[i].externals.begin(), resolutions[i].externals.end());
-    FileState& s = states[contexts[i].file_id];
-    s.file_id = contexts[i].file_id;
-    s.path = scan.files[i].path;
-    s.module_name = contexts[i].module_name;
-    s.sha256 = scan.files[i].sha256;
-    s.cache_key = cache_keys[i];
-    s.resolution_hash = resolutions[i].hash;
+    states[contexts[i].file_id] =
+        FileState{contexts[i].file_id,  scan.files[i].path, contexts[i].module_name,
+                  scan.files[i].sha256, cache_keys[i],      resolutions[i].hash};
     parts[i] = std::move(works[i].rows);
     parts[i].Add(FileResolutionRowsOf(i, contexts, summary_ptrs, resolutions[i]));
     for (auto& d : works[i].diagnostics) diagnostics.push_back(std::move(d));
@@ -921,11 +923,7 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   int64_t added = 0;
   for (size_t i = 0; i < n; ++i) {
     const ScannedFile& f = scan.files[i];
-    cpg::FileContext& ctx = contexts[i];
-    ctx.repo_id = result.repo_id;
-    ctx.file_id = cpg::FileId(result.repo_id, f.path);
-    ctx.path = f.path;
-    ctx.module_name = layout.module_names[i];
+    const cpg::FileContext& ctx = contexts[i] = layout.ContextOf(result.repo_id, scan, i);
     cache_keys[i] = ExtractCacheKey(f.sha256, ctx.module_name, layout.is_package[i]);
     current_ids.insert(ctx.file_id);
     auto st = prev_state.find(ctx.file_id);
@@ -1049,13 +1047,9 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   std::vector<DiagnosticRecord> resolver_diagnostics;
   for (size_t i = 0; i < n; ++i) {
     externals.insert(resolutions[i].externals.begin(), resolutions[i].externals.end());
-    FileState& s = states[contexts[i].file_id];
-    s.file_id = contexts[i].file_id;
-    s.path = scan.files[i].path;
-    s.module_name = contexts[i].module_name;
-    s.sha256 = scan.files[i].sha256;
-    s.cache_key = cache_keys[i];
-    s.resolution_hash = resolutions[i].hash;
+    states[contexts[i].file_id] =
+        FileState{contexts[i].file_id,  scan.files[i].path, contexts[i].module_name,
+                  scan.files[i].sha256, cache_keys[i],      resolutions[i].hash};
     for (auto& d : resolutions[i].diagnostics) resolver_diagnostics.push_back(std::move(d));
   }
   const std::string level_hash =
