@@ -31,6 +31,8 @@ void RegisterBuildsCommand(CLI::App& app, GlobalOptions& global, Action& action)
 void RegisterChangesCommand(CLI::App& app, GlobalOptions& global, Action& action);
 // `export OUT TABLE DIR`: a dataset snapshot to a new Delta table or to Parquet files.
 void RegisterExportCommand(CLI::App& app, GlobalOptions& global, Action& action);
+// `migrate SRC TARGET`: Parquet files into a Delta table (copied or adopted in place).
+void RegisterMigrateCommand(CLI::App& app, GlobalOptions& global, Action& action);
 // `config show|init`: the effective configuration; a default cpglake.toml.
 void RegisterConfigCommands(CLI::App& app, GlobalOptions& global, Action& action);
 

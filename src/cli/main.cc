@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   cpglake::cli::RegisterChangesCommand(app, global, action);
   cpglake::cli::RegisterQueryCommands(app, global, action);
   cpglake::cli::RegisterExportCommand(app, global, action);
+  cpglake::cli::RegisterMigrateCommand(app, global, action);
   cpglake::cli::RegisterConfigCommands(app, global, action);
 
   try {

@@ -401,6 +401,31 @@ check dml-scan 0 "$bin" delta scan "$dml/t" --count
 [ "$LAST_OUT" = "3" ] && pass=$((pass + 1)) || { echo "FAIL dml-scan: $LAST_OUT rows"; fail=$((fail + 1)); }
 check dml-delete-all 0 "$bin" delta delete "$dml/t" --all
 rm -rf "$dml"
+# migrate: a DuckDB-written Hive tree into Delta (copy, in place, dry run, modes, report).
+mig=$(mktemp -d)
+(cd "$root" && node tools/oracle/duckdb.mjs sql "COPY (SELECT i AS id, i % 2 AS k FROM range(10) t(i)) TO '$mig/src' (FORMAT parquet, PARTITION_BY (k))") >/dev/null
+check migrate-help 0 "$bin" migrate --help && expect_out migrate-help "in-place"
+check migrate-dry-run 0 "$bin" --json migrate "$mig/src" "$mig/t" --dry-run
+expect_out migrate-dry-run '"rows": 10'
+[ ! -e "$mig/t" ] && pass=$((pass + 1)) || { echo "FAIL migrate-dry-run: wrote something"; fail=$((fail + 1)); }
+check migrate-copy 0 "$bin" migrate "$mig/src" "$mig/t" --verify --report "$mig/r.json"
+expect_out migrate-copy "verified"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["rows"]==10 and d["delta_version"]==0 and d["verification"]["ok"]' "$mig/r.json" \
+  && pass=$((pass + 1)) || { echo "FAIL migrate-report: bad JSON"; fail=$((fail + 1)); }
+check migrate-error-mode 2 "$bin" migrate "$mig/src" "$mig/t"
+check migrate-append 0 "$bin" migrate "$mig/src" "$mig/t" --mode append
+check migrate-append-count 0 "$bin" delta scan "$mig/t" --count
+[ "$LAST_OUT" = "20" ] && pass=$((pass + 1)) || { echo "FAIL migrate-append: $LAST_OUT rows"; fail=$((fail + 1)); }
+check migrate-in-place 0 "$bin" migrate "$mig/src" "$mig/src" --in-place --verify
+check migrate-in-place-count 0 "$bin" delta scan "$mig/src" --count
+[ "$LAST_OUT" = "10" ] && pass=$((pass + 1)) || { echo "FAIL migrate-in-place: $LAST_OUT rows"; fail=$((fail + 1)); }
+check migrate-in-place-outside 2 "$bin" migrate "$mig/src" "$mig/other" --in-place
+check migrate-bad-mode 2 "$bin" migrate "$mig/src" "$mig/t2" --mode ignore
+check migrate-missing 4 "$bin" migrate "$mig/nope" "$mig/t3"
+mkdir -p "$mig/bad" && printf 'PAR1 garbage PAR1' > "$mig/bad/x.parquet"
+check migrate-corrupt 5 "$bin" migrate "$mig/bad" "$mig/t4"
+[ ! -e "$mig/t4/_delta_log" ] && pass=$((pass + 1)) || { echo "FAIL migrate-corrupt: committed"; fail=$((fail + 1)); }
+rm -rf "$mig"
 
 rm -rf "$tmp"
 rm -f /tmp/cli_test_err.$$
