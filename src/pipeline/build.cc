@@ -1173,12 +1173,18 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   result.props = previous.props + rows_net[0];
   // Compaction when the replacements have left too many small files or deleted rows; the
   // build records the optimized version (queries pin it).
-  // The state tables grow by a small file per build too.
+  // The state tables and the manifest grow by a small file per build too.
   const parquet::WriterOptions cache_parquet = StateWriterOptions(catalog::kExtractCacheDataset);
   for (const char* name : {"cpg_props", "cpg_nodes", "cpg_edges", catalog::kRepoFilesDataset,
-                           catalog::kExtractCacheDataset}) {
+                           catalog::kExtractCacheDataset, catalog::kBuildsDataset}) {
     const bool cache = std::string_view(name) == catalog::kExtractCacheDataset;
     if (cache && !catalog::TableExists(catalog::DatasetRegistry::ForOutput(out).Resolve(name))) {
+      continue;
+    }
+    // The manifest gains a file per build (appended after this): compacted, it is not
+    // recorded as a table of the build.
+    if (std::string_view(name) == catalog::kBuildsDataset) {
+      MaybeOptimize(bc, name);
       continue;
     }
     if (auto optimized = MaybeOptimize(bc, name, cache ? &cache_parquet : nullptr)) {
@@ -1246,14 +1252,10 @@ void FillRecord(const BuildResult& result, BuildRecord* record) {
 
 // Why the build cannot be incremental (nullopt: it can), given the output's builds.
 std::optional<std::string> FullBuildReason(const BuildOptions& options, const BuildContext& bc,
-                                           const std::vector<BuildRecord>& builds,
-                                           const BuildRecord** previous) {
+                                           const ManifestHead& head, const BuildRecord** previous) {
   if (!options.incremental.enabled) return "incremental builds are disabled";
   if (options.full) return "--full";
-  const BuildRecord* last = nullptr;
-  for (const auto& b : builds) {
-    if (b.status == kBuildSucceeded) last = &b;
-  }
+  const BuildRecord* last = head.latest_successful ? &*head.latest_successful : nullptr;
   *previous = last;
   if (last == nullptr) return "first build";
   if (last->config_hash != bc.config_hash) return "config changed";
@@ -1379,10 +1381,10 @@ BuildResult BuildGraph(const BuildOptions& options) {
   record.schema_version = cpg::kGraphSchemaVersion;
 
   // Full or incremental.
-  const std::vector<BuildRecord> builds = ReadBuilds(out.string());
-  bc.build_sequence = static_cast<int64_t>(builds.size()) + 1;
+  const ManifestHead head = ReadManifestHead(out.string());
+  bc.build_sequence = head.builds + 1;
   const BuildRecord* previous = nullptr;
-  std::optional<std::string> full_reason = FullBuildReason(options, bc, builds, &previous);
+  std::optional<std::string> full_reason = FullBuildReason(options, bc, head, &previous);
   std::map<std::string, FileState> prev_state;
   // Damaged incremental state is no reason to fail: a full build rebuilds it.
   std::map<std::string, PreviousFile> known;

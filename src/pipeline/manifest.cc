@@ -332,10 +332,21 @@ int64_t AppendBuildRecord(const std::string& out_dir, const BuildRecord& r) {
   return result.version;
 }
 
-std::vector<BuildRecord> ReadBuilds(const std::string& out_dir) {
+namespace {
+
+// A manifest row with its tables_json not parsed yet (parsing every build's tables is most of
+// the cost of reading a long manifest; a build needs only the latest successful one's).
+struct RawBuild {
+  BuildRecord record;
+  std::optional<std::string> tables_json;
+};
+
+// Every row, oldest first (by started_at, then build_id).
+std::vector<RawBuild> ReadRawBuilds(const std::string& out_dir, std::string* path) {
   const auto location =
       catalog::DatasetRegistry::ForOutput(out_dir).Resolve(catalog::kBuildsDataset);
-  std::vector<BuildRecord> out;
+  *path = location.path;
+  std::vector<RawBuild> out;
   if (!catalog::TableExists(location)) return out;
   auto snap = catalog::OpenSnapshot(location, 1);
   columnar::RecordBatch b = delta::ScanBuilder(snap).WithThreads(1).Build().ReadAll();
@@ -357,16 +368,6 @@ std::vector<BuildRecord> ReadBuilds(const std::string& out_dir) {
     r.edges = rd.Long("edges", i).value_or(0);
     r.props = rd.Long("props", i).value_or(0);
     r.diagnostics = rd.Long("diagnostics", i).value_or(0);
-    if (auto tables = rd.Str("tables_json", i)) {
-      json a = json::parse(*tables, nullptr, /*allow_exceptions=*/false);
-      if (a.is_discarded() || !a.is_array()) {
-        throw CorruptData(location.path + ": build " + r.build_id +
-                          ": tables_json is not a JSON array");
-      }
-      for (const auto& t : a) {
-        if (t.is_object()) r.tables.push_back(TableFromJson(t));
-      }
-    }
     r.tool_version = rd.StrOr("tool_version", i);
     r.config_hash = rd.StrOr("config_hash", i);
     r.schema_fingerprint = rd.StrOr("schema_fingerprint", i);
@@ -381,20 +382,54 @@ std::vector<BuildRecord> ReadBuilds(const std::string& out_dir) {
     r.files_cached = rd.Long("files_cached", i).value_or(0);
     r.strategy = rd.StrOr("strategy", i, "full");
     r.full_reason = rd.Str("full_reason", i);
-    out.push_back(std::move(r));
+    out.push_back(RawBuild{std::move(r), rd.Str("tables_json", i)});
   }
-  std::stable_sort(out.begin(), out.end(), [](const BuildRecord& a, const BuildRecord& b) {
-    return std::tie(a.started_at_us, a.build_id) < std::tie(b.started_at_us, b.build_id);
+  std::stable_sort(out.begin(), out.end(), [](const RawBuild& a, const RawBuild& b) {
+    return std::tie(a.record.started_at_us, a.record.build_id) <
+           std::tie(b.record.started_at_us, b.record.build_id);
   });
   return out;
 }
 
-std::optional<BuildRecord> LatestSuccessfulBuild(const std::string& out_dir) {
-  auto builds = ReadBuilds(out_dir);
-  for (auto it = builds.rbegin(); it != builds.rend(); ++it) {
-    if (it->status == kBuildSucceeded) return std::move(*it);
+BuildRecord Parsed(RawBuild raw, const std::string& path) {
+  BuildRecord r = std::move(raw.record);
+  if (raw.tables_json) {
+    json a = json::parse(*raw.tables_json, nullptr, /*allow_exceptions=*/false);
+    if (a.is_discarded() || !a.is_array()) {
+      throw CorruptData(path + ": build " + r.build_id + ": tables_json is not a JSON array");
+    }
+    for (const auto& t : a) {
+      if (t.is_object()) r.tables.push_back(TableFromJson(t));
+    }
   }
-  return std::nullopt;
+  return r;
+}
+
+}  // namespace
+
+std::vector<BuildRecord> ReadBuilds(const std::string& out_dir) {
+  std::string path;
+  std::vector<BuildRecord> out;
+  for (auto& raw : ReadRawBuilds(out_dir, &path)) out.push_back(Parsed(std::move(raw), path));
+  return out;
+}
+
+ManifestHead ReadManifestHead(const std::string& out_dir) {
+  std::string path;
+  std::vector<RawBuild> raw = ReadRawBuilds(out_dir, &path);
+  ManifestHead head;
+  head.builds = static_cast<int64_t>(raw.size());
+  for (auto it = raw.rbegin(); it != raw.rend(); ++it) {
+    if (it->record.status == kBuildSucceeded) {
+      head.latest_successful = Parsed(std::move(*it), path);
+      break;
+    }
+  }
+  return head;
+}
+
+std::optional<BuildRecord> LatestSuccessfulBuild(const std::string& out_dir) {
+  return ReadManifestHead(out_dir).latest_successful;
 }
 
 BuildRecord FindBuild(const std::string& out_dir, const std::string& id_or_prefix) {

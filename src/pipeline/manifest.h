@@ -96,6 +96,14 @@ int64_t AppendBuildRecord(const std::string& out_dir, const BuildRecord& record)
 // is no manifest. CorruptData when a row's tables_json does not parse.
 std::vector<BuildRecord> ReadBuilds(const std::string& out_dir);
 
+// The number of builds and the most recent successful one (what a new build starts from), read
+// without parsing every build's tables.
+struct ManifestHead {
+  int64_t builds = 0;
+  std::optional<BuildRecord> latest_successful;
+};
+ManifestHead ReadManifestHead(const std::string& out_dir);
+
 // The most recently started build that succeeded; nullopt when there is none.
 std::optional<BuildRecord> LatestSuccessfulBuild(const std::string& out_dir);
 
