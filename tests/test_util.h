@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cpglake::testing {
@@ -23,6 +24,9 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Writes `content` to `p` (creating its directories); throws on failure.
+void WriteFile(const std::filesystem::path& p, std::string_view content);
 
 // Reads a whole file; throws on failure.
 std::string ReadFileBytes(const std::filesystem::path& p);

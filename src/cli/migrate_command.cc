@@ -45,7 +45,8 @@ struct MigrateArgs {
   bool copy = false, in_place = false, dry_run = false, verify = false;
 };
 
-ordered_json PlanJson(const delta::MigratePlan& p) {
+// What the plan and the report both start with.
+ordered_json PlanHead(const delta::MigratePlan& p) {
   ordered_json j;
   j["source"] = p.source;
   j["target"] = p.target;
@@ -54,6 +55,11 @@ ordered_json PlanJson(const delta::MigratePlan& p) {
   j["files"] = p.files.size();
   j["rows"] = p.rows;
   j["bytes"] = p.bytes;
+  return j;
+}
+
+ordered_json PlanJson(const delta::MigratePlan& p) {
+  ordered_json j = PlanHead(p);
   j["schema"] = ordered_json::parse(delta::SerializeDeltaSchema(p.schema));
   j["schema_fingerprint"] = p.schema_fingerprint;
   ordered_json parts = ordered_json::array();
@@ -105,14 +111,7 @@ void PrintPlanText(const delta::MigratePlan& p) {
 
 ordered_json ReportJson(const delta::MigrateResult& r) {
   const auto& p = r.plan;
-  ordered_json j;
-  j["source"] = p.source;
-  j["target"] = p.target;
-  j["method"] = std::string(delta::MigrateMethodName(p.method));
-  j["mode"] = ModeName(p.mode);
-  j["files"] = p.files.size();
-  j["rows"] = p.rows;
-  j["bytes"] = p.bytes;
+  ordered_json j = PlanHead(p);
   j["files_added"] = r.files_added;
   j["files_removed"] = r.files_removed;
   j["rows_added"] = r.rows_added;

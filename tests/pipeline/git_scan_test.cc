@@ -28,11 +28,7 @@ using cpglake::testing::ShellQuote;
 using cpglake::testing::TempDir;
 
 void Write(const fs::path& root, const std::string& rel, const std::string& content) {
-  const fs::path p = root / rel;
-  fs::create_directories(p.parent_path());
-  std::ofstream out(p, std::ios::binary);
-  out << content;
-  ASSERT_TRUE(out.good()) << p;
+  cpglake::testing::WriteFile(root / rel, content);
 }
 
 // Runs `git -C root ARGS`; the output.

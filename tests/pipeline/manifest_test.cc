@@ -32,8 +32,7 @@ const char* const kTables[] = {"cpg_nodes", "cpg_edges", "cpg_props", "_cpglake/
                                "_cpglake/diagnostics"};
 
 void Write(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
+  cpglake::testing::WriteFile(p, text);
 }
 
 // A repository with a syntax error, a binary .py file and an unresolved relative import.
@@ -288,10 +287,7 @@ TEST(ManifestTest, IncrementalBuildsRecordModeCountsAndWhyAFullBuild) {
   EXPECT_EQ(edit.table_versions.at("cpg_nodes"),
             first.table_versions.at("cpg_nodes") + 1 + (optimized ? 1 : 0));
   // The counts follow the rows: equal to a full build of the same tree.
-  const BuildResult full = BuildGraph([&] {
-    BuildOptions f = Options(repo, dir.path() / "full");
-    return f;
-  }());
+  const BuildResult full = BuildGraph(Options(repo, dir.path() / "full"));
   EXPECT_EQ(edit.record.nodes, full.record.nodes);
   EXPECT_EQ(edit.record.edges, full.record.edges);
   EXPECT_EQ(edit.record.props, full.record.props);
@@ -331,10 +327,7 @@ TEST(ManifestTest, DamagedIncrementalStateMeansParsingOrAFullBuildNeverAFailure)
   const BuildResult second = BuildGraph(o);
   EXPECT_EQ(second.record.mode, "incremental");
   EXPECT_EQ(second.record.files_cached, 0);
-  const BuildResult full = BuildGraph([&] {
-    BuildOptions f = Options(repo, dir.path() / "full");
-    return f;
-  }());
+  const BuildResult full = BuildGraph(Options(repo, dir.path() / "full"));
   EXPECT_EQ(second.record.nodes, full.record.nodes);
   EXPECT_EQ(second.record.edges, full.record.edges);
   EXPECT_EQ(second.record.props, full.record.props);
