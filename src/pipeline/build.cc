@@ -426,7 +426,6 @@ cpg::GraphRows FileResolutionRowsOf(size_t i, const std::vector<cpg::FileContext
 struct RepoLevel {
   cpg::RowSet rows;
   std::vector<DiagnosticRecord> diagnostics;
-  std::string hash;  // RepoLevelFingerprint of the inputs
 };
 
 // A fingerprint of everything the repository-level rows are made from (without making them:
@@ -462,7 +461,6 @@ RepoLevel RepoLevelRows(const std::string& repo_id, const RepoScan& scan,
                         const ModuleLayout& layout, const std::vector<std::string>& module_ids,
                         const std::set<std::string>& externals, bool with_rows = true) {
   RepoLevel level;
-  level.hash = RepoLevelFingerprint(repo_id, scan, layout, module_ids, externals);
   cpg::RowSet& repo_rows = level.rows;
   const std::string repo_node = cpg::StableId("PY_REPO", {repo_id});
   {
@@ -705,7 +703,9 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
   result.seconds_resolve = Since(t_resolve);
 
   RepoLevel level = RepoLevelRows(result.repo_id, scan, layout, module_ids, externals);
-  states[""] = FileState{"", "", "", "", "", level.hash};
+  states[""] =
+      FileState{"", "", "",
+                "", "", RepoLevelFingerprint(result.repo_id, scan, layout, module_ids, externals)};
   parts.back() = std::move(level.rows);
   for (auto& d : level.diagnostics) diagnostics.push_back(std::move(d));
   result.diagnostics_by_code = CountByCode(diagnostics);
@@ -1059,7 +1059,7 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
       prev_level == prev_state.end() || prev_level->second.resolution_hash != level_hash;
   RepoLevel level =
       RepoLevelRows(result.repo_id, scan, layout, module_ids, externals, repo_changed);
-  states[""] = FileState{"", "", "", "", "", level.hash};
+  states[""] = FileState{"", "", "", "", "", level_hash};
 
   // The rows of the files replaced: the work set and the impacted files (all their rows, so
   // that the replacement is exact), and the repository level when it changed.
