@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "common/error.h"
+#include "common/memory.h"
 
 namespace {
 
@@ -22,6 +23,7 @@ constexpr const char* kExitCodes =
 }  // namespace
 
 int main(int argc, char** argv) {
+  cpglake::TuneAllocator();
   CLI::App app{"cpglake: a Code Property Graph of a Python repository, kept in Delta Lake tables",
                "cpglake"};
   app.footer(kExitCodes);

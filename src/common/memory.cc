@@ -2,6 +2,10 @@
 
 #include <sys/mman.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <cstdint>
 
 namespace cpglake {
@@ -19,6 +23,15 @@ void AdviseHugePages(void* p, size_t bytes) {
 #else
   (void)p;
   (void)bytes;
+#endif
+}
+
+void TuneAllocator() {
+#if defined(__GLIBC__)
+  constexpr int kMmapThreshold = 32 << 20;  // glibc's upper limit for this setting on 64-bit
+  constexpr int kTrimThreshold = 256 << 20;
+  (void)mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
+  (void)mallopt(M_TRIM_THRESHOLD, kTrimThreshold);
 #endif
 }
 
