@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
 
   // Encode and decode, best of three.
   std::vector<std::string> ev_blobs(sources.size()), sum_blobs(sources.size());
-  double encode_sec = 1e9, decode_sec = 1e9;
+  double encode_sec = 1e9, decode_sec = 1e9, summary_sec = 1e9, shared_sec = 1e9;
   size_t check = 0;
   for (int round = 0; round < 3; ++round) {
     t = Clock::now();
@@ -157,6 +157,16 @@ int main(int argc, char** argv) {
       check += ev.nodes.size() + s.keys.size();
     }
     decode_sec = std::min(decode_sec, Seconds(t));
+    t = Clock::now();
+    for (size_t i = 0; i < sources.size(); ++i) {
+      check += python::DecodeSummary(sum_blobs[i]).keys.size();
+    }
+    summary_sec = std::min(summary_sec, Seconds(t));
+    t = Clock::now();
+    for (size_t i = 0; i < sources.size(); ++i) {
+      check += python::DecodeSharedSummary(sum_blobs[i]).keys.size();
+    }
+    shared_sec = std::min(shared_sec, Seconds(t));
   }
 
   size_t ev_bytes = 0, sum_bytes = 0, ev_zstd = 0, sum_zstd = 0, ev_naive = 0, sum_naive = 0;
@@ -178,9 +188,10 @@ int main(int argc, char** argv) {
       " \"summary_bytes\": %zu, \"summary_zstd1_bytes\": %zu, \"summary_naive_bytes\": %zu,\n"
       " \"extract_seconds\": %.3f, \"encode_seconds\": %.3f, \"decode_seconds\": %.3f,\n"
       " \"encode_mb_per_s\": %.1f, \"decode_mb_per_s\": %.1f, \"decode_vs_extract\": %.3f,\n"
+      " \"summary_decode_seconds\": %.4f, \"summary_shared_decode_seconds\": %.4f,\n"
       " \"check\": %zu}\n",
       sources.size(), bytes, nodes, edges, ev_bytes, ev_zstd, ev_naive, sum_bytes, sum_zstd,
       sum_naive, extract_sec, encode_sec, decode_sec, blob_mb / encode_sec, blob_mb / decode_sec,
-      decode_sec / extract_sec, check);
+      decode_sec / extract_sec, summary_sec, shared_sec, check);
   return 0;
 }

@@ -361,25 +361,77 @@ void ExtractFile(const fs::path& repo, const ScannedFile& f, const cpg::FileCont
 
 // What cross-file resolution gives one file.
 struct FileResolutionRows {
+  bool resolved = false;  // false: not resolved by this build (its state is carried over)
   python::FileResolution resolution;
   std::set<std::string> externals;            // qualified names of its external targets
   std::vector<DiagnosticRecord> diagnostics;  // rows of _cpglake/diagnostics
   std::string hash;                           // cpg::ResolutionFingerprint
+  std::string deps;                           // ResolutionDepsText
 };
 
-// Resolves every file (the module table needs them all) in parallel; the rows are made
-// later, by FileResolutionRowsOf, only for the files whose rows are written.
-std::vector<FileResolutionRows> ResolveAll(
-    const BuildContext& bc, const RepoScan& scan, const std::vector<cpg::FileContext>& contexts,
-    const std::vector<const python::ModuleSummary*>& summary_ptrs) {
+// The file-state form of what a file's resolution read: the file ids of the files, then
+// "sub <file id> <class key>" per class whose subclasses it searched; one per line.
+std::string SubclassToken(const std::string& file_id, int32_t key) {
+  return "sub " + file_id + " " + std::to_string(key);
+}
+std::string ResolutionDepsText(const python::ResolutionDeps& deps,
+                               const std::vector<cpg::FileContext>& contexts) {
+  std::vector<std::string> lines;
+  for (int32_t f : deps.files) lines.push_back(contexts[static_cast<size_t>(f)].file_id);
+  for (const auto& [f, k] : deps.subclass_queries) {
+    lines.push_back(SubclassToken(contexts[static_cast<size_t>(f)].file_id, k));
+  }
+  std::sort(lines.begin(), lines.end());
+  std::string text;
+  for (const auto& l : lines) text += (text.empty() ? "" : "\n") + l;
+  return text;
+}
+
+std::vector<std::string_view> SplitLines(std::string_view text) {
+  std::vector<std::string_view> out;
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    out.push_back(text.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    text.remove_prefix(nl + 1);
+  }
+  return out;
+}
+
+std::string JoinLines(const std::set<std::string>& lines) {
+  std::string text;
+  for (const auto& l : lines) text += (text.empty() ? "" : "\n") + l;
+  return text;
+}
+
+// The resolver over every file's summary (the module table and the class hierarchies need
+// them all). `entries` must outlive it.
+std::vector<python::ModuleEntry> ModuleEntries(
+    const RepoScan& scan, const std::vector<const python::ModuleSummary*>& summary_ptrs) {
   std::vector<python::ModuleEntry> entries(scan.files.size());
   for (size_t i = 0; i < scan.files.size(); ++i) entries[i] = {summary_ptrs[i], scan.files[i].path};
-  const python::Resolver resolver(entries);
+  return entries;
+}
+
+// Resolves the files with `selected[i]` in parallel, recording what each read; the rows are
+// made later, by FileResolutionRowsOf, only for the files whose rows are written.
+std::vector<FileResolutionRows> ResolveFiles(
+    const BuildContext& bc, const RepoScan& scan, const std::vector<cpg::FileContext>& contexts,
+    const std::vector<const python::ModuleSummary*>& summary_ptrs, const python::Resolver& resolver,
+    const std::vector<char>& selected) {
   std::vector<FileResolutionRows> out(scan.files.size());
+  std::vector<size_t> files;
+  for (size_t i = 0; i < scan.files.size(); ++i) {
+    if (selected[i]) files.push_back(i);
+  }
   std::atomic<int64_t> resolved{0};
-  ParallelFor(scan.files.size(), bc.threads, [&](size_t i) {
+  ParallelFor(files.size(), bc.threads, [&](size_t k) {
+    const size_t i = files[k];
     FileResolutionRows& r = out[i];
-    r.resolution = resolver.ResolveFile(i);
+    r.resolved = true;
+    python::ResolutionDeps deps;
+    r.resolution = resolver.ResolveFile(i, &deps);
+    r.deps = ResolutionDepsText(deps, contexts);
     for (const auto& d : r.resolution.diagnostics) {
       DiagnosticRecord rec;
       rec.file_id = contexts[i].file_id;
@@ -390,10 +442,10 @@ std::vector<FileResolutionRows> ResolveAll(
       // Anchored at a node of the summary (an import alias): its line and column, as the
       // DIAG node has them (cpg/resolution_rows.cc).
       if (summary_ptrs[i]) {
-        for (const auto& k : summary_ptrs[i]->keys) {
-          if (k.bstart == d.bstart && k.bend == d.bend && k.line_start >= 0) {
-            rec.line = k.line_start;
-            rec.col = k.col_start;
+        for (const auto& key : summary_ptrs[i]->keys) {
+          if (key.bstart == d.bstart && key.bend == d.bend && key.line_start >= 0) {
+            rec.line = key.line_start;
+            rec.col = key.col_start;
           }
         }
       }
@@ -408,7 +460,7 @@ std::vector<FileResolutionRows> ResolveAll(
       }
     }
     r.hash = cpg::ResolutionFingerprint(i, contexts, summary_ptrs, r.resolution);
-    bc.progress("resolve", ++resolved, static_cast<int64_t>(scan.files.size()));
+    bc.progress("resolve", ++resolved, static_cast<int64_t>(files.size()));
   });
   return out;
 }
@@ -684,7 +736,10 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
     if (works[i].has_summary) summary_ptrs[i] = &works[i].summary;
     module_ids[i] = ModuleIdOf(contexts[i], summary_ptrs[i]);
   }
-  std::vector<FileResolutionRows> resolutions = ResolveAll(bc, scan, contexts, summary_ptrs);
+  const std::vector<python::ModuleEntry> entries = ModuleEntries(scan, summary_ptrs);
+  const python::Resolver resolver(entries);
+  std::vector<FileResolutionRows> resolutions =
+      ResolveFiles(bc, scan, contexts, summary_ptrs, resolver, std::vector<char>(n, 1));
   std::set<std::string> externals;
   std::map<std::string, FileState> states;
   std::vector<cpg::RowSet> parts(n + 1);
@@ -692,8 +747,10 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
   for (size_t i = 0; i < n; ++i) {
     externals.insert(resolutions[i].externals.begin(), resolutions[i].externals.end());
     states[contexts[i].file_id] =
-        FileState{contexts[i].file_id,  scan.files[i].path, contexts[i].module_name,
-                  scan.files[i].sha256, cache_keys[i],      resolutions[i].hash};
+        FileState{contexts[i].file_id,     scan.files[i].path,
+                  contexts[i].module_name, scan.files[i].sha256,
+                  cache_keys[i],           resolutions[i].hash,
+                  resolutions[i].deps,     JoinLines(resolutions[i].externals)};
     parts[i] = std::move(works[i].rows);
     parts[i].Add(FileResolutionRowsOf(i, contexts, summary_ptrs, resolutions[i]));
     for (auto& d : works[i].diagnostics) diagnostics.push_back(std::move(d));
@@ -703,9 +760,14 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
   result.seconds_resolve = Since(t_resolve);
 
   RepoLevel level = RepoLevelRows(result.repo_id, scan, layout, module_ids, externals);
-  states[""] =
-      FileState{"", "", "",
-                "", "", RepoLevelFingerprint(result.repo_id, scan, layout, module_ids, externals)};
+  states[""] = FileState{"",
+                         "",
+                         "",
+                         "",
+                         "",
+                         RepoLevelFingerprint(result.repo_id, scan, layout, module_ids, externals),
+                         resolver.ModuleTableFingerprint(),
+                         ""};
   parts.back() = std::move(level.rows);
   for (auto& d : level.diagnostics) diagnostics.push_back(std::move(d));
   result.diagnostics_by_code = CountByCode(diagnostics);
@@ -968,6 +1030,10 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
       ReadCacheOrNothing(out, other_keys, /*with_evidence=*/false, threads, &cache_damaged);
   std::vector<python::ModuleSummary> summaries(n);
   std::vector<char> has_summary(n, 0);
+  // CPGLAKE_CHECK_IMPACT=1 (tests): resolve every file and fail if one that the dependency
+  // records left out would have changed.
+  const char* check_env = std::getenv("CPGLAKE_CHECK_IMPACT");
+  const bool check_impact = check_env && std::string_view(check_env) == "1";
   ParallelFor(n, threads, [&](size_t i) {
     if (in_work[i]) return;
     auto it = summaries_cached.find(cache_keys[i]);
@@ -978,7 +1044,9 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
       return;
     }
     try {
-      summaries[i] = python::DecodeSummary(it->second.summary);
+      // Only what other files' resolution reads of it; the few files resolved again get the
+      // rest below.
+      summaries[i] = python::DecodeSharedSummary(it->second.summary);
       has_summary[i] = 1;
     } catch (const Error&) {
       in_work[i] = 1;  // a damaged entry: parse again
@@ -1018,8 +1086,11 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
     }
   }
 
-  // Resolve every file; a file outside the work set whose resolver rows differ from what the
-  // state recorded is impacted (a module it uses changed what it exports): re-emitted too.
+  // Resolution. A file outside the work set is resolved again only when something its last
+  // resolution read changed (python::ResolutionDeps: a file of the work set or gone, or a
+  // class whose subclasses it searched gained one in the work set), or when the module table
+  // changed (then every file is). Of those, a file whose resolver rows differ from what the
+  // state recorded is impacted: re-emitted too. The others keep their state and rows.
   const auto t_resolve = Clock::now();
   std::vector<const python::ModuleSummary*> summary_ptrs(n, nullptr);
   std::vector<std::string> module_ids(n);
@@ -1027,12 +1098,70 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
     if (has_summary[i]) summary_ptrs[i] = &summaries[i];
     module_ids[i] = ModuleIdOf(contexts[i], summary_ptrs[i]);
   }
-  std::vector<FileResolutionRows> resolutions = ResolveAll(bc, scan, contexts, summary_ptrs);
+  const std::vector<python::ModuleEntry> entries = ModuleEntries(scan, summary_ptrs);
+  const python::Resolver resolver(entries);
+  const std::string module_table = resolver.ModuleTableFingerprint();
+  auto prev_level = prev_state.find("");
+  const bool all_files =
+      prev_level == prev_state.end() || prev_level->second.resolution_deps != module_table;
+  // The manifest's strategy: "resolution-hash" when every file was resolved (the module table
+  // changed), "dependencies+resolution-hash" when the dependency records chose the files.
+  if (!all_files) record.strategy = "dependencies+" + record.strategy;
+  std::vector<char> to_resolve(n, 0);
+  {
+    std::set<std::string, std::less<>> changed(deleted_ids.begin(), deleted_ids.end());
+    for (size_t i = 0; i < n; ++i) {
+      if (!in_work[i]) continue;
+      changed.insert(contexts[i].file_id);
+      for (const auto& [f, k] : resolver.AncestorsOfClassesIn(i)) {
+        changed.insert(SubclassToken(contexts[static_cast<size_t>(f)].file_id, k));
+      }
+    }
+    for (size_t i = 0; i < n; ++i) {
+      auto st = prev_state.find(contexts[i].file_id);
+      if (all_files || in_work[i] || st == prev_state.end() || st->second.resolution_deps.empty()) {
+        to_resolve[i] = 1;
+        continue;
+      }
+      for (std::string_view dep : SplitLines(st->second.resolution_deps)) {
+        if (changed.count(dep)) {
+          to_resolve[i] = 1;
+          break;
+        }
+      }
+    }
+  }
+  // The files resolved again whose summaries were decoded in part: the rest of them.
+  ParallelFor(n, threads, [&](size_t i) {
+    if (!(to_resolve[i] || check_impact) || !has_summary[i] || summaries[i].complete) return;
+    // The blob's checksum passed above: a failure here is a cache written wrongly.
+    try {
+      summaries[i] = python::DecodeSummary(summaries_cached.at(cache_keys[i]).summary);
+    } catch (const Error& e) {
+      throw CorruptData("the extraction cache entry of " + scan.files[i].path +
+                        " cannot be decoded (" + e.what() + "); run cpglake build --full");
+    }
+  });
+  std::vector<FileResolutionRows> resolutions =
+      ResolveFiles(bc, scan, contexts, summary_ptrs, resolver,
+                   check_impact ? std::vector<char>(n, 1) : to_resolve);
+  if (check_impact) {
+    for (size_t i = 0; i < n; ++i) {
+      auto st = prev_state.find(contexts[i].file_id);
+      if (to_resolve[i] || st == prev_state.end()) continue;
+      if (st->second.resolution_hash != resolutions[i].hash ||
+          st->second.externals != JoinLines(resolutions[i].externals)) {
+        throw InternalError("impact check: " + scan.files[i].path +
+                            " was not re-resolved but its resolution changed");
+      }
+      resolutions[i] = FileResolutionRows();  // as without the check: carried over
+    }
+  }
   result.seconds_resolve = Since(t_resolve);
   std::vector<size_t> impacted;
   std::set<std::string> impacted_keys;
   for (size_t i = 0; i < n; ++i) {
-    if (in_work[i]) continue;
+    if (in_work[i] || !resolutions[i].resolved) continue;
     auto st = prev_state.find(contexts[i].file_id);
     if (st == prev_state.end() || st->second.resolution_hash != resolutions[i].hash) {
       impacted.push_back(i);
@@ -1045,21 +1174,34 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   std::set<std::string> externals;
   std::map<std::string, FileState> states;
   std::vector<DiagnosticRecord> resolver_diagnostics;
+  std::set<std::string> resolved_ids;  // files whose resolver diagnostics are new
   for (size_t i = 0; i < n; ++i) {
-    externals.insert(resolutions[i].externals.begin(), resolutions[i].externals.end());
-    states[contexts[i].file_id] =
-        FileState{contexts[i].file_id,  scan.files[i].path, contexts[i].module_name,
-                  scan.files[i].sha256, cache_keys[i],      resolutions[i].hash};
+    const FileResolutionRows& r = resolutions[i];
+    if (!r.resolved) {
+      FileState st = prev_state.at(contexts[i].file_id);  // unchanged file, same id and path
+      for (std::string_view q : SplitLines(st.externals)) externals.emplace(q);
+      states[contexts[i].file_id] = std::move(st);
+      continue;
+    }
+    resolved_ids.insert(contexts[i].file_id);
+    externals.insert(r.externals.begin(), r.externals.end());
+    states[contexts[i].file_id] = FileState{contexts[i].file_id,
+                                            scan.files[i].path,
+                                            contexts[i].module_name,
+                                            scan.files[i].sha256,
+                                            cache_keys[i],
+                                            r.hash,
+                                            r.deps,
+                                            JoinLines(r.externals)};
     for (auto& d : resolutions[i].diagnostics) resolver_diagnostics.push_back(std::move(d));
   }
   const std::string level_hash =
       RepoLevelFingerprint(result.repo_id, scan, layout, module_ids, externals);
-  auto prev_level = prev_state.find("");
   const bool repo_changed =
       prev_level == prev_state.end() || prev_level->second.resolution_hash != level_hash;
   RepoLevel level =
       RepoLevelRows(result.repo_id, scan, layout, module_ids, externals, repo_changed);
-  states[""] = FileState{"", "", "", "", "", level_hash};
+  states[""] = FileState{"", "", "", "", "", level_hash, module_table, ""};
 
   // The rows of the files replaced: the work set and the impacted files (all their rows, so
   // that the replacement is exact), and the repository level when it changed.
@@ -1201,12 +1343,13 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
     }
   }
 
-  // Diagnostics: the front end's of files not replaced are kept; the replaced files', the
-  // resolver's (every file was resolved) and the scan's are new.
+  // Diagnostics: the front end's of files not replaced and the resolver's of files not
+  // resolved are kept; the replaced files', the resolved files' and the scan's are new.
   std::vector<DiagnosticRecord> diagnostics;
   for (auto& d : ReadDiagnostics(out)) {
-    if (d.source == diag_source::kFrontEnd && d.file_id && !replaced_ids.count(*d.file_id) &&
-        current_ids.count(*d.file_id)) {
+    if (!d.file_id || !current_ids.count(*d.file_id)) continue;
+    if ((d.source == diag_source::kFrontEnd && !replaced_ids.count(*d.file_id)) ||
+        (d.source == diag_source::kResolver && !resolved_ids.count(*d.file_id))) {
       diagnostics.push_back(std::move(d));
     }
   }

@@ -32,7 +32,8 @@ columnar::Schema FileStateSchema() {
   return columnar::Schema(
       std::vector<Field>{Field("file_id", str, false), Field("path", str, false),
                          Field("module_name", str, true), Field("sha256", str, true),
-                         Field("cache_key", str, true), Field("resolution_hash", str, true)});
+                         Field("cache_key", str, true), Field("resolution_hash", str, true),
+                         Field("resolution_deps", str, true), Field("externals", str, true)});
 }
 
 columnar::Schema ExtractCacheSchema() {
@@ -118,6 +119,9 @@ std::map<std::string, FileState> ReadFileState(const std::string& out_dir) {
     s.sha256 = Str(b, "sha256", i);
     s.cache_key = Str(b, "cache_key", i);
     s.resolution_hash = Str(b, "resolution_hash", i);
+    // Added later: a state without them is read as "unknown" (its files are re-resolved).
+    if (b.ColumnByName("resolution_deps")) s.resolution_deps = Str(b, "resolution_deps", i);
+    if (b.ColumnByName("externals")) s.externals = Str(b, "externals", i);
     out[s.file_id] = std::move(s);
   }
   return out;
@@ -134,6 +138,8 @@ delta::WriteResult WriteFileState(const std::string& out_dir,
     b.mutable_column(3).AppendString(s.sha256);
     b.mutable_column(4).AppendString(s.cache_key);
     b.mutable_column(5).AppendString(s.resolution_hash);
+    b.mutable_column(6).AppendString(s.resolution_deps);
+    b.mutable_column(7).AppendString(s.externals);
   }
   b.set_num_rows(static_cast<int64_t>(states.size()));
   return Write(out_dir, catalog::kFileStateDataset, b, delta::WriteMode::kOverwrite,

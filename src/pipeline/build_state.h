@@ -43,6 +43,13 @@ struct FileState {
   std::string sha256;
   std::string cache_key;        // ExtractCacheKey of its content
   std::string resolution_hash;  // 32 hex characters
+  // What its resolution read (ResolutionDepsText): the ids of the files whose summaries it
+  // used and the classes whose subclasses it searched, one per line; "" when unknown (a state
+  // written before they were recorded: the file is re-resolved). The repository-level row
+  // holds the module table's fingerprint here.
+  std::string resolution_deps;
+  // The external qualified names its resolver edges point at, sorted, one per line.
+  std::string externals;
   bool operator==(const FileState&) const = default;
 };
 

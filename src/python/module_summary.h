@@ -128,6 +128,10 @@ struct ModuleSummary {
   };
   std::vector<Import> imports;
 
+  // False when `references` and `imports` were left out (python/summary_codec.h
+  // DecodeSharedSummary): enough to resolve other files against this one, not this file.
+  bool complete = true;
+
   const BoundName* FindGlobal(std::string_view name) const;
   const ClassInfo* FindClass(int32_t key) const;
   const SymbolRef* FindReturn(int32_t key) const;

@@ -6,6 +6,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "common/error.h"
+#include "common/hash.h"
+
 namespace cpglake::python {
 
 namespace {
@@ -212,6 +215,23 @@ struct Value {
   bool known() const { return kind != Kind::kUnknown; }
 };
 
+// Where the resolution running on this thread records what it reads (null: not recording).
+// Files are marked in `seen` (one byte per file) and listed once in `files`.
+struct DepSink {
+  std::vector<uint8_t> seen;
+  std::vector<int32_t> files;
+  std::set<std::pair<int32_t, int32_t>> subclass_queries;
+  void AddFile(int32_t file) {
+    if (file < 0) return;
+    const auto f = static_cast<size_t>(file);
+    if (f >= seen.size()) seen.resize(f + 1, 0);
+    if (seen[f]) return;
+    seen[f] = 1;
+    files.push_back(file);
+  }
+};
+thread_local DepSink* tls_sink = nullptr;
+
 // One entry of a linearised class hierarchy: a class of the repository or an outside name.
 struct MroEntry {
   int32_t file = -1, key = -1;
@@ -250,6 +270,8 @@ struct Resolver::Impl {
   std::unordered_set<std::string> ambiguous;              // names several files claim
   std::unordered_set<std::string> namespaces;             // prefixes that are not modules
   std::map<std::pair<int32_t, int32_t>, std::vector<MroEntry>> mro;
+  // The files read to linearise each class's hierarchy (its bases' included).
+  std::map<std::pair<int32_t, int32_t>, std::vector<int32_t>> mro_deps;
   std::set<std::pair<int32_t, int32_t>> in_progress;
   // Class → the repository classes that have it in their MRO (subclasses), in (file, key)
   // order: for calls on `self` of methods that only subclasses define.
@@ -259,6 +281,7 @@ struct Resolver::Impl {
   explicit Impl(const std::vector<ModuleEntry>& m) : modules(m) {}
 
   const ModuleSummary* S(int32_t file) const {
+    if (tls_sink) tls_sink->AddFile(file);
     return file >= 0 && static_cast<size_t>(file) < modules.size()
                ? modules[static_cast<size_t>(file)].summary
                : nullptr;
@@ -566,9 +589,30 @@ struct Resolver::Impl {
   const std::vector<MroEntry>& MroOf(int32_t file, int32_t key) const {
     static const std::vector<MroEntry> kEmpty;
     auto it = mro.find({file, key});
-    if (it != mro.end()) return it->second;
+    if (it != mro.end()) {
+      if (tls_sink) {
+        auto d = mro_deps.find({file, key});
+        if (d != mro_deps.end()) {
+          for (int32_t f : d->second) tls_sink->AddFile(f);
+        }
+      }
+      return it->second;
+    }
     if (frozen) return kEmpty;
-    return const_cast<Impl*>(this)->ComputeMro(file, key);
+    // Record what this class's linearisation reads on its own, then pass it on to the
+    // linearisation (or resolution) that asked for it.
+    DepSink own;
+    DepSink* outer = tls_sink;
+    tls_sink = &own;
+    own.AddFile(file);
+    const std::vector<MroEntry>& line = const_cast<Impl*>(this)->ComputeMro(file, key);
+    tls_sink = outer;
+    std::sort(own.files.begin(), own.files.end());
+    if (mro.count({file, key})) const_cast<Impl*>(this)->mro_deps[{file, key}] = own.files;
+    if (outer) {
+      for (int32_t f : own.files) outer->AddFile(f);
+    }
+    return line;
   }
 
   const std::vector<MroEntry>& ComputeMro(int32_t file, int32_t key) {
@@ -665,8 +709,19 @@ struct Resolver::Impl {
     prefix.steps.pop_back();
     const Value owner = Eval(file, prefix, 0);
     if (owner.kind != Value::Kind::kInstance) return out;
+    if (tls_sink) tls_sink->subclass_queries.insert({owner.file, owner.key});
     auto subs = subclasses.find({owner.file, owner.key});
     if (subs == subclasses.end()) return out;
+    if (tls_sink) {
+      // Every subclass's file and the files its hierarchy was linearised from, also those
+      // not read below: a change there can change the list.
+      for (const auto& sub : subs->second) {
+        tls_sink->AddFile(sub.first);
+        auto d = mro_deps.find(sub);
+        if (d == mro_deps.end()) continue;
+        for (int32_t f : d->second) tls_sink->AddFile(f);
+      }
+    }
     // Past a few hundred subclasses or a dozen definitions the call says little: no edges.
     if (subs->second.size() > kMaxSubclassesSearched) return out;
     for (const auto& [f, k] : subs->second) {
@@ -746,6 +801,9 @@ struct Resolver::Impl {
     FileResolution out;
     const ModuleSummary* s = S(file);
     if (!s) return out;
+    if (!s->complete) {
+      throw InternalError("resolving " + s->module_name + " from a partly decoded summary");
+    }
     auto add = [&](const char* kind, int32_t src, const NodeKey& anchor, const Value& v,
                    const std::string& method) {
       ResolvedEdge e;
@@ -874,8 +932,62 @@ Resolver::Resolver(const std::vector<ModuleEntry>& modules)
 
 Resolver::~Resolver() = default;
 
-FileResolution Resolver::ResolveFile(size_t file) const {
-  return impl_->ResolveFile(static_cast<int32_t>(file));
+FileResolution Resolver::ResolveFile(size_t file, ResolutionDeps* deps) const {
+  if (!deps) return impl_->ResolveFile(static_cast<int32_t>(file));
+  DepSink sink;
+  sink.seen.assign(impl_->modules.size(), 0);
+  tls_sink = &sink;
+  sink.AddFile(static_cast<int32_t>(file));
+  FileResolution out;
+  try {
+    out = impl_->ResolveFile(static_cast<int32_t>(file));
+  } catch (...) {
+    tls_sink = nullptr;
+    throw;
+  }
+  tls_sink = nullptr;
+  std::sort(sink.files.begin(), sink.files.end());
+  deps->files = std::move(sink.files);
+  deps->subclass_queries.assign(sink.subclass_queries.begin(), sink.subclass_queries.end());
+  return out;
+}
+
+std::string Resolver::ModuleTableFingerprint() const {
+  std::vector<std::pair<std::string, int32_t>> table(impl_->module_table.begin(),
+                                                     impl_->module_table.end());
+  std::sort(table.begin(), table.end());
+  std::vector<std::string> ambiguous(impl_->ambiguous.begin(), impl_->ambiguous.end());
+  std::sort(ambiguous.begin(), ambiguous.end());
+  std::vector<std::string> namespaces(impl_->namespaces.begin(), impl_->namespaces.end());
+  std::sort(namespaces.begin(), namespaces.end());
+  FieldHasher h;
+  h.Str("cpglake-module-table-v1");
+  h.Num(static_cast<int64_t>(impl_->modules.size()));
+  for (const auto& [name, file] : table) {
+    h.Str(name);
+    h.Num(file);
+    // The file's path too: a file index names a different file when files come or go.
+    h.Str(impl_->modules[static_cast<size_t>(file)].path);
+  }
+  h.Tag('A');
+  for (const auto& a : ambiguous) h.Str(a);
+  h.Tag('N');
+  for (const auto& n : namespaces) h.Str(n);
+  return h.Hex();
+}
+
+std::vector<std::pair<int32_t, int32_t>> Resolver::AncestorsOfClassesIn(size_t file) const {
+  std::set<std::pair<int32_t, int32_t>> out;
+  const ModuleSummary* s = file < impl_->modules.size() ? impl_->modules[file].summary : nullptr;
+  if (!s) return {};
+  for (const auto& c : s->classes) {
+    auto it = impl_->mro.find({static_cast<int32_t>(file), c.key});
+    if (it == impl_->mro.end()) continue;
+    for (size_t i = 1; i < it->second.size(); ++i) {
+      if (it->second[i].file >= 0) out.insert({it->second[i].file, it->second[i].key});
+    }
+  }
+  return {out.begin(), out.end()};
 }
 
 int32_t Resolver::FindModule(const std::string& module_name) const {

@@ -55,6 +55,17 @@ struct FileResolution {
   std::vector<Diagnostic> diagnostics;
 };
 
+// What the resolution of one file read (ResolveFile): the files whose summaries it looked at —
+// the file itself, modules it imports and those they re-export from, classes of the
+// hierarchies it searched and the files those hierarchies were linearised from — and the
+// classes whose subclasses it looked for. Given the same module table, the same summaries of
+// these files and the same subclasses of these classes, the file resolves to the same edges:
+// an incremental build re-resolves a file only when one of them changed (docs/incremental.md).
+struct ResolutionDeps {
+  std::vector<int32_t> files;                                 // sorted, distinct
+  std::vector<std::pair<int32_t, int32_t>> subclass_queries;  // (file, class key), sorted
+};
+
 struct ModuleEntry {
   const ModuleSummary* summary = nullptr;  // null: the file has no summary (unreadable)
   std::string path;                        // repository-relative POSIX path
@@ -70,7 +81,17 @@ class Resolver {
 
   // The edges and diagnostics owned by file `file`. Thread-safe (read-only after
   // construction); deterministic.
-  FileResolution ResolveFile(size_t file) const;
+  // With `deps`, what it read is recorded there.
+  FileResolution ResolveFile(size_t file, ResolutionDeps* deps = nullptr) const;
+
+  // A hash of the module table (names → files, ambiguous names, namespace packages): the
+  // part of every file's resolution that no ResolutionDeps records. 32 hex characters.
+  std::string ModuleTableFingerprint() const;
+
+  // The repository classes in the hierarchies (MROs) of the classes file `file` defines,
+  // other than those classes themselves: a new or changed subclass in `file` changes what
+  // a search of these classes' subclasses finds.
+  std::vector<std::pair<int32_t, int32_t>> AncestorsOfClassesIn(size_t file) const;
 
   // The file that defines a module (canonical dotted name), or -1.
   int32_t FindModule(const std::string& module_name) const;

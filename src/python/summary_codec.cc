@@ -506,7 +506,9 @@ std::string EncodeSummary(const ModuleSummary& s) {
   return w.Finish();
 }
 
-ModuleSummary DecodeSummary(std::string_view bytes) {
+namespace {
+
+ModuleSummary Decode(std::string_view bytes, bool shared_only) {
   Reader r(bytes, kSummaryMagic, "summary");
   ModuleSummary s;
   s.module_name = r.String();
@@ -551,6 +553,11 @@ ModuleSummary DecodeSummary(std::string_view bytes) {
     key = r.Int32(r.Signed());
     ref = ReadRef(r);
   }
+  if (shared_only) {
+    s.complete = false;
+    if (const std::string why = SummaryViolation(s); !why.empty()) r.Fail(why);
+    return s;
+  }
   s.references.resize(r.Count(5));
   int64_t prev_key = 0;
   for (auto& ref : s.references) {
@@ -574,6 +581,16 @@ ModuleSummary DecodeSummary(std::string_view bytes) {
   r.Finish();
   if (const std::string why = SummaryViolation(s); !why.empty()) r.Fail(why);
   return s;
+}
+
+}  // namespace
+
+ModuleSummary DecodeSummary(std::string_view bytes) {
+  return Decode(bytes, false);
+}
+
+ModuleSummary DecodeSharedSummary(std::string_view bytes) {
+  return Decode(bytes, true);
 }
 
 std::string EncodeEvidence(const FileEvidence& ev) {

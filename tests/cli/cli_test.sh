@@ -260,7 +260,7 @@ git -C "$g" init -q && git -C "$g" -c user.name=t -c user.email=t@t add -A && gi
 check git-build 0 "$bin" build "$g" -o "$tmp/gitout" -q
 printf 'def a():\n    return 2\n' > "$g/pkg/a.py"
 check git-since 0 "$bin" --json build "$g" -o "$tmp/gitout" --since HEAD
-printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["mode"]=="incremental" and d["files_changed"]==1 and d["build"]["strategy"]=="resolution-hash+git-diff", d["build"]' \
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["mode"]=="incremental" and d["files_changed"]==1 and d["build"]["strategy"]=="dependencies+resolution-hash+git-diff", d["build"]' \
   && pass=$((pass + 1)) || { echo "FAIL git-since: not a git-diff incremental build"; fail=$((fail + 1)); }
 check git-since-bad-ref 2 "$bin" build "$g" -o "$tmp/gitout" --since no-such-ref
 check git-head-needs-base 1 "$bin" build "$g" -o "$tmp/gitout" --git-head HEAD

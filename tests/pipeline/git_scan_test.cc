@@ -322,6 +322,7 @@ TEST(GitBuildTest, IncrementalBuildWithAGitRangeEqualsAFullBuild) {
   Write(root, "broken2.bin.py", std::string("\0x", 2));
   const BuildResult incremental = BuildGraph(options);
   EXPECT_EQ(incremental.record.mode, "incremental");
+  // Modules came and went: the module table changed, every file was resolved again.
   EXPECT_EQ(incremental.record.strategy, "resolution-hash+git-diff");
 
   BuildOptions full = options;
@@ -343,10 +344,11 @@ TEST(GitBuildTest, IncrementalBuildWithAGitRangeEqualsAFullBuild) {
                 [](const std::string& row) { return row.find("\"BINARY\"") != std::string::npos; }),
             2);
 
-  // Without the range the strategy is the plain one.
+  // Without the range the strategy is the plain one; nothing changed, so the dependency
+  // records chose the files to resolve (none).
   BuildOptions plain = options;
   plain.git_range.reset();
-  EXPECT_EQ(BuildGraph(plain).record.strategy, "resolution-hash");
+  EXPECT_EQ(BuildGraph(plain).record.strategy, "dependencies+resolution-hash");
 }
 
 }  // namespace

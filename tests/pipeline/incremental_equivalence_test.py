@@ -34,7 +34,9 @@ SEED = int(sys.argv[3]) if len(sys.argv) > 3 else 20261122
 EMAIL = "/usr/lib/python3.11/email"
 TABLES = ["cpg_nodes", "cpg_edges", "cpg_props", "_cpglake/repo_files", "_cpglake/diagnostics"]
 # Every incremental build stays incremental, however large the work set.
-ENV = dict(os.environ, CPGLAKE_INCREMENTAL_MAX_WORK_PERCENT="100")
+# CPGLAKE_CHECK_IMPACT: every build also resolves the files its dependency records left out and
+# fails if one of them changed (docs/incremental.md).
+ENV = dict(os.environ, CPGLAKE_INCREMENTAL_MAX_WORK_PERCENT="100", CPGLAKE_CHECK_IMPACT="1")
 
 FIXTURE = {
     "fixture/pkg_a/__init__.py": "from .core import helper_0, Base\nfrom .util import *\n"
@@ -226,6 +228,49 @@ class Editor:
             open(init, "w").close()
         return "make %s a package" % d
 
+    # Content-only edits that change what other files resolve to without changing the module
+    # table: the incremental build must find the affected files through its dependency
+    # records (a new subclass seen by a search of `self.step()` overrides, a method gone from a
+    # base class, a name leaving __all__).
+    def add_subclass(self):
+        f = self.rng.choice([f for f in self.files() if f.startswith("fixture/")])
+        n = self.next()
+        with open(self.path(f), "a") as h:
+            h.write("\n\nfrom pkg_a.core import Base as _Base%d\n\n\nclass Sub%d(_Base%d):\n"
+                    "    def step(self):\n        return %d\n\n    def extra_%d(self):\n"
+                    "        return self.run()\n" % (n, n, n, n, n))
+        return "add a subclass of Base to " + f
+
+    def edit_base_method(self):
+        core = self.path("fixture/pkg_a/core.py")
+        if not os.path.exists(core):
+            return "no core.py"
+        with open(core) as h:
+            text = h.read()
+        if "    def step(self):" in text:
+            text = text.replace("    def step(self):", "    def step_off(self):", 1)
+            what = "Base.step renamed away"
+        else:
+            text = text.replace("    def step_off(self):", "    def step(self):", 1)
+            what = "Base.step back"
+        with open(core, "w") as h:
+            h.write(text)
+        return what
+
+    def change_all(self):
+        util = self.path("fixture/pkg_a/util.py")
+        if not os.path.exists(util):
+            return "no util.py"
+        with open(util) as h:
+            text = h.read()
+        if "__all__ = ['shout']" in text:
+            text = text.replace("__all__ = ['shout']", "__all__ = ['shout', '_private']", 1)
+        else:
+            text = text.replace("__all__ = ['shout', '_private']", "__all__ = ['shout']", 1)
+        with open(util, "w") as h:
+            h.write(text)
+        return "change __all__ of util.py"
+
     def touch(self):
         f = self.rng.choice(self.files())
         t = time.time() + self.next()
@@ -235,7 +280,8 @@ class Editor:
     def step(self):
         ops = [self.edit_append, self.edit_line, self.edit_line, self.add_file, self.delete_file,
                self.rename, self.move, self.change_export, self.change_export,
-               self.syntax_error, self.toggle_package, self.touch]
+               self.syntax_error, self.toggle_package, self.touch, self.add_subclass,
+               self.edit_base_method, self.change_all]
         return "; ".join(self.rng.choice(ops)() for _ in range(self.rng.randint(1, 3)))
 
 

@@ -263,7 +263,7 @@ TEST(ManifestTest, IncrementalBuildsRecordModeCountsAndWhyAFullBuild) {
   // Nothing changed: incremental, no graph commit, the tables' versions recorded as they are.
   const BuildResult same = BuildGraph(o);
   EXPECT_EQ(same.record.mode, "incremental");
-  EXPECT_EQ(same.record.strategy, "resolution-hash");
+  EXPECT_EQ(same.record.strategy, "dependencies+resolution-hash");
   EXPECT_FALSE(same.record.full_reason.has_value());
   EXPECT_EQ(same.record.files_changed, 0);
   EXPECT_EQ(same.record.files_impacted, 0);

@@ -5,11 +5,13 @@
 // external qualified name ("ext:builtins.len").
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "common/error.h"
 #include "python/module_summary.h"
 #include "python/resolver.h"
 #include "python/scopes.h"
@@ -637,6 +639,102 @@ TEST(Resolver, ImportCyclesAndSelfReferenceTerminate) {
                             {"b.py", "b", "from a import f\n"},
                             {"c.py", "c", "class C(C):\n    pass\nC().m()\n"}});
   EXPECT_FALSE(r.edges.count("CALLS f() -> b.f"));
+}
+
+// What a file's resolution read (ResolutionDeps): the incremental build re-resolves a file only
+// when one of these changed, so each way of depending on another file must be recorded.
+struct Summaries {
+  std::vector<ModuleSummary> summaries;
+  std::vector<ModuleEntry> entries;
+};
+Summaries Summarize(const std::vector<File>& files) {
+  Summaries out;
+  out.summaries.resize(files.size());
+  for (size_t i = 0; i < files.size(); ++i) {
+    Parser parser;
+    FileEvidence ev;
+    TreePtr tree;
+    ExtractSyntax(parser, files[i].source, files[i].module, &ev, &tree);
+    AnalyzeScopes(files[i].source, ts_tree_root_node(tree.get()), &ev);
+    out.summaries[i] = SummarizeModule(files[i].source, ts_tree_root_node(tree.get()), ev,
+                                       files[i].module, files[i].path.ends_with("__init__.py"));
+  }
+  for (size_t i = 0; i < files.size(); ++i) {
+    out.entries.push_back({&out.summaries[i], files[i].path});
+  }
+  return out;
+}
+
+TEST(ResolverDeps, RecordsImportsReExportsHierarchiesAndSubclassSearches) {
+  const std::vector<File> files = {
+      {"pkg/__init__.py", "pkg", "from .impl import run\n"},                         // 0: re-export
+      {"pkg/impl.py", "pkg.impl", "def run():\n    pass\n"},                         // 1
+      {"base.py", "base", "class Root:\n    def go(self):\n        self.hook()\n"},  // 2
+      {"mid.py", "mid", "from base import Root\nclass Mid(Root):\n    pass\n"},      // 3
+      {"leaf.py", "leaf",
+       "from mid import Mid\nclass Leaf(Mid):\n    def hook(self):\n        pass\n"},      // 4
+      {"user.py", "user", "import pkg\nfrom leaf import Leaf\npkg.run()\nLeaf().go()\n"},  // 5
+      {"lonely.py", "lonely", "def f():\n    return len([])\n"},                           // 6
+  };
+  const Summaries s = Summarize(files);
+  const Resolver resolver(s.entries);
+  auto files_of = [&](size_t i) {
+    ResolutionDeps deps;
+    (void)resolver.ResolveFile(i, &deps);
+    return deps;
+  };
+  // user.py: itself, the package and the module it re-exports from, the classes of Leaf's
+  // hierarchy and the files they were linearised from.
+  const ResolutionDeps user = files_of(5);
+  EXPECT_EQ(user.files, (std::vector<int32_t>{0, 1, 2, 3, 4, 5}));
+  // base.py: `self.hook()` that no class of Root's MRO defines searches Root's subclasses —
+  // the query is recorded, and so are the subclasses' files and what their hierarchies read.
+  const ResolutionDeps base = files_of(2);
+  EXPECT_EQ(base.subclass_queries.size(), 1u);
+  for (int32_t f : {2, 3, 4}) {
+    EXPECT_NE(std::find(base.files.begin(), base.files.end(), f), base.files.end()) << f;
+  }
+  // A file that uses only builtins depends on itself alone.
+  EXPECT_EQ(files_of(6).files, (std::vector<int32_t>{6}));
+  // Leaf's hierarchy holds Mid and Root: a new subclass in leaf.py is seen by searches of both.
+  const auto ancestors = resolver.AncestorsOfClassesIn(4);
+  ASSERT_EQ(ancestors.size(), 2u);
+  EXPECT_EQ(ancestors[0].first, 2);
+  EXPECT_EQ(ancestors[1].first, 3);
+  EXPECT_EQ(ancestors, (std::vector<std::pair<int32_t, int32_t>>{ancestors[0], ancestors[1]}));
+  EXPECT_TRUE(resolver.AncestorsOfClassesIn(6).empty());
+  // Recording changes nothing about the result.
+  ResolutionDeps ignored;
+  const FileResolution with = resolver.ResolveFile(5, &ignored);
+  const FileResolution without = resolver.ResolveFile(5);
+  ASSERT_EQ(with.edges.size(), without.edges.size());
+  for (size_t i = 0; i < with.edges.size(); ++i) {
+    EXPECT_EQ(with.edges[i].dst.file, without.edges[i].dst.file);
+    EXPECT_EQ(with.edges[i].dst.key, without.edges[i].dst.key);
+    EXPECT_EQ(with.edges[i].dst.external, without.edges[i].dst.external);
+  }
+}
+
+TEST(ResolverDeps, ModuleTableFingerprintFollowsNamesAndPaths) {
+  const std::vector<File> files = {{"a.py", "a", "x = 1\n"}, {"b.py", "b", "y = 2\n"}};
+  const Summaries s1 = Summarize(files);
+  const std::string fp = Resolver(s1.entries).ModuleTableFingerprint();
+  EXPECT_EQ(fp.size(), 32u);
+  // Other content, same modules: the same table.
+  const Summaries s2 = Summarize({{"a.py", "a", "x = 3\n"}, {"b.py", "b", "def y(): pass\n"}});
+  EXPECT_EQ(Resolver(s2.entries).ModuleTableFingerprint(), fp);
+  // A module more, or one renamed: another table.
+  const Summaries s3 = Summarize({files[0], files[1], {"c.py", "c", ""}});
+  EXPECT_NE(Resolver(s3.entries).ModuleTableFingerprint(), fp);
+  const Summaries s4 = Summarize({files[0], {"d.py", "d", "y = 2\n"}});
+  EXPECT_NE(Resolver(s4.entries).ModuleTableFingerprint(), fp);
+}
+
+TEST(ResolverDeps, PartlyDecodedSummariesAreNotResolved) {
+  Summaries s = Summarize({{"a.py", "a", "print(1)\n"}});
+  s.summaries[0].complete = false;
+  const Resolver resolver(s.entries);
+  EXPECT_THROW((void)resolver.ResolveFile(0), InternalError);
 }
 
 }  // namespace

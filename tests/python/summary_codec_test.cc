@@ -346,6 +346,16 @@ TEST(SummaryCodecTest, RoundTripsExtremeValues) {
   const ModuleSummary sd = DecodeSummary(EncodeSummary(s));
   EXPECT_TRUE(sd == s);
   EXPECT_EQ(EncodeSummary(sd), EncodeSummary(s));
+  // The shared part: everything but the file's own references and imports.
+  ModuleSummary shared = s;
+  shared.references.clear();
+  shared.imports.clear();
+  shared.complete = false;
+  EXPECT_TRUE(DecodeSharedSummary(EncodeSummary(s)) == shared);
+  // A damaged blob is refused by the shared decoding too (the checksum covers all of it).
+  std::string damaged = EncodeSummary(s);
+  damaged[damaged.size() - 12] ^= 0x20;
+  EXPECT_THROW(DecodeSharedSummary(damaged), InvalidInput);
 }
 
 TEST(SummaryCodecTest, EncodingRejectsValuesThatBreakTheInvariants) {
