@@ -1,5 +1,7 @@
 #include "delta/snapshot.h"
 
+#include <mutex>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -318,6 +320,48 @@ std::optional<int64_t> Snapshot::total_rows() const {
   return n;
 }
 
+namespace {
+
+// The snapshot cache of SnapshotCacheScope.
+struct SnapshotCache {
+  std::mutex mu;
+  int scopes = 0;
+  // (location, segment identity) → snapshot, oldest first.
+  std::vector<std::pair<std::string, std::shared_ptr<const Snapshot>>> entries;
+};
+SnapshotCache& Cache() {
+  static SnapshotCache cache;
+  return cache;
+}
+
+std::string SegmentIdentity(const storage::ObjectStore& store, const LogSegment& seg) {
+  std::string id = store.DisplayPath("");
+  for (const auto& [k, v] : store.storage_options()) id += "\x1f" + k + "=" + v;
+  id += "\x1e" + std::to_string(seg.version);
+  auto add = [&](const LogFile& f) {
+    id += "\x1e" + f.key + "\x1f" + std::to_string(f.size) + "\x1f" +
+          std::to_string(f.modification_time_ms);
+  };
+  for (const auto& f : seg.checkpoint_files) add(f);
+  id += "\x1d";
+  for (const auto& f : seg.commits) add(f);
+  id += "\x1d";  // every commit listed: what time travel and history read
+  for (const auto& f : seg.all_commits) add(f);
+  return id;
+}
+
+}  // namespace
+
+SnapshotCacheScope::SnapshotCacheScope() {
+  std::lock_guard<std::mutex> lock(Cache().mu);
+  ++Cache().scopes;
+}
+
+SnapshotCacheScope::~SnapshotCacheScope() {
+  std::lock_guard<std::mutex> lock(Cache().mu);
+  if (--Cache().scopes == 0) Cache().entries.clear();
+}
+
 std::shared_ptr<const Snapshot> SnapshotBuilder::Build() {
   if (version_ && timestamp_ms_) {
     throw InvalidInput("give a version or a timestamp, not both");
@@ -355,6 +399,29 @@ std::shared_ptr<const Snapshot> SnapshotBuilder::Build() {
   snap->store_ = store_;
   snap->segment_ = BuildLogSegment(*store_, version);
   const LogSegment& seg = snap->segment_;
+  std::string cache_key;
+  {
+    SnapshotCache& cache = Cache();
+    std::lock_guard<std::mutex> lock(cache.mu);
+    if (cache.scopes > 0 && !timestamp_ms_) {
+      cache_key = SegmentIdentity(*store_, seg);
+      for (const auto& [key, cached] : cache.entries) {
+        if (key != cache_key) continue;
+        if (cached->store_ == store_) return cached;
+        // The same table through another store object: the same state, read through ours.
+        auto copy = std::shared_ptr<Snapshot>(new Snapshot());
+        copy->store_ = store_;
+        copy->segment_ = seg;
+        copy->config_ = std::make_unique<TableConfiguration>(*cached->config_);
+        copy->files_ = cached->files_;
+        copy->tombstones_ = cached->tombstones_;
+        copy->txns_ = cached->txns_;
+        copy->domains_ = cached->domains_;
+        copy->timestamp_ms_ = cached->timestamp_ms_;
+        return copy;
+      }
+    }
+  }
   ReplayResult rec = Replay(*store_, seg, threads_ > 0 ? threads_ : DefaultThreads());
   int64_t target_mtime = 0;
   std::optional<CommitInfo> target_commit_info = rec.newest_commit_info;
@@ -391,6 +458,14 @@ std::shared_ptr<const Snapshot> SnapshotBuilder::Build() {
     auto since = snap->config_->in_commit_timestamp_enablement_version();
     if (!since || seg.version >= *since)
       snap->timestamp_ms_ = *target_commit_info->in_commit_timestamp;
+  }
+  if (!cache_key.empty()) {
+    SnapshotCache& cache = Cache();
+    std::lock_guard<std::mutex> lock(cache.mu);
+    if (cache.scopes > 0) {
+      if (cache.entries.size() >= kSnapshotCacheEntries) cache.entries.erase(cache.entries.begin());
+      cache.entries.emplace_back(std::move(cache_key), snap);
+    }
   }
   return snap;
 }

@@ -89,6 +89,23 @@ class SnapshotBuilder {
   std::optional<int64_t> timestamp_ms_;
 };
 
+// While a scope is alive (on any thread), SnapshotBuilder::Build reuses a snapshot this
+// process built before when the new listing of `_delta_log/` makes the same segment — the same
+// version, checkpoint and commit files with the same sizes and modification times — of a
+// table at the same location with the same storage options: log files are never rewritten,
+// so the state they give is the same. For a job that opens the same tables again and again
+// (a build opens each of its tables several times). Timestamp-pinned builds are not cached.
+// At most kSnapshotCacheEntries snapshots are kept (oldest dropped first); the cache is
+// emptied when the last scope ends.
+class SnapshotCacheScope {
+ public:
+  SnapshotCacheScope();
+  ~SnapshotCacheScope();
+  SnapshotCacheScope(const SnapshotCacheScope&) = delete;
+  SnapshotCacheScope& operator=(const SnapshotCacheScope&) = delete;
+};
+inline constexpr size_t kSnapshotCacheEntries = 32;
+
 // Opens the table at `uri` (a local path or file:// URI) at its latest version.
 std::shared_ptr<const Snapshot> OpenSnapshot(
     const std::string& uri, std::optional<int64_t> version = std::nullopt,

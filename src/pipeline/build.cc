@@ -1133,7 +1133,7 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   }
   // The files resolved again whose summaries were decoded in part: the rest of them.
   ParallelFor(n, threads, [&](size_t i) {
-    if (!(to_resolve[i] || check_impact) || !has_summary[i] || summaries[i].complete) return;
+    if (!to_resolve[i] || !has_summary[i] || summaries[i].complete) return;
     // The blob's checksum passed above: a failure here is a cache written wrongly.
     try {
       summaries[i] = python::DecodeSummary(summaries_cached.at(cache_keys[i]).summary);
@@ -1143,18 +1143,34 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
     }
   });
   std::vector<FileResolutionRows> resolutions =
-      ResolveFiles(bc, scan, contexts, summary_ptrs, resolver,
-                   check_impact ? std::vector<char>(n, 1) : to_resolve);
+      ResolveFiles(bc, scan, contexts, summary_ptrs, resolver, to_resolve);
   if (check_impact) {
+    // Every summary whole, every file resolved: the files left out must resolve as the state
+    // says (the dependency records), the others as above (the summaries decoded in part).
+    std::vector<python::ModuleSummary> whole(n);
+    std::vector<const python::ModuleSummary*> whole_ptrs(n, nullptr);
+    for (size_t i = 0; i < n; ++i) {
+      if (!has_summary[i]) continue;
+      whole[i] = summaries[i].complete
+                     ? summaries[i]
+                     : python::DecodeSummary(summaries_cached.at(cache_keys[i]).summary);
+      whole_ptrs[i] = &whole[i];
+    }
+    const std::vector<python::ModuleEntry> whole_entries = ModuleEntries(scan, whole_ptrs);
+    const python::Resolver whole_resolver(whole_entries);
+    const std::vector<FileResolutionRows> all =
+        ResolveFiles(bc, scan, contexts, whole_ptrs, whole_resolver, std::vector<char>(n, 1));
     for (size_t i = 0; i < n; ++i) {
       auto st = prev_state.find(contexts[i].file_id);
-      if (to_resolve[i] || st == prev_state.end()) continue;
-      if (st->second.resolution_hash != resolutions[i].hash ||
-          st->second.externals != JoinLines(resolutions[i].externals)) {
+      const bool left_out = !to_resolve[i] && st != prev_state.end();
+      const std::string& hash = left_out ? st->second.resolution_hash : resolutions[i].hash;
+      const std::string externals =
+          left_out ? st->second.externals : JoinLines(resolutions[i].externals);
+      if (hash != all[i].hash || externals != JoinLines(all[i].externals)) {
         throw InternalError("impact check: " + scan.files[i].path +
-                            " was not re-resolved but its resolution changed");
+                            (left_out ? " was not re-resolved but its resolution changed"
+                                      : " resolves differently from partly decoded summaries"));
       }
-      resolutions[i] = FileResolutionRows();  // as without the check: carried over
     }
   }
   result.seconds_resolve = Since(t_resolve);
@@ -1493,6 +1509,9 @@ std::string ConfigHash(const BuildOptions& options) {
 }
 
 BuildResult BuildGraph(const BuildOptions& options) {
+  // A build opens each of its tables several times (state, replacement, optimize, manifest):
+  // a table's log is replayed again only when it changed since.
+  const delta::SnapshotCacheScope snapshot_cache;
   BuildResult result;
   const fs::path repo = RepoRoot(options);
   if (!fs::exists(repo)) throw NotFound(options.repo + ": no such directory");

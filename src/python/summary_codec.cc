@@ -165,6 +165,20 @@ class Reader {
     uint64_t tag;
     return String(&tag, 0);
   }
+  // Reads past a string (keeping the string table as String would) without copying it.
+  void SkipString() {
+    const uint64_t ref = Varint();
+    if (ref == 0) {
+      const uint64_t n = Varint();
+      if (n > remaining()) Fail("string of " + std::to_string(n) + " bytes exceeds the blob");
+      if (n <= kMaxInternedString) {
+        table_.emplace_back(reinterpret_cast<const char*>(p_), static_cast<size_t>(n));
+      }
+      p_ += n;
+      return;
+    }
+    if (ref > table_.size()) Fail("string reference " + std::to_string(ref) + " out of range");
+  }
   std::string String(uint64_t* tag, int tag_bits) {
     uint64_t ref = Varint();
     *tag = ref & ((uint64_t{1} << tag_bits) - 1);
@@ -508,6 +522,36 @@ std::string EncodeSummary(const ModuleSummary& s) {
 
 namespace {
 
+// Keys only a file's own references and imports point at (SummarizeModule makes them for
+// those): a shared decoding leaves their names out.
+bool IsOwnKeyKind(std::string_view kind) {
+  return kind == "CST_CALLSITE" || kind == "CST_DECORATOR" || kind == "CST_IMPORT_ALIAS";
+}
+
+// Whether a shared part points at a key whose names were left out (never, for summaries
+// SummarizeModule makes; checked so that a summary where it does is decoded whole).
+bool SharedPartUsesOwnKeys(const ModuleSummary& s, const std::vector<uint8_t>& own) {
+  auto uses = [&](int32_t key) { return key >= 0 && own[static_cast<size_t>(key)] != 0; };
+  auto ref_uses = [&](const SymbolRef& r) { return uses(r.key); };
+  if (uses(s.module_key)) return true;
+  for (const auto& b : s.globals) {
+    if (uses(b.binding_key) || ref_uses(b.value)) return true;
+  }
+  for (const auto& c : s.classes) {
+    if (uses(c.key)) return true;
+    for (const auto& b : c.bases) {
+      if (ref_uses(b.ref)) return true;
+    }
+    for (const auto& m : c.members) {
+      if (uses(m.binding_key) || ref_uses(m.value)) return true;
+    }
+  }
+  for (const auto& [key, ref] : s.returns) {
+    if (uses(key) || ref_uses(ref)) return true;
+  }
+  return false;
+}
+
 ModuleSummary Decode(std::string_view bytes, bool shared_only) {
   Reader r(bytes, kSummaryMagic, "summary");
   ModuleSummary s;
@@ -519,10 +563,19 @@ ModuleSummary Decode(std::string_view bytes, bool shared_only) {
   s.has_all = (flags & 4) != 0;
   s.keys.resize(r.Count(10));
   int64_t prev_bstart = 0, prev_line = 0;
-  for (auto& k : s.keys) {
+  std::vector<uint8_t> own;  // shared decoding: the keys whose names were left out
+  if (shared_only) own.assign(s.keys.size(), 0);
+  for (size_t i = 0; i < s.keys.size(); ++i) {
+    NodeKey& k = s.keys[i];
     k.kind = r.String();
-    k.name = r.String();
-    k.qualified_path = r.String();
+    if (shared_only && IsOwnKeyKind(k.kind)) {
+      own[i] = 1;
+      r.SkipString();
+      r.SkipString();
+    } else {
+      k.name = r.String();
+      k.qualified_path = r.String();
+    }
     k.ordinal = r.Int32(r.Signed());
     k.bstart = Plus(prev_bstart, r.Signed());
     k.bend = Plus(k.bstart, r.Signed());
@@ -554,6 +607,13 @@ ModuleSummary Decode(std::string_view bytes, bool shared_only) {
     ref = ReadRef(r);
   }
   if (shared_only) {
+    if (SharedPartUsesOwnKeys(s, own)) {
+      ModuleSummary whole = Decode(bytes, false);
+      whole.references.clear();
+      whole.imports.clear();
+      whole.complete = false;
+      return whole;
+    }
     s.complete = false;
     if (const std::string why = SummaryViolation(s); !why.empty()) r.Fail(why);
     return s;

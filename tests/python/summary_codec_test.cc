@@ -352,6 +352,29 @@ TEST(SummaryCodecTest, RoundTripsExtremeValues) {
   shared.imports.clear();
   shared.complete = false;
   EXPECT_TRUE(DecodeSharedSummary(EncodeSummary(s)) == shared);
+  // The names of keys only the file's own references and imports use are left out; a summary
+  // whose shared part points at such a key (SummarizeModule makes none) keeps them.
+  ModuleSummary own;
+  for (const char* kind : {"PY_MODULE", "CST_CALLSITE", "CST_FUNCTION_DEF", "CST_IMPORT_ALIAS"}) {
+    NodeKey key;
+    key.kind = kind;
+    key.name = std::string("name of ") + kind;
+    key.qualified_path = kind == std::string("CST_FUNCTION_DEF") ? "f" : "";
+    own.keys.push_back(key);
+  }
+  own.module_key = 0;
+  own.references = {{ModuleSummary::RefKind::kCall, 1, SymbolRef{}}};
+  own.imports = {{3, SymbolRef{}, false, false, ""}};
+  const ModuleSummary own_shared = DecodeSharedSummary(EncodeSummary(own));
+  EXPECT_FALSE(own_shared.complete);
+  EXPECT_TRUE(own_shared.references.empty() && own_shared.imports.empty());
+  EXPECT_EQ(own_shared.keys[1].kind, "CST_CALLSITE");
+  EXPECT_EQ(own_shared.keys[1].name, "");
+  EXPECT_EQ(own_shared.keys[3].name, "");
+  EXPECT_EQ(own_shared.keys[2].name, "name of CST_FUNCTION_DEF");
+  EXPECT_EQ(own_shared.keys[2].qualified_path, "f");
+  own.globals = {{"g", SymbolRef{}, 1, false}};  // a binding key that is a call site
+  EXPECT_EQ(DecodeSharedSummary(EncodeSummary(own)).keys[1].name, "name of CST_CALLSITE");
   // A damaged blob is refused by the shared decoding too (the checksum covers all of it).
   std::string damaged = EncodeSummary(s);
   damaged[damaged.size() - 12] ^= 0x20;
