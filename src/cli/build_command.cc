@@ -146,10 +146,10 @@ int RunBuild(const pipeline::BuildOptions& o, const GlobalOptions& g) {
 }  // namespace
 
 void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action) {
-  static std::string repo, config_file, out, repo_id, since, git_base, git_head;
+  static std::string repo, config_file, out, repo_id, since, git_base, git_head, scip_index;
   static int64_t jobs = 0, max_files = -1, max_file_bytes = -1;
   static std::vector<std::string> include, exclude;
-  static bool follow = false, no_git = false, full = false;
+  static bool follow = false, no_git = false, full = false, scip_python = false;
   auto* build = app.add_subcommand("build", "Build the Code Property Graph of a Python repository");
   build->footer(
       "Settings come from command-line flags > CPGLAKE_* environment variables > cpglake.toml\n"
@@ -174,6 +174,15 @@ void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action) 
       build->add_flag("--follow-symlinks", follow, "Follow symbolic links inside the repository");
   auto* no_git_opt =
       build->add_flag("--no-git", no_git, "Walk the file system even in a git work tree");
+  auto* scip_opt = build->add_option(
+      "--scip", scip_index,
+      "Ingest this SCIP index (index.scip) as evidence: occurrences become PY_*_SYMBOL edges "
+      "to SCIP_SYMBOL nodes (docs/scip.md)");
+  scip_opt->type_name("INDEX");
+  auto* scip_python_opt = build->add_flag(
+      "--scip-python", scip_python,
+      "Run scip-python (npm @sourcegraph/scip-python, with node) on REPO and ingest its index");
+  scip_python_opt->excludes(scip_opt);
   build->add_flag("--full", full,
                   "Build everything, even when an incremental build could start from the output");
   auto* since_opt = build->add_option(
@@ -194,9 +203,11 @@ void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action) 
   since_opt->type_name("REF")->excludes(base_opt)->excludes(head_opt);
   base_opt->type_name("REF");
   build->callback([&, out_opt, repo_id_opt, jobs_opt, include_opt, exclude_opt, max_files_opt,
-                   max_bytes_opt, follow_opt, no_git_opt, since_opt, base_opt, head_opt] {
+                   max_bytes_opt, follow_opt, no_git_opt, since_opt, base_opt, head_opt, scip_opt,
+                   scip_python_opt] {
     action = [&, out_opt, repo_id_opt, jobs_opt, include_opt, exclude_opt, max_files_opt,
-              max_bytes_opt, follow_opt, no_git_opt, since_opt, base_opt, head_opt] {
+              max_bytes_opt, follow_opt, no_git_opt, since_opt, base_opt, head_opt, scip_opt,
+              scip_python_opt] {
       pipeline::LoadConfigOptions load;
       load.repo = repo;
       if (!config_file.empty()) load.config_file = config_file;
@@ -219,6 +230,15 @@ void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action) 
       if (follow_opt->count())
         config.ApplyFlag("scan.follow_symlinks", follow, "--follow-symlinks");
       if (no_git_opt->count()) config.ApplyFlag("scan.use_git", !no_git, "--no-git");
+      // Either flag replaces what the file or the environment say about the other.
+      if (scip_opt->count()) {
+        config.ApplyFlag("scip.index", scip_index, "--scip");
+        config.ApplyFlag("scip.run_indexer", false, "--scip");
+      }
+      if (scip_python_opt->count()) {
+        config.ApplyFlag("scip.run_indexer", true, "--scip-python");
+        config.ApplyFlag("scip.index", std::string(), "--scip-python");
+      }
       pipeline::BuildOptions options = config.ToBuildOptions(repo);
       options.full = full;
       if (since_opt->count()) options.git_range = pipeline::GitRange{since, std::nullopt};

@@ -11,8 +11,10 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 #include <variant>
 
 #include <nlohmann/json.hpp>
@@ -27,6 +29,7 @@
 #include "cpg/graph.h"
 #include "cpg/ids.h"
 #include "cpg/resolution_rows.h"
+#include "cpg/scip_rows.h"
 #include "delta/dml.h"
 #include "delta/file_stats_writer.h"
 #include "delta/maintenance.h"
@@ -36,6 +39,7 @@
 #include "delta/writer.h"
 #include "pipeline/build_state.h"
 #include "pipeline/diagnostics.h"
+#include "pipeline/scip_evidence.h"
 #include "python/module_summary.h"
 #include "python/resolver.h"
 #include "python/scopes.h"
@@ -178,6 +182,7 @@ struct BuildContext {
   std::function<void(const std::string&, int64_t, int64_t)> progress;
   std::map<std::string, std::string> commit_properties;  // of every output commit
   int64_t build_sequence = 1;                            // 1 + the number of builds in the manifest
+  const scip::ScipIndex* scip_index = nullptr;           // the SCIP index, when one is ingested
 };
 
 // Where the scan's files sit as modules: the package directories, the root package name, and
@@ -249,7 +254,8 @@ struct FileWork {
   std::vector<DiagnosticRecord> diagnostics;  // the front end's
   int64_t bytes = 0;
   bool from_cache = false;
-  std::optional<CacheEntry> cache_entry;  // results of a parse, for the extraction cache
+  std::optional<CacheEntry> cache_entry;      // results of a parse, for the extraction cache
+  std::vector<cpg::ScipTarget> scip_targets;  // with a SCIP document: its nodes to match
 };
 
 // Extracts file `f` — from the extraction cache entry `cached` when it has the evidence,
@@ -257,7 +263,7 @@ struct FileWork {
 // cache with their evidence, else with the summary only.
 void ExtractFile(const fs::path& repo, const ScannedFile& f, const cpg::FileContext& ctx,
                  bool is_package, const std::string& cache_key, const CacheEntry* cached,
-                 bool cache_evidence, FileWork* out) {
+                 bool cache_evidence, bool scip_targets, FileWork* out) {
   python::FileEvidence ev;
   bool have = false;
   if (cached && cached->evidence) {
@@ -330,6 +336,7 @@ void ExtractFile(const fs::path& repo, const ScannedFile& f, const cpg::FileCont
     r.node_id = cpg::StableId("DIAG", {ctx.file_id, d.bstart, d.bend, d.code, d.message});
     out->diagnostics.push_back(std::move(r));
   }
+  if (scip_targets) out->scip_targets = cpg::ScipTargetsOf(ctx, ev);
   cpg::RowSet& rows = out->rows;
   const std::string module_id = rows.AddFileEvidence(ctx, ev);
   CPGLAKE_CHECK(!out->has_summary || module_id == ModuleIdOf(ctx, &out->summary),
@@ -473,6 +480,78 @@ cpg::GraphRows FileResolutionRowsOf(size_t i, const std::vector<cpg::FileContext
   return cpg::RowsForResolution(i, contexts, summary_ptrs, r.resolution, &unused);
 }
 
+// The in-repository targets of a file's CALLS edges, in edge order: (file, key).
+std::vector<std::pair<size_t, const python::NodeKey*>> InRepoCallTargets(
+    const python::FileResolution& resolution,
+    const std::vector<const python::ModuleSummary*>& summary_ptrs) {
+  std::vector<std::pair<size_t, const python::NodeKey*>> out;
+  for (const auto& e : resolution.edges) {
+    if (e.kind != "CALLS" || e.dst.file < 0) continue;
+    const auto f = static_cast<size_t>(e.dst.file);
+    const python::ModuleSummary* s = f < summary_ptrs.size() ? summary_ptrs[f] : nullptr;
+    if (s == nullptr || e.dst.key < 0 || static_cast<size_t>(e.dst.key) >= s->keys.size()) continue;
+    out.emplace_back(f, &s->keys[static_cast<size_t>(e.dst.key)]);
+  }
+  return out;
+}
+
+// Folds each file's SCIP fingerprint (its document, the symbols its CALLS targets define) into
+// its resolution hash: the file state's resolution_hash then covers every row of the file that
+// is made from more than its own content, and a file whose SCIP rows change is re-emitted by
+// an incremental build like a file whose resolution changed.
+void AddScipFingerprints(const ScipEvidence& scip,
+                         const std::vector<const python::ModuleSummary*>& summary_ptrs, int threads,
+                         std::vector<FileResolutionRows>* resolutions) {
+  ParallelFor(resolutions->size(), threads, [&](size_t i) {
+    FileResolutionRows& r = (*resolutions)[i];
+    FieldHasher h;
+    h.Str(r.hash);
+    h.Str(scip.FileFingerprint(i, InRepoCallTargets(r.resolution, summary_ptrs)));
+    r.hash = h.Hex();
+  });
+}
+
+// Appends file i's SCIP rows (cpg::RowsForScipDocument; nothing when it has no document) to
+// `rows`, which hold its resolution rows (its CALLS edges get their corroboration), and its
+// diagnostics to `diagnostics`.
+void AddScipRows(const ScipEvidence& scip, size_t i, const std::vector<cpg::FileContext>& contexts,
+                 const std::vector<const python::ModuleSummary*>& summary_ptrs,
+                 const python::FileResolution& resolution, std::vector<cpg::ScipTarget> targets,
+                 cpg::GraphRows* rows, std::vector<DiagnosticRecord>* diagnostics) {
+  const ScipFileDocument* doc = scip.ForFile(i);
+  if (doc == nullptr) return;
+  const cpg::FileContext& ctx = contexts[i];
+  std::unordered_map<std::string, const std::string*> defined;
+  for (const auto& [f, key] : InRepoCallTargets(resolution, summary_ptrs)) {
+    const std::string id = cpg::NodeIdOf(contexts[f].file_id, *key);
+    if (const std::string* symbol = scip.DefinedSymbol(f, *key)) defined.emplace(id, symbol);
+  }
+  std::vector<cpg::EdgeRow> calls;
+  for (const auto& e : rows->edges) {
+    if (e.edge_kind == "CALLS") calls.push_back(e);
+  }
+  const cpg::ScipSpanMatcher matcher(std::move(targets));
+  cpg::ScipFileRows r = cpg::RowsForScipDocument(
+      ctx, *doc->document, doc->spans, matcher, calls,
+      [&](const std::string& id) -> const std::string* {
+        auto it = defined.find(id);
+        return it == defined.end() ? nullptr : it->second;
+      },
+      doc->stale, &doc->local_names);
+  rows->Append(std::move(r.rows));
+  for (const auto& d : r.diagnostics) {
+    DiagnosticRecord rec;
+    rec.file_id = ctx.file_id;
+    rec.path = ctx.path;
+    rec.severity = d.severity;
+    rec.code = d.code;
+    rec.message = d.message;
+    rec.source = diag_source::kScip;
+    rec.node_id = cpg::StableId("DIAG", {ctx.file_id, d.bstart, d.bend, d.code, d.message});
+    diagnostics->push_back(std::move(rec));
+  }
+}
+
 // The repository-level rows (PY_REPO, PY_QUALIFIED_NAME targets, packages and their
 // PACKAGE_CONTAINS edges, scan diagnostics as DIAG nodes) and the scan's diagnostics rows.
 struct RepoLevel {
@@ -485,9 +564,13 @@ struct RepoLevel {
 std::string RepoLevelFingerprint(const std::string& repo_id, const RepoScan& scan,
                                  const ModuleLayout& layout,
                                  const std::vector<std::string>& module_ids,
-                                 const std::set<std::string>& externals) {
+                                 const std::set<std::string>& externals, const ScipEvidence* scip) {
   FieldHasher h;
   h.Str("cpglake-repo-level-v1");
+  if (scip) {
+    h.Tag('S');
+    h.Str(scip->RepoFingerprint());
+  }
   h.Str(repo_id);
   h.Str(layout.root_package);
   h.Tag('P');
@@ -511,7 +594,8 @@ std::string RepoLevelFingerprint(const std::string& repo_id, const RepoScan& sca
 // With `with_rows` false only the diagnostics rows and the fingerprint are made.
 RepoLevel RepoLevelRows(const std::string& repo_id, const RepoScan& scan,
                         const ModuleLayout& layout, const std::vector<std::string>& module_ids,
-                        const std::set<std::string>& externals, bool with_rows = true) {
+                        const std::set<std::string>& externals, const ScipEvidence* scip,
+                        bool with_rows = true) {
   RepoLevel level;
   cpg::RowSet& repo_rows = level.rows;
   const std::string repo_node = cpg::StableId("PY_REPO", {repo_id});
@@ -525,6 +609,7 @@ RepoLevel RepoLevelRows(const std::string& repo_id, const RepoScan& scan,
   // (Without rows the rest is cheap and left partial: only the diagnostics are used.)
   if (with_rows) {
     for (const auto& q : externals) repo_rows.AddNode(cpg::QualifiedNameNode(q));
+    if (scip) repo_rows.Add(cpg::RowsForScipSymbols(repo_id, scip->symbols()));
   }
   std::map<std::string, std::string> package_ids;  // dir → id
   for (const auto& dir : layout.package_dirs) {
@@ -572,6 +657,33 @@ RepoLevel RepoLevelRows(const std::string& repo_id, const RepoScan& scan,
     row.code = d.code;
     row.message = d.message;
     row.source = diag_source::kScan;
+    row.node_id = r.node_id;
+    level.diagnostics.push_back(std::move(row));
+    repo_rows.AddNode(r);
+  }
+  // SCIP documents of no listed file.
+  std::set<std::string> scip_seen;
+  for (const auto& [path, message] :
+       scip ? scip->unlisted_documents() : std::vector<std::pair<std::string, std::string>>{}) {
+    const std::string code = "SCIP_DOCUMENT_NOT_IN_SCAN";
+    cpg::NodeRow r;
+    r.node_id = cpg::StableId("DIAG", {repo_id, path, code, message});
+    if (!scip_seen.insert(r.node_id).second) continue;
+    r.node_kind = "DIAG";
+    r.path = path;
+    r.name = code;
+    for (const auto& [k, v] : std::initializer_list<std::pair<const char*, std::string>>{
+             {"severity", "info"}, {"message", message}, {"code", code}, {"diag_source", "scip"}}) {
+      repo_rows.AddProp(
+          cpg::PropRow{"node", r.node_id, std::nullopt, k, python::PropValue(v), false});
+    }
+    repo_edge("HAS_DIAGNOSTIC", repo_node, r.node_id);
+    DiagnosticRecord row;
+    row.path = path;
+    row.severity = "info";
+    row.code = code;
+    row.message = message;
+    row.source = diag_source::kScip;
     row.node_id = r.node_id;
     level.diagnostics.push_back(std::move(row));
     repo_rows.AddNode(r);
@@ -715,12 +827,15 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
   std::vector<std::string> cache_keys(n);
   std::vector<FileWork> works(n);
   std::atomic<int64_t> done{0}, bytes{0};
+  // SCIP evidence: documents matched to files, positions converted to bytes.
+  std::optional<ScipEvidence> scip;
+  if (bc.scip_index) scip.emplace(*bc.scip_index, bc.repo.string(), scan, threads);
   ParallelFor(n, threads, [&](size_t i) {
     const ScannedFile& f = scan.files[i];
     const cpg::FileContext& ctx = contexts[i] = layout.ContextOf(result.repo_id, scan, i);
     cache_keys[i] = ExtractCacheKey(f.sha256, ctx.module_name, layout.is_package[i]);
     ExtractFile(bc.repo, f, ctx, layout.is_package[i], cache_keys[i], nullptr,
-                bc.options.incremental.cache_evidence, &works[i]);
+                bc.options.incremental.cache_evidence, scip && scip->ForFile(i), &works[i]);
     bytes += works[i].bytes;
     progress("extract", ++done, static_cast<int64_t>(n));
   });
@@ -740,6 +855,17 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
   const python::Resolver resolver(entries);
   std::vector<FileResolutionRows> resolutions =
       ResolveFiles(bc, scan, contexts, summary_ptrs, resolver, std::vector<char>(n, 1));
+  if (scip) AddScipFingerprints(*scip, summary_ptrs, threads, &resolutions);
+  // Each file's resolution rows and SCIP rows.
+  std::vector<cpg::GraphRows> file_rows(n);
+  std::vector<std::vector<DiagnosticRecord>> scip_diagnostics(n);
+  ParallelFor(n, threads, [&](size_t i) {
+    file_rows[i] = FileResolutionRowsOf(i, contexts, summary_ptrs, resolutions[i]);
+    if (scip) {
+      AddScipRows(*scip, i, contexts, summary_ptrs, resolutions[i].resolution,
+                  std::move(works[i].scip_targets), &file_rows[i], &scip_diagnostics[i]);
+    }
+  });
   std::set<std::string> externals;
   std::map<std::string, FileState> states;
   std::vector<cpg::RowSet> parts(n + 1);
@@ -752,22 +878,26 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
                   cache_keys[i],           resolutions[i].hash,
                   resolutions[i].deps,     JoinLines(resolutions[i].externals)};
     parts[i] = std::move(works[i].rows);
-    parts[i].Add(FileResolutionRowsOf(i, contexts, summary_ptrs, resolutions[i]));
+    parts[i].Add(file_rows[i]);
+    file_rows[i] = cpg::GraphRows();
     for (auto& d : works[i].diagnostics) diagnostics.push_back(std::move(d));
     for (auto& d : resolutions[i].diagnostics) diagnostics.push_back(std::move(d));
+    for (auto& d : scip_diagnostics[i]) diagnostics.push_back(std::move(d));
     resolutions[i] = FileResolutionRows();
   }
   result.seconds_resolve = Since(t_resolve);
 
-  RepoLevel level = RepoLevelRows(result.repo_id, scan, layout, module_ids, externals);
-  states[""] = FileState{"",
-                         "",
-                         "",
-                         "",
-                         "",
-                         RepoLevelFingerprint(result.repo_id, scan, layout, module_ids, externals),
-                         resolver.ModuleTableFingerprint(),
-                         ""};
+  const ScipEvidence* scip_ptr = scip ? &*scip : nullptr;
+  RepoLevel level = RepoLevelRows(result.repo_id, scan, layout, module_ids, externals, scip_ptr);
+  states[""] =
+      FileState{"",
+                "",
+                "",
+                "",
+                "",
+                RepoLevelFingerprint(result.repo_id, scan, layout, module_ids, externals, scip_ptr),
+                resolver.ModuleTableFingerprint(),
+                ""};
   parts.back() = std::move(level.rows);
   for (auto& d : level.diagnostics) diagnostics.push_back(std::move(d));
   result.diagnostics_by_code = CountByCode(diagnostics);
@@ -1059,6 +1189,11 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
 
   std::vector<FileWork> works(n);
   std::atomic<int64_t> extracted{0}, bytes{0}, cached_files{0};
+  // SCIP evidence: every document is matched to its file and its positions converted (cheap);
+  // only the files whose SCIP fingerprint changed are re-emitted.
+  std::optional<ScipEvidence> scip;
+  if (bc.scip_index) scip.emplace(*bc.scip_index, bc.repo.string(), scan, threads);
+  const ScipEvidence* scip_ptr = scip ? &*scip : nullptr;
   auto extract = [&](const std::vector<size_t>& files,
                      const std::map<std::string, CacheEntry>& cache) {
     std::atomic<int64_t> done{0};
@@ -1066,7 +1201,8 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
       const size_t i = files[k];
       auto it = cache.find(cache_keys[i]);
       ExtractFile(bc.repo, scan.files[i], contexts[i], layout.is_package[i], cache_keys[i],
-                  it == cache.end() ? nullptr : &it->second, with_evidence, &works[i]);
+                  it == cache.end() ? nullptr : &it->second, with_evidence,
+                  scip && scip->ForFile(i), &works[i]);
       bytes += works[i].bytes;
       if (works[i].from_cache) ++cached_files;
       ++extracted;
@@ -1102,8 +1238,11 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   const python::Resolver resolver(entries);
   const std::string module_table = resolver.ModuleTableFingerprint();
   auto prev_level = prev_state.find("");
-  const bool all_files =
-      prev_level == prev_state.end() || prev_level->second.resolution_deps != module_table;
+  // With SCIP evidence every file is resolved again too: a file's SCIP rows depend on its
+  // document and on the symbols of its CALLS targets, which the dependency records do not
+  // cover (docs/scip.md; running the indexer dominates such a build anyway).
+  const bool all_files = prev_level == prev_state.end() ||
+                         prev_level->second.resolution_deps != module_table || scip.has_value();
   // The manifest's strategy: "resolution-hash" when every file was resolved (the module table
   // changed), "dependencies+resolution-hash" when the dependency records chose the files.
   if (!all_files) record.strategy = "dependencies+" + record.strategy;
@@ -1144,6 +1283,7 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   });
   std::vector<FileResolutionRows> resolutions =
       ResolveFiles(bc, scan, contexts, summary_ptrs, resolver, to_resolve);
+  if (scip) AddScipFingerprints(*scip, summary_ptrs, threads, &resolutions);
   if (check_impact) {
     // Every summary whole, every file resolved: the files left out must resolve as the state
     // says (the dependency records), the others as above (the summaries decoded in part).
@@ -1158,8 +1298,9 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
     }
     const std::vector<python::ModuleEntry> whole_entries = ModuleEntries(scan, whole_ptrs);
     const python::Resolver whole_resolver(whole_entries);
-    const std::vector<FileResolutionRows> all =
+    std::vector<FileResolutionRows> all =
         ResolveFiles(bc, scan, contexts, whole_ptrs, whole_resolver, std::vector<char>(n, 1));
+    if (scip) AddScipFingerprints(*scip, whole_ptrs, threads, &all);
     for (size_t i = 0; i < n; ++i) {
       auto st = prev_state.find(contexts[i].file_id);
       const bool left_out = !to_resolve[i] && st != prev_state.end();
@@ -1212,11 +1353,11 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
     for (auto& d : resolutions[i].diagnostics) resolver_diagnostics.push_back(std::move(d));
   }
   const std::string level_hash =
-      RepoLevelFingerprint(result.repo_id, scan, layout, module_ids, externals);
+      RepoLevelFingerprint(result.repo_id, scan, layout, module_ids, externals, scip_ptr);
   const bool repo_changed =
       prev_level == prev_state.end() || prev_level->second.resolution_hash != level_hash;
   RepoLevel level =
-      RepoLevelRows(result.repo_id, scan, layout, module_ids, externals, repo_changed);
+      RepoLevelRows(result.repo_id, scan, layout, module_ids, externals, scip_ptr, repo_changed);
   states[""] = FileState{"", "", "", "", "", level_hash, module_table, ""};
 
   // The rows of the files replaced: the work set and the impacted files (all their rows, so
@@ -1227,9 +1368,15 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   std::vector<DiagnosticRecord> front_end_diagnostics;
   std::vector<size_t> replaced = work_files;
   replaced.insert(replaced.end(), impacted.begin(), impacted.end());
+  std::vector<DiagnosticRecord> scip_diagnostics;
   for (size_t i : replaced) {
     parts.push_back(std::move(works[i].rows));
-    parts.back().Add(FileResolutionRowsOf(i, contexts, summary_ptrs, resolutions[i]));
+    cpg::GraphRows rows = FileResolutionRowsOf(i, contexts, summary_ptrs, resolutions[i]);
+    if (scip) {
+      AddScipRows(*scip, i, contexts, summary_ptrs, resolutions[i].resolution,
+                  std::move(works[i].scip_targets), &rows, &scip_diagnostics);
+    }
+    parts.back().Add(rows);
     owners.push_back(contexts[i].file_id);
     owner_paths.push_back(scan.files[i].path);
     replaced_ids.insert(contexts[i].file_id);
@@ -1364,12 +1511,16 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   std::vector<DiagnosticRecord> diagnostics;
   for (auto& d : ReadDiagnostics(out)) {
     if (!d.file_id || !current_ids.count(*d.file_id)) continue;
-    if ((d.source == diag_source::kFrontEnd && !replaced_ids.count(*d.file_id)) ||
+    // A file's own (front end) and its SCIP document's rows, of files not replaced; the
+    // resolver's, of files not resolved.
+    if (((d.source == diag_source::kFrontEnd || d.source == diag_source::kScip) &&
+         !replaced_ids.count(*d.file_id)) ||
         (d.source == diag_source::kResolver && !resolved_ids.count(*d.file_id))) {
       diagnostics.push_back(std::move(d));
     }
   }
   for (auto& d : front_end_diagnostics) diagnostics.push_back(std::move(d));
+  for (auto& d : scip_diagnostics) diagnostics.push_back(std::move(d));
   for (auto& d : resolver_diagnostics) diagnostics.push_back(std::move(d));
   for (auto& d : level.diagnostics) diagnostics.push_back(std::move(d));
   result.diagnostics_by_code = CountByCode(diagnostics);
@@ -1501,6 +1652,9 @@ std::string ConfigCanonicalJson(const BuildOptions& options) {
                  {"dictionary", w.dictionary}};
   j["stats_columns"] = options.stats_columns;
   j["bloom_columns"] = kBloomColumns;
+  // Only when on, so that switching SCIP on or off makes a full build and the hash of a
+  // build without SCIP stays what it was.
+  if (options.scip.enabled()) j["scip"] = true;
   return j.dump();
 }
 
@@ -1541,6 +1695,14 @@ BuildResult BuildGraph(const BuildOptions& options) {
   record.tool_version = std::string(CpglakeVersion());
   record.config_hash = bc.config_hash;
   record.schema_version = cpg::kGraphSchemaVersion;
+
+  // The SCIP index, before anything touches the output: a bad index (or a failing indexer) is
+  // an error with the tables as they were.
+  std::optional<scip::ScipIndex> scip_index;
+  if (options.scip.enabled()) {
+    scip_index = LoadScipIndex(options.scip, repo.string(), result.repo_id);
+    bc.scip_index = &*scip_index;
+  }
 
   // Full or incremental.
   const ManifestHead head = ReadManifestHead(out.string());

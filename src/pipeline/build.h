@@ -18,6 +18,7 @@
 #include "parquet/compression.h"
 #include "pipeline/manifest.h"
 #include "pipeline/repo_scan.h"
+#include "pipeline/scip_indexer.h"
 
 namespace cpglake::pipeline {
 
@@ -94,6 +95,10 @@ struct BuildOptions {
   std::map<std::string, std::string> stats_columns = DefaultStatsColumns();
   // What the build's sinks may write (catalog/output_policy.h).
   catalog::OutputStoragePolicy output_policy;
+  // SCIP evidence (docs/scip.md): an index to ingest (`--scip INDEX`) or scip-python to run
+  // (`--scip-python`); cpglake.toml [scip]. The index is read (or written) before the build
+  // touches the output: a bad index fails the build with the tables as they were.
+  ScipSettings scip;
   // Called with (stage, done, total) as work progresses (for progress bars), from any thread.
   // Stages: "scan" (0/0, then n/n when done), "extract" and "resolve" (files), "write"
   // (tables). Calls of one stage may arrive out of order; done == total ends the stage.
@@ -148,7 +153,8 @@ BuildResult BuildGraph(const BuildOptions& options);
 // A stable hash (32 hex characters) of every option that affects the tables' contents: the
 // repository id (as resolved: the directory's name when unset), the scan's include/exclude
 // globs, default excluded directories, max_files, max_file_bytes, follow_symlinks and use_git,
-// the table properties, the Parquet writer settings and the graph schema version. Not the
+// the table properties, the Parquet writer settings, the graph schema version and whether SCIP
+// evidence is ingested (not which index: its documents are compared one by one). Not the
 // repository's location, the output directory, jobs or the progress callback. A new
 // BuildOptions field that changes the output must be added here.
 std::string ConfigHash(const BuildOptions& options);

@@ -82,6 +82,23 @@ const std::vector<Spec>& Specs() {
       {"incremental.optimize_deleted_percent", Kind::kInt,
        static_cast<int64_t>(defaults.incremental.optimize_deleted_fraction * 100 + 0.5),
        "... or when more than this percentage of its rows are deleted; 0: never"},
+      {"scip.index", Kind::kString, std::string(),
+       "SCIP index to ingest (docs/scip.md); relative: to this file; wins over run_indexer"},
+      {"scip.run_indexer", Kind::kBool, false,
+       "Run scip-python on the repository and ingest its index (as --scip-python)"},
+      {"scip.node", Kind::kString, defaults.scip.node, "The node executable that runs scip-python"},
+      {"scip.indexer", Kind::kString, std::string(),
+       "scip-python's index.js; empty: node_modules/@sourcegraph/scip-python found upwards"},
+      {"scip.timeout_seconds", Kind::kInt, defaults.scip.timeout_seconds,
+       "Kill scip-python after this many seconds"},
+      {"scip.max_memory_mb", Kind::kInt, defaults.scip.max_memory_mb,
+       "node --max-old-space-size for scip-python, in MiB"},
+      {"scip.environment", Kind::kString, std::string(),
+       "scip-python --environment JSON file of installed packages; empty: none (no pip run)"},
+      {"scip.project_name", Kind::kString, std::string(),
+       "Project name in scip-python's symbols; empty: the repository id"},
+      {"scip.project_version", Kind::kString, defaults.scip.project_version,
+       "Project version in scip-python's symbols (fixed, so symbols survive commits)"},
       {"tables.deletion_vectors", Kind::kBool, true,
        "delta.enableDeletionVectors on new tables (per-file replacement without rewrites)"},
       {"tables.change_data_feed", Kind::kBool, true, "delta.enableChangeDataFeed on new tables"},
@@ -174,7 +191,7 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 // " (did you mean 'scan.exclude'?)" for a near miss among the known keys and sections.
 std::string Suggestion(const std::string& key) {
   std::vector<std::string> candidates = ConfigKeys();
-  for (const char* s : {"output", "scan", "build", "writer", "incremental", "tables",
+  for (const char* s : {"output", "scan", "build", "writer", "incremental", "scip", "tables",
                         "tables.stats_columns", "tables.properties"}) {
     candidates.push_back(s);
   }
@@ -254,6 +271,10 @@ void Validate(const std::string& key, const ConfigValue& value, const std::strin
     if (std::get<int64_t>(value) < 0 || std::get<int64_t>(value) > 100) {
       fail("must be a percentage between 0 and 100");
     }
+  } else if (key == "scip.timeout_seconds" || key == "scip.max_memory_mb") {
+    if (std::get<int64_t>(value) <= 0) fail("must be > 0");
+  } else if (key == "scip.node" || key == "scip.project_version") {
+    if (std::get<std::string>(value).empty()) fail("must not be empty");
   } else if (key == "incremental.optimize_max_files") {
     if (std::get<int64_t>(value) < 0) fail("must be >= 0 (0: never)");
   } else if (key == "scan.max_files") {
@@ -457,7 +478,7 @@ void Config::ApplyToml(std::string_view text, const std::string& path) {
     const std::string section(section_key.str());
     const toml::table* section_table = section_node.as_table();
     if (section != "output" && section != "scan" && section != "build" && section != "writer" &&
-        section != "incremental" && section != "tables") {
+        section != "incremental" && section != "scip" && section != "tables") {
       throw InvalidInput(where(section_node) + ": unknown section or key '" + section + "'" +
                          Suggestion(section));
     }
@@ -664,6 +685,26 @@ BuildOptions Config::ToBuildOptions(const std::string& repo) const {
     }
   }
   o.output_policy = OutputPolicy();
+  // A relative path in a file is relative to the file's directory (as output.dir).
+  auto file_relative = [&](const std::string& key) {
+    const ConfigEntry& e = Get(key);
+    fs::path p(std::get<std::string>(e.value));
+    if (!p.empty() && p.is_relative() && e.source.kind == ConfigSourceKind::kFile) {
+      p = fs::path(e.source.name).parent_path() / p;
+    }
+    return p.lexically_normal().string();
+  };
+  if (!GetString("scip.index").empty()) o.scip.index = file_relative("scip.index");
+  o.scip.run_indexer = GetBool("scip.run_indexer");
+  o.scip.node = GetString("scip.node");
+  if (!GetString("scip.indexer").empty()) o.scip.indexer = file_relative("scip.indexer");
+  o.scip.timeout_seconds = GetInt("scip.timeout_seconds");
+  o.scip.max_memory_mb = GetInt("scip.max_memory_mb");
+  if (!GetString("scip.environment").empty()) {
+    o.scip.environment = file_relative("scip.environment");
+  }
+  o.scip.project_name = GetString("scip.project_name");
+  o.scip.project_version = GetString("scip.project_version");
   return o;
 }
 

@@ -16,6 +16,8 @@
 //   [writer]  compression, compression_level, row_group_rows, target_file_bytes, dictionary
 //   [incremental] enabled, cache_evidence, max_work_percent, optimize_max_files,
 //             optimize_deleted_percent
+//   [scip]    index, run_indexer, node, indexer, timeout_seconds, max_memory_mb, environment,
+//             project_name, project_version
 //   [tables]  deletion_vectors, change_data_feed, row_tracking, in_commit_timestamps
 //   [tables.stats_columns]  <table> = "col,col,..."   (cpg_nodes, cpg_edges, cpg_props, ...)
 //   [tables.properties]     "<delta table property>" = "value"   (free-form)

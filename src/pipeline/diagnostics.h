@@ -29,6 +29,7 @@ namespace diag_source {
 inline constexpr const char* kScan = "scan";           // repository scan: files skipped, limits
 inline constexpr const char* kFrontEnd = "front_end";  // parse, decode, scope analysis
 inline constexpr const char* kResolver = "resolver";   // cross-file resolution
+inline constexpr const char* kScip = "scip";           // SCIP index ingestion
 inline constexpr const char* kPolicy = "policy";       // output storage policy (refused sinks)
 }  // namespace diag_source
 
