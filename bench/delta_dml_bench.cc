@@ -5,7 +5,12 @@
 // own forked process so that its peak RSS is its own. Prints one line per measure (time, files
 // read, row groups skipped, bytes written, peak RSS) and a JSON summary.
 //
-//   delta_dml_bench [--rows N] [--row-group-rows N] [--dir DIR] [--cdf]
+// --pipeline-writer writes the table and both modes' DML files as the pipeline writes cpg_nodes
+// (pipeline/build.cc TableWriteOptions): zstd level 1, a Bloom filter on node_id, file
+// statistics on the clustering columns only; the default is the writer's defaults (zstd 3,
+// statistics on every column, no Bloom filter).
+//
+//   delta_dml_bench [--rows N] [--row-group-rows N] [--dir DIR] [--cdf] [--pipeline-writer]
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -120,6 +125,7 @@ int main(int argc, char** argv) {
   // As the graph tables (pipeline WriterSettings::row_group_rows).
   int64_t row_group_rows = 8192;
   bool cdf = false;
+  bool pipeline_writer = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--rows") && i + 1 < argc) rows = std::atoll(argv[++i]);
     if (!std::strcmp(argv[i], "--dir") && i + 1 < argc) dir_arg = argv[++i];
@@ -127,6 +133,16 @@ int main(int argc, char** argv) {
       row_group_rows = std::atoll(argv[++i]);
     }
     if (!std::strcmp(argv[i], "--cdf")) cdf = true;
+    if (!std::strcmp(argv[i], "--pipeline-writer")) pipeline_writer = true;
+  }
+  // The Parquet settings of the table's data files, the DML's included.
+  parquet::WriterOptions parquet_options;
+  parquet_options.row_group_rows = row_group_rows;
+  if (pipeline_writer) {
+    parquet_options.compression_level = 1;
+    parquet::BloomFilterOptions bloom;
+    bloom.column = "node_id";
+    parquet_options.bloom_filters.push_back(bloom);
   }
   const fs::path root = dir_arg.empty() ? fs::temp_directory_path() /
                                               ("cpglake_dml_bench_" + std::to_string(getpid()))
@@ -140,8 +156,11 @@ int main(int argc, char** argv) {
         auto t = std::chrono::steady_clock::now();
         delta::WriteOptions o;
         o.target_file_bytes = int64_t{16} << 20;
-        o.parquet.row_group_rows = row_group_rows;
+        o.parquet = parquet_options;
         if (cdf) o.properties["delta.enableChangeDataFeed"] = "true";
+        if (pipeline_writer) {
+          o.properties["delta.dataSkippingStatsColumns"] = "file_id,node_kind,bstart,bend";
+        }
         int64_t next = 0;
         const int64_t step = 200'000;
         delta::WriteDeltaTable(
@@ -155,10 +174,11 @@ int main(int argc, char** argv) {
             o);
         auto snap = delta::SnapshotBuilder(storage::OpenObjectStore(base.string())).Build();
         std::printf(
-            "table: %lld rows, %zu files, %.1f MB, %lld-row row groups, written in %.2f s\n",
+            "table: %lld rows, %zu files, %.1f MB, %lld-row row groups, %s writer, written in "
+            "%.2f s\n",
             static_cast<long long>(rows), snap->files().size(),
             static_cast<double>(snap->total_bytes()) / 1e6, static_cast<long long>(row_group_rows),
-            Since(t));
+            pipeline_writer ? "pipeline" : "default", Since(t));
       }) != 0) {
     return 1;
   }
@@ -169,11 +189,12 @@ int main(int argc, char** argv) {
   std::string json = "{\"rows\":" + std::to_string(rows) +
                      ",\"changed_rows\":" + std::to_string(changed) +
                      ",\"row_group_rows\":" + std::to_string(row_group_rows) +
-                     ",\"cdf\":" + (cdf ? "true" : "false");
+                     ",\"cdf\":" + (cdf ? "true" : "false") +
+                     ",\"pipeline_writer\":" + (pipeline_writer ? "true" : "false");
   // DML writes with the table's writer settings, as the pipeline does (TableWriteOptions).
   delta::MergeOptions merge_options;
   merge_options.dml.write.target_file_bytes = int64_t{16} << 20;
-  merge_options.dml.write.parquet.row_group_rows = row_group_rows;
+  merge_options.dml.write.parquet = parquet_options;
   auto read_text = [](const std::string& path) {
     std::string text;
     if (FILE* f = std::fopen(path.c_str(), "r")) {

@@ -90,6 +90,14 @@ int64_t MillisSince(std::chrono::steady_clock::time_point t) {
 }
 
 RecordBatch TakeRows(const RecordBatch& batch, const std::vector<int64_t>& indices) {
+  // Every row in order: the batch itself (batches are never modified).
+  if (static_cast<int64_t>(indices.size()) == batch.num_rows() && batch.num_columns() > 0) {
+    bool identity = true;
+    for (size_t i = 0; i < indices.size() && identity; ++i) {
+      identity = indices[i] == static_cast<int64_t>(i);
+    }
+    if (identity) return batch;
+  }
   std::vector<ColumnPtr> cols;
   cols.reserve(batch.num_columns());
   for (size_t c = 0; c < batch.num_columns(); ++c) {
@@ -425,9 +433,10 @@ void DmlEngine::ProcessFile(const AddFile& f, const DecideFn& decide,
         }
         deleted += n_del;
         updated += n_upd;
-        if (n_del > 0) WriteChange(live_rows.Filter(del), "delete");
+        // (Change data only with the change data feed: no rows are copied for it otherwise.)
+        if (n_del > 0 && cdf_) WriteChange(live_rows.Filter(del), "delete");
         if (n_upd > 0) {
-          WriteChange(live_rows.Filter(upd), "update_preimage");
+          if (cdf_) WriteChange(live_rows.Filter(upd), "update_preimage");
           WriteChange(*d.updated, "update_postimage");
           Lineage l = TakeLineage(lineage, upd);
           WriteData(AlignBatch(*d.updated, new_schema), l.ids, nullptr);

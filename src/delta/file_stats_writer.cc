@@ -1,5 +1,6 @@
 #include "delta/file_stats_writer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <climits>
 #include <cmath>
@@ -12,6 +13,7 @@
 #include "common/utf8.h"
 #include "delta/partitioning.h"
 #include "expr/expression.h"
+#include "parquet/bit_util.h"
 #include "parquet/statistics.h"
 
 namespace cpglake::delta {
@@ -205,6 +207,15 @@ void ForValid(const Column& c, const std::vector<uint8_t>* parent, Leaf& leaf, F
   }
 }
 
+// The first 8 bytes of `s` as a big-endian number, zero-padded: a smaller prefix means a
+// smaller string in unsigned byte order; equal prefixes decide nothing.
+inline uint64_t BytesPrefix(std::string_view s) {
+  uint64_t p = 0;
+  if (s.size() >= 8) return parquet::bit_util::LoadBE64(reinterpret_cast<const uint8_t*>(s.data()));
+  for (size_t i = 0; i < s.size(); ++i) p |= uint64_t{static_cast<uint8_t>(s[i])} << (56 - 8 * i);
+  return p;
+}
+
 void UpdateInteger(Leaf& leaf, int64_t v) {
   if (!leaf.has_value) {
     leaf.imin = leaf.imax = v;
@@ -274,22 +285,39 @@ void UpdateLeaf(const Node& node, const Column& c, const std::vector<uint8_t>* p
       });
       return;
     case TypeId::kString: {
+      // The batch's min and max first (views, deciding on an 8-byte prefix), then the leaf's.
       const int64_t n = c.length();
+      bool any = false;
+      std::string_view mn, mx;
+      uint64_t pmn = 0, pmx = 0;
       for (int64_t i = 0; i < n; ++i) {
         if ((parent && !(*parent)[static_cast<size_t>(i)]) || c.IsNull(i)) {
           ++leaf.null_count;
           continue;
         }
-        std::string_view v = c.GetString(i);
-        if (!leaf.has_value) {
-          leaf.smin = leaf.smax = std::string(v);
-          leaf.has_value = true;
-        } else if (v < std::string_view(leaf.smin)) {  // unsigned bytes: char_traits<char>
-          leaf.smin = std::string(v);
-        } else if (v > std::string_view(leaf.smax)) {
-          leaf.smax = std::string(v);
+        const std::string_view v = c.GetString(i);
+        const uint64_t p = BytesPrefix(v);
+        if (!any) {
+          mn = mx = v;
+          pmn = pmx = p;
+          any = true;
+        } else if (p < pmn || (p == pmn && v < mn)) {  // unsigned bytes: char_traits<char>
+          mn = v;
+          pmn = p;
+        } else if (p > pmx || (p == pmx && v > mx)) {
+          mx = v;
+          pmx = p;
         }
       }
+      if (!any) return;
+      if (!leaf.has_value) {
+        leaf.smin = std::string(mn);
+        leaf.smax = std::string(mx);
+        leaf.has_value = true;
+        return;
+      }
+      if (mn < std::string_view(leaf.smin)) leaf.smin = std::string(mn);
+      if (mx > std::string_view(leaf.smax)) leaf.smax = std::string(mx);
       return;
     }
     default: {  // null count only

@@ -15,6 +15,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <xxhash.h>
+
 #include "columnar/value.h"
 #include "common/ascii.h"
 #include "common/error.h"
@@ -262,6 +264,179 @@ std::string DescribeKey(const RecordBatch& target, int64_t row, const std::vecto
   return out;
 }
 
+// Key types whose equality in the ON condition is exactly CompareRows' (byte or integer
+// equality): with every conjunct such a key, a hash match needs no re-evaluation of ON.
+bool ExactEqualityKey(const columnar::DataType& t) {
+  switch (t.id()) {
+    case columnar::TypeId::kBoolean:
+    case columnar::TypeId::kInt8:
+    case columnar::TypeId::kInt16:
+    case columnar::TypeId::kInt32:
+    case columnar::TypeId::kInt64:
+    case columnar::TypeId::kDate:
+    case columnar::TypeId::kTimestamp:
+    case columnar::TypeId::kTimestampNtz:
+    case columnar::TypeId::kString:
+    case columnar::TypeId::kBinary:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Chains the hash of rows [begin, end) of `c` into `h` (h[i - begin] is the seed and the
+// result, as columnar::HashRow(c, i, h)); sets null[i - begin] for null rows. The type is
+// dispatched once per column; the values equal HashRow's.
+void HashColumn(const Column& c, int64_t begin, int64_t end, uint64_t* h, uint8_t* null) {
+  const int64_t n = end - begin;
+  if (c.has_validity()) {
+    for (int64_t k = 0; k < n; ++k) null[k] |= c.IsNull(begin + k) ? 1 : 0;
+  }
+  auto ints = [&](auto tag) {
+    using T = decltype(tag);
+    const T* v = c.data<T>();
+    for (int64_t k = 0; k < n; ++k) {
+      const int64_t x = static_cast<int64_t>(v[begin + k]);  // any width hashes alike
+      h[k] = c.IsNull(begin + k) ? columnar::HashRow(c, begin + k, h[k])
+                                 : XXH3_64bits_withSeed(&x, sizeof x, h[k]);
+    }
+  };
+  switch (c.type_id()) {
+    case columnar::TypeId::kString:
+    case columnar::TypeId::kBinary:
+      for (int64_t k = 0; k < n; ++k) {
+        if (c.IsNull(begin + k)) {
+          h[k] = columnar::HashRow(c, begin + k, h[k]);
+          continue;
+        }
+        const std::string_view s = c.GetString(begin + k);
+        h[k] = XXH3_64bits_withSeed(s.data(), s.size(), h[k]);
+      }
+      return;
+    case columnar::TypeId::kInt8:
+      return ints(int8_t{});
+    case columnar::TypeId::kInt16:
+      return ints(int16_t{});
+    case columnar::TypeId::kInt32:
+    case columnar::TypeId::kDate:
+      return ints(int32_t{});
+    case columnar::TypeId::kInt64:
+    case columnar::TypeId::kTimestamp:
+    case columnar::TypeId::kTimestampNtz:
+      return ints(int64_t{});
+    default:
+      for (int64_t k = 0; k < n; ++k) h[k] = columnar::HashRow(c, begin + k, h[k]);
+      return;
+  }
+}
+
+// Whether row i of `a` equals row j of `b` (same type, neither null).
+inline bool KeyEqual(const Column& a, int64_t i, const Column& b, int64_t j) {
+  const columnar::TypeId id = a.type_id();
+  if ((id == columnar::TypeId::kString || id == columnar::TypeId::kBinary) && b.type_id() == id) {
+    return a.GetString(i) == b.GetString(j);
+  }
+  return columnar::CompareRows(a, i, b, j) == 0;
+}
+
+// The source rows hashed on their keys (rows with a null key left out): open addressing
+// with linear probing over (hash, row) slots, filled in row order, so that the rows of one
+// hash are met in increasing order.
+class SourceHash {
+ public:
+  SourceHash(const std::vector<ColumnPtr>& keys, int64_t rows) : keys_(keys) {
+    std::vector<uint64_t> hash(static_cast<size_t>(rows), 0);
+    std::vector<uint8_t> null(static_cast<size_t>(rows), 0);
+    for (size_t k = 0; k < keys.size(); ++k) {
+      HashColumn(*keys[k], 0, rows, hash.data(), null.data());
+      if (k == 0 && keys.size() > 1) first_hash_ = hash;
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+      if (!null[static_cast<size_t>(r)]) rows_.push_back(r);
+    }
+    size_t slots = 16;
+    while (slots < 2 * rows_.size()) slots *= 2;
+    mask_ = slots - 1;
+    slots_.assign(slots, Slot{0, -1});
+    in_table_.assign(static_cast<size_t>(rows), 0);
+    for (const int64_t r : rows_) {
+      const uint64_t h = hash[static_cast<size_t>(r)];
+      size_t at = h & mask_;
+      for (; slots_[at].row >= 0; at = (at + 1) & mask_) {
+        if (unique_ && slots_[at].hash == h && SameKeys(*keys_[0], slots_[at].row, r)) {
+          unique_ = false;
+        }
+      }
+      slots_[at] = Slot{h, r};
+      in_table_[static_cast<size_t>(r)] = 1;
+    }
+    row_hash_ = std::move(hash);
+  }
+
+  // The source rows with no null key, in order.
+  const std::vector<int64_t>& rows() const { return rows_; }
+  // The hash of row r's first key alone (HashRow(key0, r, 0)).
+  uint64_t FirstKeyHash(int64_t r) const {
+    return (first_hash_.empty() ? row_hash_ : first_hash_)[static_cast<size_t>(r)];
+  }
+  // No two source rows have equal keys.
+  bool unique() const { return unique_; }
+
+  // Whether source row r's keys equal the target row's `i` (hash h).
+  bool Matches(const std::vector<const Column*>& target_keys, int64_t i, uint64_t h,
+               int64_t r) const {
+    if (r < 0 || r >= static_cast<int64_t>(in_table_.size()) ||
+        !in_table_[static_cast<size_t>(r)] || row_hash_[static_cast<size_t>(r)] != h) {
+      return false;
+    }
+    for (size_t k = 0; k < keys_.size(); ++k) {
+      if (!KeyEqual(*target_keys[k], i, *keys_[k], r)) return false;
+    }
+    return true;
+  }
+
+  // Brings the slots of hash h into the cache ahead of ForEachMatch(h).
+  void Prefetch(uint64_t h) const { __builtin_prefetch(&slots_[h & mask_]); }
+
+  // Calls f(source row) for each source row whose keys equal the target row's `i` (target
+  // columns `target_keys`, hash `h`), in increasing order.
+  template <typename F>
+  void ForEachMatch(const std::vector<const Column*>& target_keys, int64_t i, uint64_t h,
+                    F&& f) const {
+    for (size_t at = h & mask_; slots_[at].row >= 0; at = (at + 1) & mask_) {
+      if (slots_[at].hash != h) continue;
+      const int64_t r = slots_[at].row;
+      bool equal = true;
+      for (size_t k = 0; k < keys_.size() && equal; ++k) {
+        equal = KeyEqual(*target_keys[k], i, *keys_[k], r);
+      }
+      if (equal) f(r);
+    }
+  }
+
+ private:
+  // Whether source rows a and b have equal keys.
+  bool SameKeys(const Column& key0, int64_t a, int64_t b) const {
+    if (!KeyEqual(key0, a, key0, b)) return false;
+    for (size_t k = 1; k < keys_.size(); ++k) {
+      if (!KeyEqual(*keys_[k], a, *keys_[k], b)) return false;
+    }
+    return true;
+  }
+
+  struct Slot {
+    uint64_t hash;
+    int64_t row;  // -1: empty
+  };
+  const std::vector<ColumnPtr>& keys_;
+  std::vector<uint64_t> row_hash_, first_hash_;  // per source row
+  std::vector<uint8_t> in_table_;                // per source row: no null key
+  std::vector<int64_t> rows_;
+  std::vector<Slot> slots_;
+  uint64_t mask_ = 0;
+  bool unique_ = true;
+};
+
 // MERGE of the whole source `src` (held by the caller: not copied).
 DmlResult MergeSource(const std::shared_ptr<storage::ObjectStore>& store, const RecordBatch& src,
                       std::string_view on, const std::vector<MergeClause>& clauses,
@@ -377,18 +552,14 @@ DmlResult MergeSource(const std::shared_ptr<storage::ObjectStore>& store, const 
     src_keys.push_back(expr::CastColumn(src.column_ptr(k.source), target.field(k.target).type));
   }
   const int64_t source_rows = src.num_rows();
-  std::vector<std::pair<uint64_t, int64_t>> hash;  // (hash, source row), sorted
-  hash.reserve(static_cast<size_t>(source_rows));
-  for (int64_t r = 0; r < source_rows; ++r) {
-    uint64_t h = 0;
-    bool null = false;
-    for (const auto& c : src_keys) {
-      if (c->IsNull(r)) null = true;
-      h = columnar::HashRow(*c, r, h);
-    }
-    if (!null) hash.emplace_back(h, r);
+  const SourceHash hash(src_keys, source_rows);
+  // ON is exactly its equality keys (same types on both sides, compared byte for byte): a
+  // pair of equal keys satisfies it, with no evaluation.
+  bool on_is_keys = conjuncts.size() == keys.size();
+  for (const auto& k : keys) {
+    const auto& t = *target.field(k.target).type;
+    on_is_keys = on_is_keys && ExactEqualityKey(t) && src.schema().field(k.source).type->Equals(t);
   }
-  std::sort(hash.begin(), hash.end());
 
   // Which target files can hold matches: the target-only conjuncts and the source keys.
   expr::ExprPtr prune;
@@ -409,10 +580,13 @@ DmlResult MergeSource(const std::shared_ptr<storage::ObjectStore>& store, const 
     auto less = [&](int64_t a, int64_t b) { return columnar::CompareRows(key0, a, key0, b) < 0; };
     std::unordered_multimap<uint64_t, int64_t> by_hash;  // of up to 65 distinct keys
     std::vector<int64_t> distinct;
-    for (const auto& [h, r] : hash) {
-      const uint64_t h0 = columnar::HashRow(key0, r, 0);
+    int64_t last = -1;  // the previous row's key (sources are often clustered by it)
+    for (const int64_t r : hash.rows()) {
+      const uint64_t h0 = hash.FirstKeyHash(r);
+      if (last >= 0 && hash.FirstKeyHash(last) == h0 && KeyEqual(key0, last, key0, r)) continue;
+      last = r;
       auto [at, end] = by_hash.equal_range(h0);
-      while (at != end && columnar::CompareRows(key0, at->second, key0, r) != 0) ++at;
+      while (at != end && !KeyEqual(key0, at->second, key0, r)) ++at;
       if (at != end) continue;
       by_hash.emplace(h0, r);
       distinct.push_back(r);
@@ -426,8 +600,8 @@ DmlResult MergeSource(const std::shared_ptr<storage::ObjectStore>& store, const 
       for (int64_t r : distinct) lits.push_back(expr::Lit(columnar::GetValue(key0, r)));
       parts.push_back(expr::In(col, std::move(lits)));
     } else {
-      int64_t lo = hash.front().second, hi = lo;
-      for (const auto& [h, r] : hash) {
+      int64_t lo = hash.rows().front(), hi = lo;
+      for (const int64_t r : hash.rows()) {
         if (less(r, lo)) lo = r;
         if (less(hi, r)) hi = r;
       }
@@ -452,26 +626,38 @@ DmlResult MergeSource(const std::shared_ptr<storage::ObjectStore>& store, const 
           const RecordBatch live = same_schema ? live_read : AlignBatch(live_read, target);
           const int64_t n = live.num_rows();
           d->actions.assign(static_cast<size_t>(n), RowAction::kKeep);
-          // Candidate pairs from the hash.
+          // Candidate pairs from the hash: target rows with equal keys.
           std::vector<int64_t> pt, ps;
-          for (int64_t i = 0; i < n; ++i) {
-            uint64_t h = 0;
-            bool null = false;
+          {
+            std::vector<const Column*> target_keys;
+            std::vector<uint64_t> h(static_cast<size_t>(n), 0);
+            std::vector<uint8_t> null(static_cast<size_t>(n), 0);
             for (const auto& k : keys) {
-              if (live.column(k.target).IsNull(i)) null = true;
-              h = columnar::HashRow(live.column(k.target), i, h);
+              target_keys.push_back(&live.column(k.target));
+              HashColumn(live.column(k.target), 0, n, h.data(), null.data());
             }
-            if (null) continue;
-            auto it = std::lower_bound(hash.begin(), hash.end(), std::make_pair(h, int64_t{-1}));
-            for (; it != hash.end() && it->first == h; ++it) {
-              bool equal = true;
-              for (size_t k = 0; k < keys.size() && equal; ++k) {
-                equal = columnar::CompareRows(live.column(keys[k].target), i, *src_keys[k],
-                                              it->second) == 0;
+            // With unique source keys, the source row after the last match is tried first:
+            // a source clustered like the target matches row after row without a lookup.
+            // Lookups (random slots) are prefetched ahead while the guesses fail.
+            constexpr int64_t kAhead = 8;
+            int64_t next_guess = -1;
+            bool guessing = false;
+            for (int64_t i = 0; i < n; ++i) {
+              if (!guessing && i + kAhead < n) hash.Prefetch(h[static_cast<size_t>(i + kAhead)]);
+              if (null[static_cast<size_t>(i)]) continue;
+              const uint64_t hi = h[static_cast<size_t>(i)];
+              if (hash.unique() && hash.Matches(target_keys, i, hi, next_guess)) {
+                pt.push_back(i);
+                ps.push_back(next_guess++);
+                guessing = true;
+                continue;
               }
-              if (!equal) continue;
-              pt.push_back(i);
-              ps.push_back(it->second);
+              guessing = false;
+              hash.ForEachMatch(target_keys, i, hi, [&](int64_t r) {
+                pt.push_back(i);
+                ps.push_back(r);
+                next_guess = r + 1;
+              });
             }
           }
           std::vector<int64_t> match(static_cast<size_t>(n), -1);
@@ -480,7 +666,8 @@ DmlResult MergeSource(const std::shared_ptr<storage::ObjectStore>& store, const 
           std::optional<RecordBatch> matched_pairs;
           if (!pt.empty()) {
             const RecordBatch pairs = PairBatch(pair_schema, live, pt, src, ps);
-            const Bitmap ok = expr::EvaluateFilter(*on_bound, pairs);
+            const Bitmap ok = on_is_keys ? Bitmap(pairs.num_rows(), true)
+                                         : expr::EvaluateFilter(*on_bound, pairs);
             bool one_pair_each = true;
             for (size_t j = 0; j < pt.size(); ++j) {
               if (!ok.Get(static_cast<int64_t>(j))) continue;

@@ -400,6 +400,13 @@ RowGroupPruner::RowGroupPruner(const TableConfiguration& config, expr::ExprPtr p
   std::set<int> eq;
   CollectEqualityColumns(*predicate_, schema_, &eq);
   equality_fields_.assign(eq.begin(), eq.end());
+  std::set<std::string> referenced;
+  for (const auto& path : expr::ReferencedColumns(*predicate_)) {
+    if (path.size() == 1) referenced.insert(path[0]);
+  }
+  for (size_t i = 0; i < schema_.num_fields(); ++i) {
+    if (referenced.count(schema_.field(i).name)) referenced_fields_.push_back(static_cast<int>(i));
+  }
 }
 
 std::vector<RowGroupPruner::BloomColumn> RowGroupPruner::BloomColumns(
@@ -471,7 +478,7 @@ bool RowGroupPruner::CanSkip(const parquet::ParquetFileReader& reader, int g,
   const auto& schema = schema_;
   std::map<std::string, expr::ColumnStats> by_name;
   const int64_t rows = reader.metadata().row_groups[g].num_rows;
-  for (size_t i = 0; i < schema.num_fields(); ++i) {
+  for (const int i : referenced_fields_) {
     int idx = reader.file_schema().FieldIndex(physical_.field(i).name);
     if (idx < 0) continue;
     auto st = reader.RowGroupStats(g, idx);

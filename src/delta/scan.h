@@ -70,6 +70,8 @@ class RowGroupPruner {
   // Table fields compared for equality with literals (=, IN) in the predicate: their
   // Bloom filters may skip row groups.
   std::vector<int> equality_fields_;
+  // Table fields the predicate references: the only ones whose statistics are looked at.
+  std::vector<int> referenced_fields_;
 };
 
 class Scan;

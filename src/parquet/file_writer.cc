@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+// Inlined: the dictionary hashes every value, most of them short.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <cmath>
@@ -408,6 +410,11 @@ class DictionaryBuilder {
     indices->resize(pv_.count);
     for (int64_t i = 0; i < pv_.count; ++i) {
       if (i == kProbe && static_cast<int64_t>(entries_.size()) == kProbe) return false;
+      // A run of equal values (rows clustered by the column) needs no lookup.
+      if (i > 0 && Equal(i - 1, i)) {
+        (*indices)[i] = (*indices)[i - 1];
+        continue;
+      }
       uint64_t h = Hash(i);
       size_t slot = h & mask_;
       while (true) {
@@ -675,16 +682,35 @@ std::string BuildBloomFilter(const PhysicalValues& pv, const std::vector<int64_t
     return BloomFilter::HashBytes(pv.views[i]);
   };
   std::vector<uint64_t> hashes;
+  int64_t distinct_hashes = 0;
   if (distinct) {
     hashes.reserve(distinct->size());
     for (int64_t i : *distinct) hashes.push_back(hash(i));
+    distinct_hashes = static_cast<int64_t>(hashes.size());
   } else {
     hashes.reserve(pv.count);
     for (int64_t i = 0; i < pv.count; ++i) hashes.push_back(hash(i));
-    std::sort(hashes.begin(), hashes.end());
-    hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+    // The distinct hashes, counted in a set (linear probing on the hash's low bits, at most
+    // half full); repeated hashes are inserted again below, which changes no bit.
+    size_t slots = 16;
+    while (slots < 2 * hashes.size()) slots *= 2;
+    std::vector<uint64_t> set(slots, 0);
+    bool zero = false;
+    for (uint64_t h : hashes) {
+      if (h == 0) {
+        distinct_hashes += zero ? 0 : 1;
+        zero = true;
+        continue;
+      }
+      size_t at = h & (slots - 1);
+      while (set[at] != 0 && set[at] != h) at = (at + 1) & (slots - 1);
+      if (set[at] == 0) {
+        set[at] = h;
+        ++distinct_hashes;
+      }
+    }
   }
-  const int64_t ndv = options.ndv.value_or(static_cast<int64_t>(hashes.size()));
+  const int64_t ndv = options.ndv.value_or(distinct_hashes);
   BloomFilter filter(BloomFilter::OptimalNumBytes(ndv, options.fpp));
   for (uint64_t h : hashes) filter.InsertHash(h);
   std::string out;
