@@ -24,9 +24,9 @@ DatasetRegistry DatasetRegistry::ForOutput(
   DatasetRegistry registry;
   std::string base = out_dir;
   while (base.size() > 1 && base.back() == '/') base.pop_back();
-  for (const char* name :
-       {kNodesDataset, kEdgesDataset, kPropsDataset, kRepoFilesDataset, kBuildsDataset,
-        kDiagnosticsDataset, kFileStateDataset, kExtractCacheDataset}) {
+  for (const char* name : {kNodesDataset, kEdgesDataset, kPropsDataset, kEdgesBySrcDataset,
+                           kEdgesByDstDataset, kPropsMapDataset, kRepoFilesDataset, kBuildsDataset,
+                           kDiagnosticsDataset, kFileStateDataset, kExtractCacheDataset}) {
     DatasetLocation location;
     location.path = base + "/" + name;
     location.storage_options = storage_options;

@@ -40,6 +40,10 @@ struct DatasetLocation {
 inline constexpr const char* kNodesDataset = "cpg_nodes";
 inline constexpr const char* kEdgesDataset = "cpg_edges";
 inline constexpr const char* kPropsDataset = "cpg_props";
+// The derived tables (cpg/derived_tables.h: the same names).
+inline constexpr const char* kEdgesBySrcDataset = "cpg_edges_by_src";
+inline constexpr const char* kEdgesByDstDataset = "cpg_edges_by_dst";
+inline constexpr const char* kPropsMapDataset = "cpg_props_map";
 inline constexpr const char* kRepoFilesDataset = "_cpglake/repo_files";
 inline constexpr const char* kBuildsDataset = "_cpglake/builds";
 inline constexpr const char* kDiagnosticsDataset = "_cpglake/diagnostics";

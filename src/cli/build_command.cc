@@ -149,7 +149,8 @@ void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action) 
   static std::string repo, config_file, out, repo_id, since, git_base, git_head, scip_index;
   static int64_t jobs = 0, max_files = -1, max_file_bytes = -1;
   static std::vector<std::string> include, exclude;
-  static bool follow = false, no_git = false, full = false, scip_python = false;
+  static bool follow = false, no_git = false, full = false, scip_python = false,
+              derived_tables = false;
   auto* build = app.add_subcommand("build", "Build the Code Property Graph of a Python repository");
   build->footer(
       "Settings come from command-line flags > CPGLAKE_* environment variables > cpglake.toml\n"
@@ -183,6 +184,10 @@ void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action) 
       "--scip-python", scip_python,
       "Run scip-python (npm @sourcegraph/scip-python, with node) on REPO and ingest its index");
   scip_python_opt->excludes(scip_opt);
+  auto* derived_opt = build->add_flag(
+      "--derived-tables", derived_tables,
+      "Also write cpg_edges_by_src, cpg_edges_by_dst and cpg_props_map (fast callers/callees; "
+      "a costlier build) — [derived] enabled");
   build->add_flag("--full", full,
                   "Build everything, even when an incremental build could start from the output");
   auto* since_opt = build->add_option(
@@ -239,6 +244,7 @@ void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action) 
         config.ApplyFlag("scip.run_indexer", true, "--scip-python");
         config.ApplyFlag("scip.index", std::string(), "--scip-python");
       }
+      if (derived_opt->count()) config.ApplyFlag("derived.enabled", true, "--derived-tables");
       pipeline::BuildOptions options = config.ToBuildOptions(repo);
       options.full = full;
       if (since_opt->count()) options.git_range = pipeline::GitRange{since, std::nullopt};

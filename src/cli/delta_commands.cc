@@ -149,6 +149,7 @@ int RunScan(const TableArgs& a, const std::string& columns, const std::string& w
                      {"row_groups_read", m.row_groups_read},
                      {"row_groups_skipped", m.row_groups_skipped},
                      {"row_groups_skipped_by_bloom", m.row_groups_skipped_by_bloom},
+                     {"row_groups_not_materialized", m.row_groups_not_materialized},
                      {"rows_deleted_by_dv", m.rows_deleted_by_dv}};
       std::printf("%s\n", j.dump().c_str());
     } else {

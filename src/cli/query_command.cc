@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include <fmt/format.h>
@@ -31,6 +32,7 @@ struct QueryFlags {
   std::string build;
   std::string config;
   bool timer = false;
+  bool base_tables = false;  // callers/callees: never the derived tables
 };
 
 pipeline::OutputDatabase Open(const QueryFlags& f, const GlobalOptions& g) {
@@ -241,10 +243,16 @@ void AddCommon(CLI::App* c, QueryFlags& f) {
                 "OUT's parent, the repository)");
 }
 
-int RunNamed(const QueryFlags& f, const GlobalOptions& g, const std::string& sql_text) {
+// Runs the named query `make(derived)`: `derived` when the output has `derived_table` (a
+// derived table the query can read instead of the base tables) and --base-tables is not set.
+int RunNamed(const QueryFlags& f, const GlobalOptions& g,
+             const std::function<std::string(bool derived)>& make,
+             const char* derived_table = nullptr) {
   auto o = Open(f, g);
+  const bool derived =
+      derived_table != nullptr && !f.base_tables && o.tables.count(derived_table) > 0;
   const auto t0 = std::chrono::steady_clock::now();
-  RunSql(*o.db, sql_text, FormatOf(f, g));
+  RunSql(*o.db, make(derived), FormatOf(f, g));
   if (f.timer) {
     std::fprintf(stderr, "time: %.3f s\n",
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -294,16 +302,30 @@ void RegisterQueryCommands(CLI::App& app, GlobalOptions& global, Action& action)
   AddCommon(callers, callers_flags);
   callers->add_option("QUALNAME", callers_name, "Qualified name (also outside names: os.path.join)")
       ->required();
+  callers->add_flag("--base-tables", callers_flags.base_tables,
+                    "Read cpg_nodes and cpg_edges even when the output has cpg_edges_by_dst");
   callers->callback([&] {
-    action = [&] { return RunNamed(callers_flags, global, sql::CallersQuery(callers_name)); };
+    action = [&] {
+      return RunNamed(
+          callers_flags, global,
+          [&](bool derived) { return sql::CallersQuery(callers_name, derived); },
+          "cpg_edges_by_dst");
+    };
   });
   auto* callees =
       app.add_subcommand("callees", "What a function or method calls (by qualified name)");
   AddCommon(callees, callees_flags);
   callees->add_option("QUALNAME", callees_name, "Qualified name, e.g. pkg.mod.Class.method")
       ->required();
+  callees->add_flag("--base-tables", callees_flags.base_tables,
+                    "Read cpg_nodes and cpg_edges even when the output has cpg_edges_by_src");
   callees->callback([&] {
-    action = [&] { return RunNamed(callees_flags, global, sql::CalleesQuery(callees_name)); };
+    action = [&] {
+      return RunNamed(
+          callees_flags, global,
+          [&](bool derived) { return sql::CalleesQuery(callees_name, derived); },
+          "cpg_edges_by_src");
+    };
   });
   auto* imports = app.add_subcommand(
       "imports", "What a module imports (or, with --reverse, which modules import it)");
@@ -312,7 +334,8 @@ void RegisterQueryCommands(CLI::App& app, GlobalOptions& global, Action& action)
   imports->add_flag("--reverse", imports_reverse, "Which modules import MODULE or names from it");
   imports->callback([&] {
     action = [&] {
-      return RunNamed(imports_flags, global, sql::ImportsQuery(imports_module, imports_reverse));
+      return RunNamed(imports_flags, global,
+                      [&](bool) { return sql::ImportsQuery(imports_module, imports_reverse); });
     };
   });
 }

@@ -324,7 +324,10 @@ class Graph {
   // and props, the rest after all three). Then each table can be streamed only once, and at
   // most one stream of each table may be read. Counts (num_*, *ByKind) stay valid. With glibc,
   // the freed pages go back to the system (malloc_trim) every 32 MiB freed.
-  void ReleaseRowsOnceStreamed() { release_ = true; }
+  // With `derived`, the three derived streams (below) are read too, once each: a part's rows
+  // are freed once they and the base streams have passed it (cpg_edges_by_dst, sorted by
+  // node, passes every part at its end).
+  void ReleaseRowsOnceStreamed(bool derived = false);
 
   int64_t num_nodes() const { return plans_[kNodes].rows; }
   int64_t num_edges() const { return plans_[kEdges].rows; }
@@ -342,12 +345,27 @@ class Graph {
   columnar::RecordBatch EdgesBatch() const;
   columnar::RecordBatch PropsBatch() const;
 
+  // The derived tables (cpg/derived_tables.h), streamed as the base tables are. PrepareDerived
+  // (once, before any derived stream) resolves each edge's src node and its enclosing
+  // definition among the part's own nodes and sorts cpg_edges_by_dst's keys: (dst id, owner)
+  // as integers, then (part, edge) — compact keys (32 bytes an edge), never strings; `threads`
+  // parts at once. Each derived stream can be read once.
+  void PrepareDerived(int threads = 2);
+  BatchStream EdgesBySrcBatches(int64_t max_rows) const;
+  BatchStream EdgesByDstBatches(int64_t max_rows) const;
+  BatchStream PropsMapBatches(int64_t max_rows) const;
+  columnar::RecordBatch EdgesBySrcBatch() const;
+  columnar::RecordBatch EdgesByDstBatch() const;
+  columnar::RecordBatch PropsMapBatch() const;
+
   Graph() = default;
   Graph(Graph&&) noexcept = default;
   Graph& operator=(Graph&&) noexcept = default;
 
  private:
-  enum Table { kNodes = 0, kEdges = 1, kProps = 2 };
+  // The streams: the base tables (with a plan each), then the derived tables.
+  enum Table { kNodes = 0, kEdges = 1, kProps = 2, kBySrc = 3, kByDst = 4, kPropsMap = 5 };
+  static constexpr int kNumTables = 6;
   // A row: nodes_[row], edges_[row], or a prop: props_[prop] of nodes_[row], or loose_[prop]
   // when row == kNull.
   struct RowRef {
@@ -367,6 +385,7 @@ class Graph {
     int64_t rows = 0;
   };
   struct Cursor {
+    Table stream = kNodes;  // the stream reading the plan (what Release frees for)
     size_t next_unit = 0;
     bool in_unit = false, done = false;
     std::vector<RowRef> rows;  // the current unit's rows, sorted (pure units)
@@ -390,13 +409,31 @@ class Graph {
   void SortNodes(const Ranks& ranks, std::vector<RowRef>* rows) const;
   void SortEdges(const Ranks& ranks, std::vector<RowRef>* rows) const;
   void SortProps(const Ranks& ranks, std::vector<RowRef>* rows) const;
-  // Moves the cursor to a row to write; false at the end of the table.
+  // Moves the cursor to a row to write; false at the end of the table. `t`: the plan; rows
+  // of units are sorted for stream c.stream (cpg_edges_by_src: by owner, src, edge id).
   bool Advance(Table t, Cursor& c) const;
+  void SortBySrc(const Ranks& ranks, std::vector<RowRef>* rows) const;
   void Release(Table t, uint32_t part) const;
   // Appends up to `max_rows` rows; returns how many.
   int64_t Fill(Table t, Cursor& c, columnar::RecordBatch& b, int64_t max_rows) const;
   BatchStream Batches(Table t, int64_t max_rows) const;
   columnar::RecordBatch WholeTable(Table t) const;
+  // Derived rows: [begin, end) of the by_src plan's sorted edges (grouped by owner and src),
+  // of the by_dst keys, of the props plan's sorted props (grouped by file and entity); each
+  // appends whole rows while fewer than `max_rows` are in `b` and returns where it stopped.
+  const RowRef* AppendBySrc(columnar::RecordBatch& b, const RowRef* begin, const RowRef* end,
+                            int64_t max_rows) const;
+  size_t AppendByDst(columnar::RecordBatch& b, size_t begin, int64_t max_rows) const;
+  const RowRef* AppendPropsMap(columnar::RecordBatch& b, const RowRef* begin, const RowRef* end,
+                               int64_t max_rows) const;
+  // One edge's struct (edges list element) to the struct column's children `s`.
+  void AppendEdgeStruct(columnar::Column& s, uint32_t part, uint32_t edge, bool by_dst,
+                        std::string* id) const;
+  // The src node's line, column, enclosing id, kind and name (derived_tables.h) to c[0..4].
+  void AppendSrcFields(columnar::Column* const* c, uint32_t part, uint32_t edge,
+                       std::string* id) const;
+  BatchStream DerivedBatches(Table t, int64_t max_rows) const;
+  columnar::RecordBatch WholeDerived(Table t) const;
   // Appends symbol `s` of part `p` to `col`, or a null for kNull.
   static void AppendSymbol(columnar::Column* col, const RowSet& p, uint32_t s);
   void AppendNodes(columnar::RecordBatch& b, const RowRef* begin, const RowRef* end) const;
@@ -408,8 +445,32 @@ class Graph {
   mutable std::vector<RowSet> parts_;
   TablePlan plans_[3];
   bool release_ = false;
-  // Per part: streams yet to pass it that read nodes_/text_ (nodes, props), and all streams.
-  std::unique_ptr<std::atomic<int>[]> node_users_, users_;
+  // Per part and resource (kResPositions, kResEdges, kResProps, kResNodes: nodes_ and text_,
+  // kResAll: the whole part): the streams yet to pass it that read it.
+  enum Resource { kResPositions = 0, kResEdges, kResProps, kResNodes, kResAll, kNumResources };
+  std::unique_ptr<std::atomic<int>[]> users_;  // [part * kNumResources + resource]
+  // Derived tables (PrepareDerived): per part and edge, what the edge's src node says — found
+  // among the part's own nodes — gathered in part order, so that rendering the edges in
+  // cpg_edges_by_dst's order (random parts) reads one record, not the node chain; the keys of
+  // cpg_edges_by_dst in order.
+  struct SrcInfo {
+    int32_t line, col;            // RowSet::kNoPosition: null (also without a src node)
+    uint32_t enclosing;           // the src node's enclosing reference (RowSet::kNull: none)
+    uint32_t kind;                // the enclosing definition's kind symbol (kNull: not a node here)
+    uint32_t name_off, name_len;  // its qualified name in text_ (name_off kNull: null)
+  };
+  struct DerivedPart {
+    std::vector<SrcInfo> src;
+  };
+  struct DstKey {
+    uint64_t hi, lo;      // the dst id's digest
+    uint32_t prefix;      // rank of its "PREFIX:" over all parts
+    uint32_t owner;       // rank of the edge's owner file id (0: null)
+    uint32_t part, edge;  // the edge
+  };
+  mutable std::vector<DerivedPart> derived_;
+  mutable std::vector<DstKey> dst_keys_;
+  bool derived_ready_ = false;
   std::unique_ptr<std::atomic<size_t>> freed_ = std::make_unique<std::atomic<size_t>>(0);
   std::map<std::string, int64_t> nodes_by_kind_, edges_by_kind_;
 };

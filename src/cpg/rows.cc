@@ -716,6 +716,38 @@ void Graph::SortEdges(const Ranks& ranks, std::vector<RowRef>* rows) const {
   });
 }
 
+void Graph::SortBySrc(const Ranks& ranks, std::vector<RowRef>* rows) const {
+  struct Key {
+    uint32_t owner;
+    IdKey src, id;
+    uint32_t ref;
+    bool operator<(const Key& o) const {
+      if (owner != o.owner) return owner < o.owner;
+      if (!(src == o.src)) return src < o.src;
+      return id < o.id;
+    }
+  };
+  std::vector<Key> keys;
+  keys.reserve(rows->size());
+  const std::vector<uint32_t>* r = nullptr;
+  uint32_t r_part = RowSet::kNull;
+  for (uint32_t i = 0; i < rows->size(); ++i) {
+    const RowRef& ref = (*rows)[i];
+    if (ref.part != r_part) r = &ranks.Of(r_part = ref.part);
+    const RowSet& p = parts_[ref.part];
+    const RowSet::Edge& e = p.edges_[ref.row];
+    auto id_key = [&](const RowSet::Id& id) {
+      return IdKey{Rank(*r, id.prefix), LoadBigEndian(id.digest), LoadBigEndian(id.digest + 8)};
+    };
+    keys.push_back(Key{Rank(*r, e.owner), id_key(p.RefId(e.src)), id_key(e.id), i});
+  }
+  std::sort(keys.begin(), keys.end());
+  std::vector<RowRef> sorted;
+  sorted.reserve(keys.size());
+  for (const auto& k : keys) sorted.push_back((*rows)[k.ref]);
+  rows->swap(sorted);
+}
+
 void Graph::SortProps(const Ranks& ranks, std::vector<RowRef>* rows) const {
   std::vector<PropKey> keys;
   keys.reserve(rows->size());
@@ -778,6 +810,8 @@ void Graph::RowsOf(Table t, uint32_t part, std::vector<RowRef>* out) const {
       }
       for (uint32_t j = 0; j < p.loose_.size(); ++j) out->push_back(RowRef{part, RowSet::kNull, j});
       break;
+    default:  // the derived streams follow the base tables' plans
+      break;
   }
 }
 
@@ -790,6 +824,8 @@ uint32_t Graph::GroupOf(Table t, const RowRef& r) const {
       return p.edges_[r.row].owner;
     case kProps:
       return r.row == RowSet::kNull ? p.loose_[r.prop].file_id : p.nodes_[r.row].file_id;
+    default:
+      break;
   }
   return RowSet::kNull;
 }
@@ -804,6 +840,8 @@ void Graph::Sort(Table t, const Ranks& ranks, std::vector<RowRef>* rows) const {
       break;
     case kProps:
       SortProps(ranks, rows);
+      break;
+    default:
       break;
   }
 }
@@ -877,12 +915,7 @@ Graph Graph::Assemble(std::vector<RowSet> parts, int threads) {
     g.plans_[kEdges].rows += static_cast<int64_t>(p.edges_.size());
     g.plans_[kProps].rows += static_cast<int64_t>(p.num_props());
   }
-  g.node_users_.reset(new std::atomic<int>[n]);
-  g.users_.reset(new std::atomic<int>[n]);
-  for (size_t i = 0; i < n; ++i) {
-    g.node_users_[i] = 2;
-    g.users_[i] = 3;
-  }
+  g.users_.reset(new std::atomic<int>[n * kNumResources]);
   for (Table t : {kNodes, kEdges, kProps}) {
     TablePlan& plan = g.plans_[t];
     std::vector<uint32_t> mixed_parts;
@@ -933,6 +966,34 @@ Graph Graph::Assemble(std::vector<RowSet> parts, int threads) {
   return g;
 }
 
+namespace {
+
+// The resources (Graph::Resource) each stream (Graph::Table) reads: positions, edges, props,
+// nodes and text; every stream reads the whole part (ids, symbols).
+constexpr uint8_t kStreamReads[6] = {
+    1 << 0 | 1 << 3,  // nodes
+    1 << 1,           // edges
+    1 << 2 | 1 << 3,  // props
+    1 << 1 | 1 << 3,  // cpg_edges_by_src (text: qualified names)
+    1 << 1 | 1 << 3,  // cpg_edges_by_dst
+    1 << 2 | 1 << 3,  // cpg_props_map
+};
+
+}  // namespace
+
+void Graph::ReleaseRowsOnceStreamed(bool derived) {
+  release_ = true;
+  const size_t n = parts_.size();
+  int users[kNumResources] = {};
+  for (int t = 0; t < (derived ? kNumTables : 3); ++t) {
+    for (int r = 0; r < kResAll; ++r) users[r] += (kStreamReads[t] >> r) & 1;
+    ++users[kResAll];
+  }
+  for (size_t i = 0; i < n; ++i) {
+    for (int r = 0; r < kNumResources; ++r) users_[i * kNumResources + r] = users[r];
+  }
+}
+
 void Graph::Release(Table t, uint32_t part) const {
   if (!release_) return;
   RowSet& p = parts_[part];
@@ -941,23 +1002,26 @@ void Graph::Release(Table t, uint32_t part) const {
     freed += v.capacity() * sizeof(v[0]);
     std::remove_reference_t<decltype(v)>().swap(v);
   };
-  switch (t) {
-    case kNodes:
-      free(p.positions_);
-      break;
-    case kEdges:
-      free(p.edges_);
-      break;
-    case kProps:
-      free(p.props_);
-      free(p.loose_);
-      break;
+  std::atomic<int>* users = &users_[static_cast<size_t>(part) * kNumResources];
+  auto last = [&](Resource r) {
+    return ((kStreamReads[t] >> r) & 1) && users[r].fetch_sub(1) == 1;
+  };
+  if (last(kResPositions)) free(p.positions_);
+  if (last(kResEdges)) {
+    free(p.edges_);
+    if (part < derived_.size()) {
+      free(derived_[part].src);
+    }
   }
-  if (t != kEdges && node_users_[part].fetch_sub(1) == 1) {
+  if (last(kResProps)) {
+    free(p.props_);
+    free(p.loose_);
+  }
+  if (last(kResNodes)) {
     free(p.nodes_);
     free(p.text_);
   }
-  if (users_[part].fetch_sub(1) == 1) p = RowSet();
+  if (users[kResAll].fetch_sub(1) == 1) p = RowSet();
 #ifdef __GLIBC__
   // Freed rows are holes in the heap, which the allocator keeps: hand their pages back to the
   // system every 32 MiB, so that the writers' growing buffers do not add to the peak.
@@ -972,21 +1036,36 @@ bool Graph::Advance(Table t, Cursor& c) const {
   while (c.at == c.end) {
     if (c.in_unit) {
       const Unit& u = plan.units[c.next_unit - 1];
-      for (uint32_t k = u.first; k < u.last; ++k) Release(t, plan.parts[k]);
+      for (uint32_t k = u.first; k < u.last; ++k) Release(c.stream, plan.parts[k]);
       c.in_unit = false;
       c.rows.clear();
     }
     if (c.next_unit == plan.units.size()) {
       if (!c.done) {
         c.done = true;
-        for (uint32_t p : plan.other_parts) Release(t, p);
+        for (uint32_t p : plan.other_parts) Release(c.stream, p);
         std::vector<RowRef>().swap(c.rows);
       }
       return false;
     }
     const Unit& u = plan.units[c.next_unit++];
     c.in_unit = true;
-    if (u.first == u.last) {
+    if (c.stream == kBySrc) {
+      // The unit's edges by (owner, src, edge id): a mixed run too (sorted by the edge key).
+      c.rows.clear();
+      std::vector<uint32_t> involved;
+      for (uint32_t k = u.first; k < u.last; ++k) {
+        RowsOf(t, plan.parts[k], &c.rows);
+        involved.push_back(plan.parts[k]);
+      }
+      for (uint32_t m = u.mixed_begin; m < u.mixed_end; ++m) {
+        c.rows.push_back(plan.mixed[m]);
+        involved.push_back(plan.mixed[m].part);
+      }
+      SortBySrc(RanksOf(std::move(involved)), &c.rows);
+      c.at = c.rows.data();
+      c.end = c.at + c.rows.size();
+    } else if (u.first == u.last) {
       c.at = plan.mixed.data() + u.mixed_begin;
       c.end = plan.mixed.data() + u.mixed_end;
     } else {
@@ -1225,6 +1304,8 @@ int64_t Graph::Fill(Table t, Cursor& c, RecordBatch& b, int64_t max_rows) const 
       case kProps:
         AppendProps(b, c.at, c.at + n);
         break;
+      default:
+        break;
     }
     c.at += n;
     rows += n;
@@ -1262,6 +1343,7 @@ BatchStream Graph::Batches(Table t, int64_t max_rows) const {
     columnar::Schema schema;
   };
   auto state = std::make_shared<State>();
+  state->cursor.stream = t;
   state->schema = SchemaOf(t);
   return [this, state, max_rows, t]() -> std::optional<RecordBatch> {
     RecordBatch b = Recycle(state->pool, state->schema);
@@ -1290,6 +1372,7 @@ columnar::RecordBatch Graph::WholeTable(Table t) const {
   RecordBatch b = RecordBatch::MakeEmpty(SchemaOf(t));
   ReserveRows(t, b, plans_[t].rows);
   Cursor cursor;
+  cursor.stream = t;
   Fill(t, cursor, b, plans_[t].rows);
   Fill(t, cursor, b, 1);  // the end (releases the last rows)
   return b;

@@ -151,7 +151,17 @@ class BinRewriter {
           hive + "part-" + seq + "-" + RandomUuid() + "-c000." + codec + ".parquet";
       auto sink = store_.OpenForWrite(relative);
       parquet::WriterOptions wo = options_.parquet;
-      wo.bloom_filters.clear();
+      // Bloom filters of top-level data columns are kept (under their physical names): a
+      // table sorted back into order (sort_by) is still probed by them; nested paths are not.
+      std::vector<parquet::BloomFilterOptions> blooms;
+      for (parquet::BloomFilterOptions b : wo.bloom_filters) {
+        const int i = cfg_.schema().FieldIndex(b.column);
+        const auto at = std::find(data_fields_.begin(), data_fields_.end(), static_cast<size_t>(i));
+        if (i < 0 || at == data_fields_.end()) continue;
+        b.column = physical_schema_.field(static_cast<size_t>(at - data_fields_.begin())).name;
+        blooms.push_back(std::move(b));
+      }
+      wo.bloom_filters = std::move(blooms);
       wo.created_by = "cpglake " + std::string(CpglakeVersion());
       parquet::ParquetWriter writer(sink.get(), physical_schema_, wo);
       FileStatsCollector stats(StatsConfigForTable(cfg_));

@@ -245,14 +245,30 @@ class TableFileReader {
   // The file row number of row group g's first row.
   int64_t first_row(int g) const { return first_rows_[g]; }
 
-  RecordBatch ReadRowGroup(int g) const {
+  // Row group g's outputs; with `only`, the outputs k with (*only)[k] are read and the others
+  // are all-null placeholders (a first phase reads the predicate's columns alone).
+  RecordBatch ReadRowGroup(int g, const std::vector<bool>* only = nullptr) const {
     const int64_t rows = reader_->metadata().row_groups[g].num_rows;
-    RecordBatch raw = read_fields_.empty() ? RecordBatch() : reader_->ReadRowGroup(g, read_fields_);
+    std::vector<int> fields;
+    if (only) {
+      for (size_t k = 0; k < outputs_.size(); ++k) {
+        if (!(*only)[k] || outputs_[k].file_name.empty()) continue;
+        fields.push_back(reader_->file_schema().FieldIndex(outputs_[k].file_name));
+      }
+      std::sort(fields.begin(), fields.end());
+      fields.erase(std::unique(fields.begin(), fields.end()), fields.end());
+    }
+    const std::vector<int>& read = only ? fields : read_fields_;
+    RecordBatch raw = read.empty() ? RecordBatch() : reader_->ReadRowGroup(g, read);
     std::vector<ColumnPtr> cols;
     cols.reserve(outputs_.size());
-    for (const auto& out : outputs_) {
+    for (size_t k = 0; k < outputs_.size(); ++k) {
+      const Output& out = outputs_[k];
       ColumnPtr col;
-      if (out.partition_value) {
+      if (only && !(*only)[k]) {
+        col = Column::Make(out.field.type);  // not read in this phase
+        col->AppendNulls(rows);
+      } else if (out.partition_value) {
         col = ConstantColumn(*out.partition_value, out.field.type, rows);
       } else if (out.file_name.empty()) {
         col = Column::Make(out.field.type);  // column added after this file was written
@@ -271,6 +287,8 @@ class TableFileReader {
     batch.set_num_rows(rows);
     return batch;
   }
+
+  int num_outputs() const { return static_cast<int>(outputs_.size()); }
 
  private:
   struct Output {
@@ -294,6 +312,7 @@ void AddMetrics(const ScanMetrics& d, ScanMetrics* m) {
   m->row_groups_read += d.row_groups_read;
   m->row_groups_skipped += d.row_groups_skipped;
   m->row_groups_skipped_by_bloom += d.row_groups_skipped_by_bloom;
+  m->row_groups_not_materialized += d.row_groups_not_materialized;
   m->rows_read += d.rows_read;
   m->rows_deleted_by_dv += d.rows_deleted_by_dv;
   m->rows_filtered += d.rows_filtered;
@@ -544,7 +563,13 @@ Scan::StepResult Scan::RunStep(const FilePlan& plan, const Step& step) const {
   r.error = step.error;
   if (step.row_group < 0) return r;
   try {
-    const RecordBatch batch = plan.reader->ReadRowGroup(step.row_group);
+    // With a predicate over some of the columns, those are read first: the others (e.g. a
+    // list column) only when a row passes (late materialization, by row group).
+    const bool two_phase =
+        predicate_ && !predicate_columns_.empty() &&
+        static_cast<int>(predicate_columns_.size()) == plan.reader->num_outputs();
+    RecordBatch batch =
+        plan.reader->ReadRowGroup(step.row_group, two_phase ? &predicate_columns_ : nullptr);
     const int64_t rows = batch.num_rows();
     ++r.metrics.row_groups_read;
     r.metrics.rows_read += rows;
@@ -561,6 +586,22 @@ Scan::StepResult Scan::RunStep(const FilePlan& plan, const Step& step) const {
         if (plan.dv) ApplyDeletionVector(*plan.dv, first_row, rows, &keep);
       }
       const int64_t kept = predicate_ ? keep.CountSet() : after_dv;
+      if (two_phase && kept > 0) {
+        // Some rows pass: the other columns too.
+        std::vector<bool> rest(predicate_columns_.size());
+        for (size_t k = 0; k < rest.size(); ++k) rest[k] = !predicate_columns_[k];
+        const RecordBatch more = plan.reader->ReadRowGroup(step.row_group, &rest);
+        std::vector<ColumnPtr> cols;
+        for (size_t k = 0; k < rest.size(); ++k) {
+          cols.push_back(rest[k] ? more.column_ptr(k) : batch.column_ptr(k));
+        }
+        RecordBatch whole(batch.schema(), std::move(cols));
+        whole.set_num_rows(rows);
+        batch = std::move(whole);
+        out = batch;
+      } else if (two_phase) {
+        ++r.metrics.row_groups_not_materialized;
+      }
       r.metrics.rows_filtered += after_dv - kept;
       if (kept < rows) out = batch.Filter(keep);  // all kept: no copy
       if (needed_.size() > output_fields_.size()) {
@@ -785,6 +826,18 @@ Scan ScanBuilder::Build() const {
       }
       if (have.insert(i).second) scan.needed_.push_back(i);
     }
+  }
+
+  // Late materialization: the predicate's columns among those read, when there are others.
+  if (predicate) {
+    std::set<int> referenced;
+    for (const auto& path : expr::ReferencedColumns(*predicate)) {
+      referenced.insert(schema.FieldIndex(path[0]));
+    }
+    std::vector<bool> mask(scan.needed_.size());
+    size_t n = 0;
+    for (size_t k = 0; k < mask.size(); ++k) n += mask[k] = referenced.count(scan.needed_[k]) > 0;
+    if (n > 0 && n < mask.size()) scan.predicate_columns_ = std::move(mask);
   }
 
   // Row-group skipping: statistics, then Bloom filters.

@@ -34,6 +34,8 @@ struct ScanMetrics {
   int64_t row_groups_read = 0;
   int64_t row_groups_skipped = 0;           // by statistics or Bloom filters
   int64_t row_groups_skipped_by_bloom = 0;  // of those, by a Bloom filter (min/max could not)
+  // Row groups read whose predicate columns no row passed: their other columns not decoded.
+  int64_t row_groups_not_materialized = 0;
   int64_t rows_read = 0;
   int64_t rows_deleted_by_dv = 0;
   int64_t rows_filtered = 0;
@@ -136,6 +138,9 @@ class Scan {
   // Table fields read from each file: the outputs, then the other columns the predicate
   // references.
   std::vector<int> needed_;
+  // Which of needed_ the predicate references (empty: all of them, or no predicate): a row
+  // group's other columns are read only when some of its rows pass the predicate.
+  std::vector<bool> predicate_columns_;
   std::optional<RowGroupPruner> row_groups_;  // with a predicate
   std::vector<const AddFile*> files_;
   ScanMetrics metrics_;

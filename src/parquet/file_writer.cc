@@ -217,11 +217,75 @@ class Shredder {
       }
       return;
     }
+    if (ShredListOfLeaves(n, *col)) return;
     InitDense(n);
     for (int64_t i = 0; i < col->length(); ++i) Emit(n, *col, i, 0, 0);
   }
 
  private:
+  // A list of leaves or of non-null structs of leaves whose rows cover the element column in
+  // order (as appended): the levels row by row, the element leaves' values used in place (what
+  // Emit would copy value by value). False (nothing done) for any other shape.
+  bool ShredListOfLeaves(const WriteNode& n, const Column& col) {
+    if (n.kind != WriteNode::Kind::kList || n.children.size() != 1 || col.num_children() != 1) {
+      return false;
+    }
+    if (!n.optional && col.null_count() > 0) return false;  // Emit reports it
+    const WriteNode& element = n.children[0];
+    const Column& child = col.child(0);
+    std::vector<std::pair<const WriteNode*, const Column*>> leaves;
+    int16_t absent_def = 0;  // the level of a null leaf value under a present element
+    if (element.kind == WriteNode::Kind::kLeaf) {
+      leaves.emplace_back(&element, &child);
+      absent_def = static_cast<int16_t>(n.def_level + 1);
+    } else if (element.kind == WriteNode::Kind::kStruct &&
+               element.children.size() == child.num_children()) {
+      if (child.type_id() == TypeId::kNull || child.null_count() > 0) return false;
+      for (size_t k = 0; k < element.children.size(); ++k) {
+        if (element.children[k].kind != WriteNode::Kind::kLeaf) return false;
+        leaves.emplace_back(&element.children[k], &child.child(k));
+      }
+      absent_def = element.def_level;
+    } else {
+      return false;
+    }
+    for (const auto& [leaf, values] : leaves) {
+      if (values->type_id() == TypeId::kNull || values->length() != child.length()) return false;
+      if (!leaf->optional && values->null_count() > 0) return false;
+    }
+    const int64_t rows = col.length();
+    if (rows > 0 && (col.ListBegin(0) != 0 || col.ListEnd(rows - 1) != child.length())) {
+      return false;
+    }
+    for (const auto& [leaf, values] : leaves) {
+      LeafBuffer& lb = leaves_[leaf->leaf];
+      lb.values = values;
+      const size_t entries = static_cast<size_t>(child.length() + rows);
+      lb.def.reserve(entries);
+      lb.rep.reserve(entries);
+      const bool nulls = values->null_count() > 0;
+      for (int64_t i = 0; i < rows; ++i) {
+        if (col.IsNull(i)) {
+          lb.def.push_back(0);
+          lb.rep.push_back(0);
+          continue;
+        }
+        const int64_t b = col.ListBegin(i), e = col.ListEnd(i);
+        if (b == e) {
+          lb.def.push_back(n.def_level);
+          lb.rep.push_back(0);
+          continue;
+        }
+        for (int64_t j = b; j < e; ++j) {
+          lb.def.push_back(!nulls || values->IsValid(j) ? leaf->def_level : absent_def);
+          lb.rep.push_back(j == b ? 0 : n.rep_level);
+        }
+      }
+      lb.num_entries = static_cast<int64_t>(lb.def.size());
+    }
+    return true;
+  }
+
   void InitDense(const WriteNode& n) {
     if (n.kind == WriteNode::Kind::kLeaf) {
       leaves_[n.leaf].dense = Column::Make(n.type);

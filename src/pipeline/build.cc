@@ -26,6 +26,7 @@
 #include "common/hash.h"
 #include "common/ids.h"
 #include "common/parallel.h"
+#include "cpg/derived_tables.h"
 #include "cpg/graph.h"
 #include "cpg/ids.h"
 #include "cpg/resolution_rows.h"
@@ -133,6 +134,9 @@ const std::map<std::string, std::string>& DefaultStatsColumns() {
       {"cpg_nodes", "file_id,path,node_kind,bstart,bend"},
       {"cpg_edges", "edge_owner_file_id,path,edge_kind,bstart"},
       {"cpg_props", "file_id,entity_id,prop_key"},
+      {"cpg_edges_by_src", "owner_file_id,node_id"},
+      {"cpg_edges_by_dst", "node_id"},
+      {"cpg_props_map", "file_id,entity_id"},
   };
   return kStatsColumns;
 }
@@ -149,12 +153,36 @@ const std::map<std::string, std::vector<std::string>> kBloomColumns = {
     {"cpg_nodes", {"node_id", "qualified_name"}},
     {"cpg_edges", {"src_node_id", "dst_node_id"}},
     {"cpg_props", {"entity_id"}},
+    // The derived tables: node lookups; cpg_edges_by_dst is sorted by node (statistics prune
+    // its lookups), its owner's filter lets a file's replacement skip row groups.
+    {"cpg_edges_by_src", {"node_id"}},
+    {"cpg_edges_by_dst", {"owner_file_id"}},
+    {"cpg_props_map", {"entity_id"}},
 };
 
-// The output tables a build writes, in the order of the write stage's tasks.
-constexpr const char* kWrittenTables[] = {"cpg_props", "cpg_nodes", "cpg_edges",
-                                          "_cpglake/repo_files", "_cpglake/diagnostics"};
-constexpr int64_t kNumWrittenTables = 5;
+// The output tables a build writes, in the order of the write stage's tasks: cpg_edges_by_dst
+// first (it keeps every part's rows until it is through), the derived tables after their
+// base tables (those free most of the rows), the small tables last.
+constexpr const char* kWrittenTables[] = {
+    cpg::kEdgesByDstTable, "cpg_props",         "cpg_nodes",           "cpg_edges",
+    cpg::kEdgesBySrcTable, cpg::kPropsMapTable, "_cpglake/repo_files", "_cpglake/diagnostics"};
+constexpr size_t kNumWrittenTables = std::size(kWrittenTables);
+constexpr const char* kDerivedTables[] = {cpg::kEdgesBySrcTable, cpg::kEdgesByDstTable,
+                                          cpg::kPropsMapTable};
+
+bool IsDerivedTable(std::string_view name) {
+  for (const char* t : kDerivedTables) {
+    if (name == t) return true;
+  }
+  return false;
+}
+
+// The graph tables a build writes (the derived ones when enabled).
+std::vector<std::string> GraphTables(const BuildOptions& options) {
+  std::vector<std::string> out = {"cpg_nodes", "cpg_edges", "cpg_props"};
+  if (options.derived) out.insert(out.end(), std::begin(kDerivedTables), std::end(kDerivedTables));
+  return out;
+}
 
 int64_t NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -916,7 +944,9 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
   }
   std::vector<FileWork>().swap(works);
   cpg::Graph graph = cpg::Graph::Assemble(std::move(parts), threads);
-  graph.ReleaseRowsOnceStreamed();  // each table is streamed once, below
+  const bool derived = bc.options.derived;
+  if (derived) graph.PrepareDerived(threads);
+  graph.ReleaseRowsOnceStreamed(derived);  // each table is streamed once, below
 #ifdef __GLIBC__
   malloc_trim(0);  // give the parsers' and the resolver's memory back before writing
 #endif
@@ -931,47 +961,51 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
   auto t2 = Clock::now();
   TableRecorder recorder(bc, &result);
   std::atomic<int64_t> tables_written{0};
+  std::vector<std::string> written;
+  for (const char* name : kWrittenTables) {
+    if (derived || !IsDerivedTable(name)) written.push_back(name);
+  }
+  const int64_t num_written = static_cast<int64_t>(written.size());
   auto write = [&](const std::string& name, const columnar::Schema& schema,
                    const delta::BatchSource& batches) {
     const std::string path = TablePath(bc, name);
     recorder.Record(name, delta::WriteDeltaTable(storage::OpenObjectStore(path), schema, batches,
                                                  TableWriteOptions(bc, name, schema)));
-    progress("write", ++tables_written, kNumWrittenTables);
+    progress("write", ++tables_written, num_written);
   };
   // The tables are streamed from the sorted graph in row-group-sized batches (rows are
   // rendered as they are written); the tables are independent and written at once.
   const int64_t batch_rows = std::max<int64_t>(1, bc.options.writer.row_group_rows);
-  progress("write", 0, kNumWrittenTables);
-  ParallelFor(kNumWrittenTables, threads, [&](size_t t) {
-    const std::string name = kWrittenTables[t];
-    switch (t) {
-      case 0:
-        write(name, cpg::PropsSchema(), graph.PropBatches(batch_rows));
-        break;
-      case 1:
-        write(name, cpg::NodesSchema(), graph.NodeBatches(batch_rows));
-        break;
-      case 2:
-        write(name, cpg::EdgesSchema(), graph.EdgeBatches(batch_rows));
-        break;
-      case 3: {
-        const columnar::RecordBatch files = RepoFilesBatch(result.repo_id, scan);
-        bool sent = false;
-        write(name, files.schema(), [&]() -> std::optional<columnar::RecordBatch> {
-          if (sent) return std::nullopt;
-          sent = true;
-          return files;
-        });
-        break;
-      }
-      default: {
-        // The build's diagnostics replace the previous build's.
-        std::map<std::string, std::string> props = bc.commit_properties;
-        props["cpglake.ordering_keys"] = OrderingKeys(name);
-        recorder.Record(name, WriteBuildDiagnostics(bc.out.string(), result.build_id,
-                                                    std::move(diagnostics), props));
-        progress("write", ++tables_written, kNumWrittenTables);
-      }
+  progress("write", 0, num_written);
+  ParallelFor(written.size(), threads, [&](size_t t) {
+    const std::string& name = written[t];
+    if (name == "cpg_props") {
+      write(name, cpg::PropsSchema(), graph.PropBatches(batch_rows));
+    } else if (name == "cpg_nodes") {
+      write(name, cpg::NodesSchema(), graph.NodeBatches(batch_rows));
+    } else if (name == "cpg_edges") {
+      write(name, cpg::EdgesSchema(), graph.EdgeBatches(batch_rows));
+    } else if (name == cpg::kEdgesBySrcTable) {
+      write(name, cpg::EdgesBySrcSchema(), graph.EdgesBySrcBatches(batch_rows));
+    } else if (name == cpg::kEdgesByDstTable) {
+      write(name, cpg::EdgesByDstSchema(), graph.EdgesByDstBatches(batch_rows));
+    } else if (name == cpg::kPropsMapTable) {
+      write(name, cpg::PropsMapSchema(), graph.PropsMapBatches(batch_rows));
+    } else if (name == catalog::kRepoFilesDataset) {
+      const columnar::RecordBatch files = RepoFilesBatch(result.repo_id, scan);
+      bool sent = false;
+      write(name, files.schema(), [&]() -> std::optional<columnar::RecordBatch> {
+        if (sent) return std::nullopt;
+        sent = true;
+        return files;
+      });
+    } else {
+      // The build's diagnostics replace the previous build's.
+      std::map<std::string, std::string> props = bc.commit_properties;
+      props["cpglake.ordering_keys"] = OrderingKeys(name);
+      recorder.Record(name, WriteBuildDiagnostics(bc.out.string(), result.build_id,
+                                                  std::move(diagnostics), props));
+      progress("write", ++tables_written, num_written);
     }
   });
   if (bc.options.incremental.enabled) {
@@ -1386,7 +1420,8 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   std::vector<CacheEntry> cache_entries = NewCacheEntries(works, {});
   std::vector<FileWork>().swap(works);
   std::vector<FileResolutionRows>().swap(resolutions);
-  const cpg::Graph graph = cpg::Graph::Assemble(std::move(parts), threads);
+  cpg::Graph graph = cpg::Graph::Assemble(std::move(parts), threads);
+  if (bc.options.derived) graph.PrepareDerived(threads);
   result.files_parsed = extracted.load();
   result.bytes_parsed = bytes.load();
   result.seconds_extract = Since(t1) - result.seconds_resolve;
@@ -1422,16 +1457,32 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
     return text;
   };
   std::atomic<int64_t> tables_written{0};
-  progress("write", 0, 4);
+  // The graph tables (the derived ones when enabled), then the diagnostics.
+  std::vector<std::string> replaced_tables = {"cpg_props", "cpg_nodes", "cpg_edges"};
+  if (bc.options.derived) {
+    // cpg_edges_by_dst first: sorted by node, a file's rows are in many row groups.
+    replaced_tables.insert(replaced_tables.begin(), cpg::kEdgesByDstTable);
+    replaced_tables.push_back(cpg::kEdgesBySrcTable);
+    replaced_tables.push_back(cpg::kPropsMapTable);
+  }
+  const int64_t num_written = static_cast<int64_t>(replaced_tables.size()) + 1;
+  progress("write", 0, num_written);
   std::mutex counts_mu;
   int64_t rows_net[3] = {0, 0, 0};
-  ParallelFor(3, threads, [&](size_t t) {
-    const char* name = t == 0 ? "cpg_props" : t == 1 ? "cpg_nodes" : "cpg_edges";
-    const columnar::RecordBatch rows = t == 0   ? graph.PropsBatch()
-                                       : t == 1 ? graph.NodesBatch()
-                                                : graph.EdgesBatch();
+  ParallelFor(replaced_tables.size(), threads, [&](size_t k) {
+    const std::string& name = replaced_tables[k];
+    const int t = name == "cpg_props" ? 0 : name == "cpg_nodes" ? 1 : name == "cpg_edges" ? 2 : -1;
+    const columnar::RecordBatch rows = t == 0                          ? graph.PropsBatch()
+                                       : t == 1                        ? graph.NodesBatch()
+                                       : t == 2                        ? graph.EdgesBatch()
+                                       : name == cpg::kEdgesBySrcTable ? graph.EdgesBySrcBatch()
+                                       : name == cpg::kEdgesByDstTable ? graph.EdgesByDstBatch()
+                                                                       : graph.PropsMapBatch();
     delta::ReplaceSpec spec;
-    spec.owner_column = t == 2 ? "edge_owner_file_id" : "file_id";
+    spec.owner_column = t == 2                        ? "edge_owner_file_id"
+                        : t >= 0                      ? "file_id"
+                        : name == cpg::kPropsMapTable ? "file_id"
+                                                      : "owner_file_id";
     spec.owners = owner_list;
     spec.null_owner = repo_changed;
     if (t == 1 && !owner_list.empty()) {
@@ -1440,9 +1491,14 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
                              quoted_list(owner_paths) + "))" +
                              (repo_changed ? " OR file_id IS NULL" : "");
     }
+    // The derived tables: one row per (node, owner); cpg_edges_by_dst's row groups without a
+    // replaced owner are skipped by the Bloom filter on owner_file_id.
     spec.key_columns = t == 0   ? std::vector<std::string>{"entity_id", "prop_key"}
                        : t == 1 ? std::vector<std::string>{"node_id"}
-                                : std::vector<std::string>{"edge_id"};
+                       : t == 2 ? std::vector<std::string>{"edge_id"}
+                       : name == cpg::kPropsMapTable
+                           ? std::vector<std::string>{"entity_id", "file_id"}
+                           : std::vector<std::string>{"node_id", "owner_file_id"};
     delta::DmlOptions dml;
     dml.write = TableWriteOptions(bc, name, rows.schema());
     // The commit names the build that made it (a txn action per table): a retry of the same
@@ -1465,13 +1521,13 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
     }
     {
       std::lock_guard<std::mutex> lock(counts_mu);
-      rows_net[t] = r.metrics.rows_inserted - r.metrics.rows_deleted;
+      if (t >= 0) rows_net[t] = r.metrics.rows_inserted - r.metrics.rows_deleted;
       TableChange& c = result.changes[name];
       c.inserted = r.metrics.rows_inserted;
       c.deleted = r.metrics.rows_deleted;
       c.updated = r.metrics.rows_updated;
     }
-    progress("write", ++tables_written, 4);
+    progress("write", ++tables_written, num_written);
   });
   result.nodes = previous.nodes + rows_net[1];
   result.edges = previous.edges + rows_net[2];
@@ -1480,15 +1536,19 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   // build records the optimized version (queries pin it).
   // The state tables and the manifest grow by a small file per build too.
   const parquet::WriterOptions cache_parquet = StateWriterOptions(catalog::kExtractCacheDataset);
-  for (const char* name : {"cpg_props", "cpg_nodes", "cpg_edges", catalog::kRepoFilesDataset,
-                           catalog::kExtractCacheDataset, catalog::kBuildsDataset}) {
-    const bool cache = std::string_view(name) == catalog::kExtractCacheDataset;
+  std::vector<std::string> compacted = replaced_tables;
+  for (const char* name :
+       {catalog::kRepoFilesDataset, catalog::kExtractCacheDataset, catalog::kBuildsDataset}) {
+    compacted.push_back(name);
+  }
+  for (const std::string& name : compacted) {
+    const bool cache = name == catalog::kExtractCacheDataset;
     if (cache && !catalog::TableExists(catalog::DatasetRegistry::ForOutput(out).Resolve(name))) {
       continue;
     }
     // The manifest gains a file per build (appended after this): compacted, it is not
     // recorded as a table of the build.
-    if (std::string_view(name) == catalog::kBuildsDataset) {
+    if (name == catalog::kBuildsDataset) {
       MaybeOptimize(bc, name);
       continue;
     }
@@ -1530,7 +1590,7 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
     props["cpglake.ordering_keys"] = OrderingKeys(catalog::kDiagnosticsDataset);
     recorder.Record(catalog::kDiagnosticsDataset,
                     WriteBuildDiagnostics(out, result.build_id, std::move(diagnostics), props));
-    progress("write", ++tables_written, 4);
+    progress("write", ++tables_written, num_written);
   }
   recorder.Record(catalog::kFileStateDataset, WriteFileState(out, states, bc.commit_properties));
   result.seconds_write = Since(t2);
@@ -1573,11 +1633,13 @@ std::optional<std::string> FullBuildReason(const BuildOptions& options, const Bu
   if (last->tool_version != CpglakeVersion()) return "tool version changed";
   if (last->repo_id != bc.commit_properties.at("cpglake.repo_id")) return "repository id changed";
   const auto versions = last->TableVersions();
-  for (const char* t : {"cpg_nodes", "cpg_edges", "cpg_props", catalog::kRepoFilesDataset,
-                        catalog::kDiagnosticsDataset}) {
-    if (!versions.count(t)) return std::string("the last build did not record ") + t;
+  std::vector<std::string> tables = GraphTables(options);
+  tables.push_back(catalog::kRepoFilesDataset);
+  tables.push_back(catalog::kDiagnosticsDataset);
+  for (const std::string& t : tables) {
+    if (!versions.count(t)) return "the last build did not record " + t;
     if (!catalog::TableExists(catalog::DatasetRegistry::ForOutput(bc.out.string()).Resolve(t))) {
-      return std::string("table ") + t + " is missing";
+      return "table " + t + " is missing";
     }
   }
   return std::nullopt;
@@ -1621,6 +1683,9 @@ std::string OrderingKeys(const std::string& table) {
       {"cpg_nodes", "path,bstart,bend,node_kind,node_id"},
       {"cpg_edges", "edge_owner_file_id,path,bstart,edge_kind,src_node_id,dst_node_id,edge_id"},
       {"cpg_props", "file_id,entity_id,prop_key"},
+      {"cpg_edges_by_src", "owner_file_id,node_id"},
+      {"cpg_edges_by_dst", "node_id,owner_file_id"},
+      {"cpg_props_map", "file_id,entity_id"},
       {"_cpglake/repo_files", "path"},
       {"_cpglake/diagnostics", "path,line,col,source,code,message,node_id"},
       {"_cpglake/file_state", "file_id"},
@@ -1655,6 +1720,8 @@ std::string ConfigCanonicalJson(const BuildOptions& options) {
   // Only when on, so that switching SCIP on or off makes a full build and the hash of a
   // build without SCIP stays what it was.
   if (options.scip.enabled()) j["scip"] = true;
+  // Likewise for the derived tables (off by default).
+  if (options.derived) j["derived"] = true;
   return j.dump();
 }
 

@@ -80,6 +80,12 @@ struct BuildOptions {
   };
   WriterSettings writer;
   IncrementalSettings incremental;
+  // Write the derived tables cpg_edges_by_src, cpg_edges_by_dst and cpg_props_map
+  // (cpg/derived_tables.h; cpglake.toml [derived] enabled). Off by default: they make
+  // `callers` of common names ~20x faster but a build ~40% more CPU and a one-file incremental
+  // build ~2x slower (docs/BENCHMARKS.md). Part of the configuration hash: toggling it makes
+  // a full build.
+  bool derived = false;
   // Build everything even when the output holds a build that an incremental build could
   // start from (`cpglake build --full`).
   bool full = false;
@@ -153,8 +159,9 @@ BuildResult BuildGraph(const BuildOptions& options);
 // A stable hash (32 hex characters) of every option that affects the tables' contents: the
 // repository id (as resolved: the directory's name when unset), the scan's include/exclude
 // globs, default excluded directories, max_files, max_file_bytes, follow_symlinks and use_git,
-// the table properties, the Parquet writer settings, the graph schema version and whether SCIP
-// evidence is ingested (not which index: its documents are compared one by one). Not the
+// the table properties, the Parquet writer settings, the graph schema version, whether SCIP
+// evidence is ingested (not which index: its documents are compared one by one) and whether
+// the derived tables are written. Not the
 // repository's location, the output directory, jobs or the progress callback. A new
 // BuildOptions field that changes the output must be added here.
 std::string ConfigHash(const BuildOptions& options);

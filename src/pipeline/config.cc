@@ -99,6 +99,8 @@ const std::vector<Spec>& Specs() {
        "Project name in scip-python's symbols; empty: the repository id"},
       {"scip.project_version", Kind::kString, defaults.scip.project_version,
        "Project version in scip-python's symbols (fixed, so symbols survive commits)"},
+      {"derived.enabled", Kind::kBool, defaults.derived,
+       "Write the derived tables cpg_edges_by_src, cpg_edges_by_dst and cpg_props_map"},
       {"tables.deletion_vectors", Kind::kBool, true,
        "delta.enableDeletionVectors on new tables (per-file replacement without rewrites)"},
       {"tables.change_data_feed", Kind::kBool, true, "delta.enableChangeDataFeed on new tables"},
@@ -134,6 +136,7 @@ const std::map<std::string, std::string>& ManagedProperties() {
 bool IsStatsTable(std::string_view name) {
   for (const char* t :
        {catalog::kNodesDataset, catalog::kEdgesDataset, catalog::kPropsDataset,
+        catalog::kEdgesBySrcDataset, catalog::kEdgesByDstDataset, catalog::kPropsMapDataset,
         catalog::kRepoFilesDataset, catalog::kBuildsDataset, catalog::kDiagnosticsDataset}) {
     if (name == t) return true;
   }
@@ -191,8 +194,8 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 // " (did you mean 'scan.exclude'?)" for a near miss among the known keys and sections.
 std::string Suggestion(const std::string& key) {
   std::vector<std::string> candidates = ConfigKeys();
-  for (const char* s : {"output", "scan", "build", "writer", "incremental", "scip", "tables",
-                        "tables.stats_columns", "tables.properties"}) {
+  for (const char* s : {"output", "scan", "build", "writer", "incremental", "scip", "derived",
+                        "tables", "tables.stats_columns", "tables.properties"}) {
     candidates.push_back(s);
   }
   std::string best;
@@ -478,7 +481,8 @@ void Config::ApplyToml(std::string_view text, const std::string& path) {
     const std::string section(section_key.str());
     const toml::table* section_table = section_node.as_table();
     if (section != "output" && section != "scan" && section != "build" && section != "writer" &&
-        section != "incremental" && section != "scip" && section != "tables") {
+        section != "incremental" && section != "scip" && section != "derived" &&
+        section != "tables") {
       throw InvalidInput(where(section_node) + ": unknown section or key '" + section + "'" +
                          Suggestion(section));
     }
@@ -503,7 +507,8 @@ void Config::ApplyToml(std::string_view text, const std::string& path) {
           const std::string entry = std::string(kStatsPrefix) + name;
           if (!IsStatsTable(name)) {
             throw InvalidInput(where(columns) + ": " + entry + ": unknown table '" + name +
-                               "' (tables: cpg_nodes, cpg_edges, cpg_props, _cpglake/repo_files, "
+                               "' (tables: cpg_nodes, cpg_edges, cpg_props, cpg_edges_by_src, "
+                               "cpg_edges_by_dst, cpg_props_map, _cpglake/repo_files, "
                                "_cpglake/builds, _cpglake/diagnostics)");
           }
           Set(entry, text_of(entry, columns), source_of(columns));
@@ -664,6 +669,7 @@ BuildOptions Config::ToBuildOptions(const std::string& repo) const {
   o.writer.row_group_rows = GetInt("writer.row_group_rows");
   o.writer.target_file_bytes = GetInt("writer.target_file_bytes");
   o.writer.dictionary = GetBool("writer.dictionary");
+  o.derived = GetBool("derived.enabled");
   o.incremental.enabled = GetBool("incremental.enabled");
   o.incremental.cache_evidence = GetBool("incremental.cache_evidence");
   o.incremental.max_work_fraction =

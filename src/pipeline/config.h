@@ -18,6 +18,7 @@
 //             optimize_deleted_percent
 //   [scip]    index, run_indexer, node, indexer, timeout_seconds, max_memory_mb, environment,
 //             project_name, project_version
+//   [derived] enabled
 //   [tables]  deletion_vectors, change_data_feed, row_tracking, in_commit_timestamps
 //   [tables.stats_columns]  <table> = "col,col,..."   (cpg_nodes, cpg_edges, cpg_props, ...)
 //   [tables.properties]     "<delta table property>" = "value"   (free-form)

@@ -6,6 +6,7 @@
 #include "catalog/dataset_registry.h"
 #include "common/error.h"
 #include "pipeline/diagnostics.h"
+#include "sql/graph_queries.h"
 
 namespace cpglake::pipeline {
 
@@ -66,6 +67,10 @@ OutputDatabase OpenOutputDatabase(const OutputQueryOptions& options) {
   result.db = std::make_unique<sql::Database>(db_options);
   for (const std::string& name : registry.Names()) {
     if (!catalog::TableExists(registry.Resolve(name))) continue;
+    // A derived table the build did not write (derived.enabled = false) is another build's.
+    const bool derived = name == catalog::kEdgesBySrcDataset ||
+                         name == catalog::kEdgesByDstDataset || name == catalog::kPropsMapDataset;
+    if (derived && result.build && !pins.count(name)) continue;
     std::string sql_name = name;
     for (char& c : sql_name) {
       if (c == '/') c = '_';
@@ -74,6 +79,10 @@ OutputDatabase OpenOutputDatabase(const OutputQueryOptions& options) {
     auto pin = pins.find(name);
     result.tables[sql_name] = pin == pins.end() ? -1 : pin->second;
   }
+  // The derived tables' unnesting views (docs/sql.md).
+  std::vector<std::string> registered;
+  for (const auto& [name, version] : result.tables) registered.push_back(name);
+  for (const std::string& view : sql::UnnestViews(registered)) result.db->Execute(view);
   // Tables users made in the output (CREATE TABLE … AS SELECT): unpinned, by directory name.
   std::error_code ec;
   std::vector<std::string> extra;

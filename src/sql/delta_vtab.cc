@@ -59,6 +59,7 @@ void SqlScanMetrics::Add(const std::string& table, const delta::ScanMetrics& m) 
     a.files_read += b.files_read;
     a.row_groups_read += b.row_groups_read;
     a.row_groups_skipped += b.row_groups_skipped;
+    a.row_groups_not_materialized += b.row_groups_not_materialized;
     a.rows_read += b.rows_read;
     a.rows_deleted_by_dv += b.rows_deleted_by_dv;
     a.rows_filtered += b.rows_filtered;

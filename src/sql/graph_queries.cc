@@ -1,5 +1,7 @@
 #include "sql/graph_queries.h"
 
+#include <algorithm>
+
 namespace cpglake::sql {
 
 std::string QuoteLiteral(const std::string& text) {
@@ -11,7 +13,70 @@ std::string QuoteLiteral(const std::string& text) {
   return out + "'";
 }
 
-std::string CallersQuery(const std::string& qualified_name) {
+std::vector<std::string> UnnestViews(const std::vector<std::string>& tables) {
+  auto has = [&](const char* t) {
+    return std::find(tables.begin(), tables.end(), t) != tables.end();
+  };
+  // json_each over the list column (JSON text in SQL, docs/sql.md); json_extract gives 1.0
+  // back as the integer 1, hence the casts of the float fields.
+  auto field = [](const std::string& name, const char* cast = nullptr) {
+    const std::string e = "json_extract(e.value, '$." + name + "')";
+    return ", " + (cast ? "CAST(" + e + " AS " + cast + ")" : e) + " AS " + name;
+  };
+  const char* const edge_fields[] = {"edge_id", "edge_kind", "bstart",
+                                     "bend",    "origin",    "resolution_method"};
+  const char* const src_fields[] = {"line", "col", "enclosing_id", "enclosing_kind",
+                                    "enclosing_name"};
+  std::vector<std::string> out;
+  if (has("cpg_edges_by_src")) {
+    std::string cols = "t.node_id AS node_id, t.owner_file_id AS owner_file_id, t.path AS path";
+    for (const char* f : edge_fields) cols += field(f);
+    cols += ", t.node_id AS src_node_id" + field("dst_node_id") + field("confidence", "REAL");
+    for (const char* f : src_fields) cols += ", t." + std::string(f) + " AS src_" + f;
+    out.push_back("CREATE TEMP VIEW cpg_edges_by_src_flat AS SELECT " + cols +
+                  " FROM cpg_edges_by_src AS t, json_each(t.edges) AS e");
+  }
+  if (has("cpg_edges_by_dst")) {
+    std::string cols = "t.node_id AS node_id, t.owner_file_id AS owner_file_id, t.path AS path";
+    for (const char* f : edge_fields) cols += field(f);
+    cols += field("src_node_id") + ", t.node_id AS dst_node_id" + field("confidence", "REAL");
+    for (const char* f : src_fields) cols += field("src_" + std::string(f));
+    out.push_back("CREATE TEMP VIEW cpg_edges_by_dst_flat AS SELECT " + cols +
+                  " FROM cpg_edges_by_dst AS t, json_each(t.edges) AS e");
+  }
+  if (has("cpg_props_map")) {
+    std::string cols =
+        "t.entity_id AS entity_id, t.entity_kind AS entity_kind, t.file_id AS file_id";
+    for (const char* f :
+         {"prop_key", "value_type", "value_string", "value_int", "value_bool", "value_json"}) {
+      cols += field(f);
+    }
+    cols += field("value_float", "REAL");
+    out.push_back("CREATE TEMP VIEW cpg_props_map_flat AS SELECT " + cols +
+                  " FROM cpg_props_map AS t, json_each(t.props) AS e");
+  }
+  return out;
+}
+
+std::string CallersQuery(const std::string& qualified_name, bool derived) {
+  if (derived) {
+    // The target's incoming call edges: its rows of cpg_edges_by_dst (sorted by node id:
+    // statistics prune to one or two row groups), each with its call site's caller, line
+    // and column; the owner's path is the call site's.
+    return "WITH target AS (SELECT node_id, qualified_name FROM cpg_nodes WHERE qualified_name "
+           "= " +
+           QuoteLiteral(qualified_name) + " AND node_kind IN (" + kCallTargetKinds +
+           ")),\n"
+           "calls AS (SELECT node_id, src_enclosing_name, src_enclosing_kind, path, src_line,\n"
+           "  src_col, resolution_method, confidence FROM cpg_edges_by_dst_flat\n"
+           "  WHERE node_id IN (SELECT node_id FROM target) AND edge_kind = 'CALLS')\n"
+           "SELECT calls.src_enclosing_name AS caller, calls.src_enclosing_kind AS caller_kind,\n"
+           "  calls.path AS path, calls.src_line AS line, calls.src_col AS col,\n"
+           "  calls.resolution_method AS method, calls.confidence AS confidence,\n"
+           "  target.qualified_name AS callee\n"
+           "FROM calls JOIN target ON target.node_id = calls.node_id\n"
+           "ORDER BY path, line, col, caller, method";
+  }
   // Staged as IN lists so that every step is one scan pruned by Bloom filters (node_id,
   // dst_node_id, qualified_name), not one scan per call site.
   return "WITH target AS (SELECT node_id, qualified_name FROM cpg_nodes WHERE qualified_name = " +
@@ -33,7 +98,27 @@ std::string CallersQuery(const std::string& qualified_name) {
          "ORDER BY path, line, col, caller, method";
 }
 
-std::string CalleesQuery(const std::string& qualified_name) {
+std::string CalleesQuery(const std::string& qualified_name, bool derived) {
+  if (derived) {
+    // The call sites of the definition's file (cpg_edges_by_src: owner_file_id statistics
+    // prune to the file) whose enclosing definition it is, their call edges, the callees.
+    return "WITH fn AS (SELECT node_id, file_id FROM cpg_nodes WHERE qualified_name = " +
+           QuoteLiteral(qualified_name) +
+           " AND node_kind IN ('CST_FUNCTION_DEF', 'CST_CLASS_DEF', 'PY_MODULE')),\n"
+           "calls AS (SELECT c.dst_node_id, c.src_line, c.src_col, c.resolution_method,\n"
+           "  c.confidence FROM fn JOIN cpg_edges_by_src_flat AS c ON c.owner_file_id = "
+           "fn.file_id\n"
+           "  AND c.src_enclosing_id = fn.node_id AND c.edge_kind = 'CALLS'),\n"
+           "callee AS (SELECT node_id, node_kind, qualified_name, path, line_start FROM "
+           "cpg_nodes\n"
+           "  WHERE node_id IN (SELECT dst_node_id FROM calls))\n"
+           "SELECT callee.qualified_name AS callee, callee.node_kind AS callee_kind,\n"
+           "  calls.src_line AS line, calls.src_col AS col, calls.resolution_method AS method,\n"
+           "  calls.confidence AS confidence, callee.path AS callee_path,\n"
+           "  callee.line_start AS callee_line\n"
+           "FROM calls JOIN callee ON callee.node_id = calls.dst_node_id\n"
+           "ORDER BY line, col, callee";
+  }
   return "WITH fn AS (SELECT node_id, file_id, bstart, bend FROM cpg_nodes WHERE qualified_name "
          "= " +
          QuoteLiteral(qualified_name) +

@@ -22,10 +22,11 @@ DatasetLocation Loc(std::string path, DatasetFormat format = DatasetFormat::kDel
 
 TEST(DatasetRegistryTest, OutputRegistryNamesEveryBuildDataset) {
   auto registry = DatasetRegistry::ForOutput("/tmp/out/", {{"k", "v"}});
-  EXPECT_EQ(registry.Names(), (std::vector<std::string>{
-                                  "_cpglake/builds", "_cpglake/diagnostics",
-                                  "_cpglake/extract_cache", "_cpglake/file_state",
-                                  "_cpglake/repo_files", "cpg_edges", "cpg_nodes", "cpg_props"}));
+  EXPECT_EQ(registry.Names(),
+            (std::vector<std::string>{
+                "_cpglake/builds", "_cpglake/diagnostics", "_cpglake/extract_cache",
+                "_cpglake/file_state", "_cpglake/repo_files", "cpg_edges", "cpg_edges_by_dst",
+                "cpg_edges_by_src", "cpg_nodes", "cpg_props", "cpg_props_map"}));
   const auto& nodes = registry.Resolve("cpg_nodes");
   EXPECT_EQ(nodes.path, "/tmp/out/cpg_nodes");
   EXPECT_EQ(nodes.format, DatasetFormat::kDelta);

@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <map>
 #include <thread>
 
 #include "common/error.h"
+#include "cpg/derived_tables.h"
 #include "cpg/ids.h"
 #include "cpg/resolution_rows.h"
 
@@ -506,6 +509,181 @@ TEST(GraphTest, StreamsReleasingRowsConcurrently) {
   EXPECT_EQ(got[2], Lines(PropsBatch(r.simple.props)));
   EXPECT_EQ(g.num_nodes(), static_cast<int64_t>(r.simple.nodes.size()));
   EXPECT_EQ(g.NodesByKind().at("DIAG"), 4 + 4);
+}
+
+// A value of a derived table's column as text: lists as [..], structs as {..}.
+std::string Render(const columnar::Column& c, int64_t r) {
+  using columnar::TypeId;
+  if (c.IsNull(r)) return "null";
+  switch (c.type_id()) {
+    case TypeId::kString:
+      return std::string(c.GetString(r));
+    case TypeId::kInt64:
+      return std::to_string(c.Get<int64_t>(r));
+    case TypeId::kInt32:
+      return std::to_string(c.Get<int32_t>(r));
+    case TypeId::kFloat64:
+      return std::to_string(c.Get<double>(r));
+    case TypeId::kBoolean:
+      return c.GetBool(r) ? "true" : "false";
+    case TypeId::kList: {
+      std::string out = "[";
+      for (int64_t e = c.ListBegin(r); e < c.ListEnd(r); ++e) out += Render(c.child(0), e) + ";";
+      return out + "]";
+    }
+    case TypeId::kStruct: {
+      std::string out = "{";
+      for (size_t k = 0; k < c.num_children(); ++k) out += Render(c.child(k), r) + ",";
+      return out + "}";
+    }
+    default:
+      return "?";
+  }
+}
+
+std::vector<std::string> DerivedLines(const columnar::RecordBatch& b) {
+  std::vector<std::string> out;
+  for (int64_t r = 0; r < b.num_rows(); ++r) {
+    std::string line;
+    for (size_t c = 0; c < b.num_columns(); ++c) line += "|" + Render(b.column(c), r);
+    out.push_back(line);
+  }
+  return out;
+}
+
+// The derived tables of `parts`, made the simple way from each part's plain rows (the
+// definition of derived_tables.h): cpg_edges_by_src, cpg_edges_by_dst, cpg_props_map.
+std::array<std::vector<std::string>, 3> SimpleDerived(const std::vector<RowSet>& parts) {
+  auto opt = [](const auto& v) {
+    if (!v) return std::string("null");
+    if constexpr (std::is_same_v<std::decay_t<decltype(*v)>, std::string>) {
+      return *v;
+    } else if constexpr (std::is_same_v<std::decay_t<decltype(*v)>, double>) {
+      return std::to_string(*v);
+    } else {
+      return std::to_string(*v);
+    }
+  };
+  // Sort keys: NULL first, then bytewise ("\x01" + text).
+  auto key = [](const std::optional<std::string>& v) { return v ? "\x01" + *v : std::string(); };
+  std::map<std::pair<std::string, std::string>, std::map<std::string, std::string>> by_src_edges;
+  std::map<std::pair<std::string, std::string>, std::string> by_src_head;
+  std::map<std::pair<std::string, std::string>, std::map<std::string, std::string>> by_dst_edges;
+  std::map<std::pair<std::string, std::string>, std::string> by_dst_head;
+  std::map<std::pair<std::string, std::string>, std::map<std::string, std::string>> props;
+  std::map<std::pair<std::string, std::string>, std::string> props_head;
+  for (const RowSet& part : parts) {
+    const GraphRows rows = part.ToRows();
+    std::map<std::string, const NodeRow*> nodes;
+    for (const auto& n : rows.nodes) nodes[n.node_id] = &n;
+    auto node = [&](const std::optional<std::string>& id) -> const NodeRow* {
+      auto it = id ? nodes.find(*id) : nodes.end();
+      return it == nodes.end() ? nullptr : it->second;
+    };
+    for (const auto& e : rows.edges) {
+      const NodeRow* src = node(e.src_node_id);
+      const NodeRow* enc = src ? node(src->enclosing_id) : nullptr;
+      const std::string src_fields =
+          (src ? opt(src->line_start) + "," + opt(src->col_start) + "," + opt(src->enclosing_id)
+               : "null,null,null") +
+          "," + (enc ? enc->node_kind + "," + opt(enc->qualified_name) : "null,null");
+      auto edge = [&](const std::string& other) {
+        return "{" + e.edge_id + "," + e.edge_kind + "," + other + "," + opt(e.bstart) + "," +
+               opt(e.bend) + "," + opt(e.origin) + "," + opt(e.resolution_method) + "," +
+               opt(e.confidence) + ",";
+      };
+      const std::string owner = opt(e.edge_owner_file_id), path = opt(e.path);
+      by_src_edges[{key(e.edge_owner_file_id), e.src_node_id}][e.edge_id] =
+          edge(e.dst_node_id) + "}";
+      by_src_head[{key(e.edge_owner_file_id), e.src_node_id}] =
+          "|" + e.src_node_id + "|" + owner + "|" + path + "|" + src_fields;
+      for (char& ch : by_src_head[{key(e.edge_owner_file_id), e.src_node_id}]) {
+        if (ch == ',') ch = '|';
+      }
+      by_dst_edges[{e.dst_node_id, key(e.edge_owner_file_id)}][e.edge_id] =
+          edge(e.src_node_id) + src_fields + ",}";
+      by_dst_head[{e.dst_node_id, key(e.edge_owner_file_id)}] =
+          "|" + e.dst_node_id + "|" + owner + "|" + path;
+    }
+    for (const auto& p : rows.props) {
+      const columnar::RecordBatch one = PropsBatch({p});
+      std::string value;
+      for (size_t c = 4; c < one.num_columns(); ++c) value += Render(one.column(c), 0) + ",";
+      props[{key(p.file_id), p.entity_id}][p.prop_key] = "{" + p.prop_key + "," + value + "}";
+      props_head[{key(p.file_id), p.entity_id}] =
+          "|" + p.entity_id + "|" + p.entity_kind + "|" + opt(p.file_id);
+    }
+  }
+  std::array<std::vector<std::string>, 3> out;
+  auto lines = [](const auto& heads, const auto& lists, std::vector<std::string>* to) {
+    for (const auto& [k, head] : heads) {
+      std::string list = "|[";
+      for (const auto& [id, text] : lists.at(k)) list += text + ";";
+      to->push_back(head + list + "]");
+    }
+  };
+  lines(by_src_head, by_src_edges, &out[0]);
+  lines(by_dst_head, by_dst_edges, &out[1]);
+  lines(props_head, props, &out[2]);
+  return out;
+}
+
+TEST(GraphTest, DerivedTablesFromTheCompactRows) {
+  for (int threads : {1, 2}) {
+    Repo r = MakeRepo();
+    const auto expected = SimpleDerived(r.parts);
+    ASSERT_FALSE(expected[1].empty());
+    Graph g = Graph::Assemble(std::move(r.parts), threads);
+    g.PrepareDerived(threads);
+    EXPECT_EQ(DerivedLines(g.EdgesBySrcBatch()), expected[0]);
+    EXPECT_EQ(DerivedLines(g.EdgesByDstBatch()), expected[1]);
+    EXPECT_EQ(DerivedLines(g.PropsMapBatch()), expected[2]);
+    // The base tables are unchanged by it.
+    EXPECT_EQ(Lines(g.EdgesBatch()), Lines(EdgesBatch(r.simple.edges)));
+  }
+  // A call site's fields: its line and column, its enclosing definition's kind and name.
+  Repo r = MakeRepo();
+  Graph g = Graph::Assemble(std::move(r.parts), 2);
+  g.PrepareDerived(2);
+  const columnar::RecordBatch dst = g.EdgesByDstBatch();
+  EXPECT_EQ(dst.schema().ToString(), EdgesByDstSchema().ToString());
+  int with_enclosing = 0;
+  const columnar::Column& s = dst.column(3).child(0);
+  const int name = s.type()->fields().size() - 1;
+  for (int64_t e = 0; e < s.length(); ++e) with_enclosing += !s.child(name).IsNull(e);
+  EXPECT_GT(with_enclosing, 0);
+}
+
+TEST(GraphTest, DerivedStreamsReleasingRowsConcurrently) {
+  Repo r = MakeRepo();
+  const auto expected = SimpleDerived(r.parts);
+  Graph g = Graph::Assemble(std::move(r.parts), 2);
+  g.PrepareDerived(2);
+  g.ReleaseRowsOnceStreamed(/*derived=*/true);
+  // All six streams at once, in batches of 2 rows; each row whole in one batch.
+  std::vector<std::string> got[6];
+  std::vector<std::thread> streams;
+  for (int t = 0; t < 6; ++t) {
+    streams.emplace_back([&, t] {
+      BatchStream next = t == 0   ? g.NodeBatches(2)
+                         : t == 1 ? g.EdgeBatches(2)
+                         : t == 2 ? g.PropBatches(2)
+                         : t == 3 ? g.EdgesBySrcBatches(2)
+                         : t == 4 ? g.EdgesByDstBatches(2)
+                                  : g.PropsMapBatches(2);
+      while (auto batch = next()) {
+        EXPECT_LE(batch->num_rows(), 2);
+        for (auto& l : t < 3 ? Lines(*batch) : DerivedLines(*batch)) got[t].push_back(l);
+      }
+    });
+  }
+  for (auto& s : streams) s.join();
+  EXPECT_EQ(got[0], Lines(NodesBatch(r.simple.nodes)));
+  EXPECT_EQ(got[1], Lines(EdgesBatch(r.simple.edges)));
+  EXPECT_EQ(got[2], Lines(PropsBatch(r.simple.props)));
+  EXPECT_EQ(got[3], expected[0]);
+  EXPECT_EQ(got[4], expected[1]);
+  EXPECT_EQ(got[5], expected[2]);
 }
 
 TEST(GraphTest, CompactDuplicatesAreAnError) {

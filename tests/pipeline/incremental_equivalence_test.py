@@ -32,11 +32,14 @@ CPGLAKE = sys.argv[1]
 STEPS = int(sys.argv[2]) if len(sys.argv) > 2 else 50
 SEED = int(sys.argv[3]) if len(sys.argv) > 3 else 20261122
 EMAIL = "/usr/lib/python3.11/email"
-TABLES = ["cpg_nodes", "cpg_edges", "cpg_props", "_cpglake/repo_files", "_cpglake/diagnostics"]
+TABLES = ["cpg_nodes", "cpg_edges", "cpg_props", "cpg_edges_by_src", "cpg_edges_by_dst",
+          "cpg_props_map", "_cpglake/repo_files", "_cpglake/diagnostics"]
 # Every incremental build stays incremental, however large the work set.
 # CPGLAKE_CHECK_IMPACT: every build also resolves the files its dependency records left out and
 # fails if one of them changed (docs/incremental.md).
-ENV = dict(os.environ, CPGLAKE_INCREMENTAL_MAX_WORK_PERCENT="100", CPGLAKE_CHECK_IMPACT="1")
+# CPGLAKE_DERIVED_ENABLED: the derived tables (off by default) are compared too.
+ENV = dict(os.environ, CPGLAKE_INCREMENTAL_MAX_WORK_PERCENT="100", CPGLAKE_CHECK_IMPACT="1",
+           CPGLAKE_DERIVED_ENABLED="1")
 
 FIXTURE = {
     "fixture/pkg_a/__init__.py": "from .core import helper_0, Base\nfrom .util import *\n"

@@ -100,8 +100,8 @@ TEST(ManifestTest, TwoBuildsTwoSucceededRowsWithTheTablesVersions) {
     EXPECT_GE(*b.finished_at_us, b.started_at_us);
     EXPECT_EQ(b.schema_version, cpg::kGraphSchemaVersion);
     EXPECT_EQ(b.config_hash, ConfigHash(o));
-    // The graph, repo_files, diagnostics and file_state; the extraction cache when the build
-    // added to it (the second adds nothing: same content).
+    // The graph, repo_files, diagnostics and file_state (the derived tables are off by
+    // default); the extraction cache when the build added to it (the second adds nothing).
     ASSERT_EQ(b.tables.size(), i == 0 ? 7u : 6u);
     EXPECT_EQ(b.full_reason, "--full");
     for (const auto* t : kTables) {

@@ -59,11 +59,12 @@ OutputQueryOptions Opts(const std::string& out) {
   return o;
 }
 
-BuildResult Build(const fs::path& repo, const fs::path& out) {
+BuildResult Build(const fs::path& repo, const fs::path& out, bool derived = false) {
   BuildOptions o;
   o.repo = repo.string();
   o.out = out.string();
   o.jobs = 2;
+  o.derived = derived;
   return BuildGraph(o);
 }
 
@@ -133,6 +134,119 @@ TEST(OutputQueryTest, CallersCalleesImports) {
   EXPECT_EQ(importer_names, (std::set<std::string>{"app.main"}));
   auto main_importers = o.db->Query(sql::ImportsQuery("app.main", true));
   EXPECT_EQ(Column(main_importers, 0), (std::vector<std::string>{"cli"}));
+}
+
+// The derived tables hold exactly the base tables' edges and props, and the named queries
+// that read them answer as the base queries.
+TEST(OutputQueryTest, DerivedTablesMatchTheBaseTables) {
+  TempDir dir;
+  MakeRepo(dir.path() / "repo");
+  Build(dir.path() / "repo", dir.path() / "out", /*derived=*/true);
+  auto o = OpenOutputDatabase(Opts((dir.path() / "out").string()));
+  for (const char* t : {"cpg_edges_by_src", "cpg_edges_by_dst", "cpg_props_map"}) {
+    ASSERT_TRUE(o.tables.count(t)) << t;
+  }
+  auto rows = [&](const std::string& q) {
+    std::vector<std::string> out;
+    for (const auto& row : o.db->Query(q).rows) {
+      std::string line;
+      for (const auto& v : row) line += sql::FormatValue(v) + "|";
+      out.push_back(line);
+    }
+    return out;
+  };
+  const std::string edge_cols =
+      "edge_id, edge_kind, src_node_id, dst_node_id, bstart, bend, origin, resolution_method, "
+      "confidence";
+  const std::string base_edges = "SELECT " + edge_cols + " FROM cpg_edges ORDER BY edge_id";
+  ASSERT_FALSE(rows(base_edges).empty());
+  // Every edge once in each table, under its own ends and owner.
+  EXPECT_EQ(rows("SELECT " + edge_cols + " FROM cpg_edges_by_src_flat ORDER BY edge_id"),
+            rows(base_edges));
+  EXPECT_EQ(rows("SELECT " + edge_cols + " FROM cpg_edges_by_dst_flat ORDER BY edge_id"),
+            rows(base_edges));
+  for (const char* t : {"cpg_edges_by_src_flat", "cpg_edges_by_dst_flat"}) {
+    EXPECT_EQ(rows("SELECT f.edge_id, f.path FROM " + std::string(t) +
+                   " AS f JOIN cpg_edges AS e ON e.edge_id = f.edge_id WHERE f.owner_file_id IS "
+                   "e.edge_owner_file_id ORDER BY 1"),
+              rows("SELECT edge_id, path FROM cpg_edges ORDER BY 1"))
+        << t;
+  }
+  // One row per (node, owner).
+  EXPECT_EQ(rows("SELECT count(*) FROM cpg_edges_by_dst"),
+            rows("SELECT count(*) FROM (SELECT DISTINCT dst_node_id, edge_owner_file_id FROM "
+                 "cpg_edges)"));
+  EXPECT_EQ(rows("SELECT count(*) FROM cpg_edges_by_src"),
+            rows("SELECT count(*) FROM (SELECT DISTINCT src_node_id, edge_owner_file_id FROM "
+                 "cpg_edges)"));
+  EXPECT_EQ(rows("SELECT count(*) FROM cpg_props_map"),
+            rows("SELECT count(*) FROM (SELECT DISTINCT entity_id, file_id FROM cpg_props)"));
+  const std::string prop_cols =
+      "entity_id, entity_kind, file_id, prop_key, value_type, value_string, value_int, "
+      "value_float, value_bool, value_json";
+  EXPECT_EQ(rows("SELECT " + prop_cols + " FROM cpg_props_map_flat ORDER BY 1, 4"),
+            rows("SELECT " + prop_cols + " FROM cpg_props ORDER BY 1, 4"));
+  // The src node's fields are those of cpg_nodes (the enclosing definition's kind and name).
+  const std::string base_src =
+      "SELECT e.edge_id, n.line_start, n.col_start, n.enclosing_id, c.node_kind, "
+      "c.qualified_name FROM cpg_edges AS e JOIN cpg_nodes AS n ON n.node_id = e.src_node_id "
+      "LEFT JOIN cpg_nodes AS c ON c.node_id = n.enclosing_id ORDER BY 1";
+  for (const char* t : {"cpg_edges_by_src_flat", "cpg_edges_by_dst_flat"}) {
+    EXPECT_EQ(rows("SELECT edge_id, src_line, src_col, src_enclosing_id, src_enclosing_kind, "
+                   "src_enclosing_name FROM " +
+                   std::string(t) + " ORDER BY 1"),
+              rows(base_src))
+        << t;
+  }
+  // Sorted as documented: cpg_edges_by_dst by (node_id, owner), the others by owner first.
+  EXPECT_EQ(rows("SELECT node_id, owner_file_id FROM cpg_edges_by_dst"),
+            rows("SELECT node_id, owner_file_id FROM cpg_edges_by_dst ORDER BY 1, 2"));
+  EXPECT_EQ(rows("SELECT owner_file_id, node_id FROM cpg_edges_by_src"),
+            rows("SELECT owner_file_id, node_id FROM cpg_edges_by_src ORDER BY 1, 2"));
+  EXPECT_EQ(rows("SELECT file_id, entity_id FROM cpg_props_map"),
+            rows("SELECT file_id, entity_id FROM cpg_props_map ORDER BY 1, 2"));
+  for (const char* name : {"app.helpers.load", "app.helpers._read", "os.path.join", "app.main.main",
+                           "app.helpers.Store", "app.main", "no.such.name"}) {
+    EXPECT_EQ(rows(sql::CallersQuery(name, true)), rows(sql::CallersQuery(name, false))) << name;
+    EXPECT_EQ(rows(sql::CalleesQuery(name, true)), rows(sql::CalleesQuery(name, false))) << name;
+  }
+  EXPECT_EQ(rows(sql::CallersQuery("app.helpers.load", true)).size(), 2u);
+  EXPECT_EQ(rows(sql::CalleesQuery("app.main.main", true)).size(),
+            rows(sql::CalleesQuery("app.main.main", false)).size());
+  EXPECT_FALSE(rows(sql::CalleesQuery("app.main.main", true)).empty());
+}
+
+// derived.enabled = false (the default): no derived tables written, and none registered from an
+// earlier build; toggling it changes the configuration hash (a full build).
+TEST(OutputQueryTest, DerivedTablesCanBeSwitchedOff) {
+  TempDir dir;
+  MakeRepo(dir.path() / "repo");
+  Build(dir.path() / "repo", dir.path() / "out", /*derived=*/true);
+  BuildOptions o;
+  o.repo = (dir.path() / "repo").string();
+  o.out = (dir.path() / "out").string();
+  o.jobs = 2;
+  o.derived = false;
+  BuildOptions with = o;
+  with.derived = true;
+  EXPECT_NE(ConfigHash(o), ConfigHash(with));
+  const BuildResult r = BuildGraph(o);
+  EXPECT_EQ(r.record.mode, "full");
+  EXPECT_EQ(r.record.full_reason, "config changed");
+  for (const auto& t : r.record.tables)
+    EXPECT_EQ(t.name.rfind("cpg_edges_by", 0), std::string::npos);
+  auto q = OpenOutputDatabase(Opts((dir.path() / "out").string()));
+  EXPECT_TRUE(q.tables.count("cpg_nodes"));
+  for (const char* t : {"cpg_edges_by_src", "cpg_edges_by_dst", "cpg_props_map"}) {
+    EXPECT_FALSE(q.tables.count(t)) << t;
+  }
+  // The named queries fall back to the base tables.
+  EXPECT_EQ(q.db->Query(sql::CallersQuery("app.helpers.load")).rows.size(), 2u);
+  // Switched on again: a full build writes them.
+  const BuildResult again = BuildGraph(with);
+  EXPECT_EQ(again.record.full_reason, "config changed");
+  auto q2 = OpenOutputDatabase(Opts((dir.path() / "out").string()));
+  EXPECT_TRUE(q2.tables.count("cpg_edges_by_dst"));
 }
 
 TEST(OutputQueryTest, PinsTheTablesOfOneBuild) {
