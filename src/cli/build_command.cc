@@ -209,10 +209,10 @@ void RegisterBuildCommand(CLI::App& app, GlobalOptions& global, Action& action) 
   base_opt->type_name("REF");
   build->callback([&, out_opt, repo_id_opt, jobs_opt, include_opt, exclude_opt, max_files_opt,
                    max_bytes_opt, follow_opt, no_git_opt, since_opt, base_opt, head_opt, scip_opt,
-                   scip_python_opt] {
+                   scip_python_opt, derived_opt] {
     action = [&, out_opt, repo_id_opt, jobs_opt, include_opt, exclude_opt, max_files_opt,
               max_bytes_opt, follow_opt, no_git_opt, since_opt, base_opt, head_opt, scip_opt,
-              scip_python_opt] {
+              scip_python_opt, derived_opt] {
       pipeline::LoadConfigOptions load;
       load.repo = repo;
       if (!config_file.empty()) load.config_file = config_file;

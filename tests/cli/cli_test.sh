@@ -275,6 +275,10 @@ if node --version >/dev/null 2>&1 && [ -f "$(dirname "$bin")/../../node_modules/
 else
   echo "SKIP scip-python: node or node_modules/@sourcegraph/scip-python missing (run scripts/setup)"
 fi
+# The derived tables are opt-in: not written by default, written with --derived-tables.
+[ ! -d "$out/cpg_edges_by_dst" ] && pass=$((pass + 1)) || { echo "FAIL derived-default: derived tables written by default"; fail=$((fail + 1)); }
+check build-derived 0 "$bin" build "$tmp/repo" -o "$tmp/derived-out" -q --derived-tables
+[ -d "$tmp/derived-out/cpg_edges_by_dst" ] && [ -d "$tmp/derived-out/cpg_props_map" ] && pass=$((pass + 1)) || { echo "FAIL build-derived: no derived tables"; fail=$((fail + 1)); }
 # Change detection from git: --since REF looks only at what git says changed.
 g="$tmp/gitrepo"
 mkdir -p "$g/pkg" && printf 'def a():\n    return 1\n' > "$g/pkg/a.py" && printf 'from pkg.a import a\n' > "$g/b.py"
