@@ -479,38 +479,7 @@ const Graph::RowRef* Graph::AppendPropsMap(RecordBatch& b, const RowRef* begin, 
       const RowSet& q = parts_[at->part];
       const RowSet::Prop& pr = *o.prop;
       c[0]->AppendString(q.views_[pr.key]);
-      const bool str = pr.type == RowSet::ValueType::kString;
-      const char* type = "string";
-      if (pr.type == RowSet::ValueType::kInt) type = "int";
-      if (pr.type == RowSet::ValueType::kFloat) type = "float";
-      if (pr.type == RowSet::ValueType::kBool) type = "bool";
-      if (pr.is_json) type = "json";
-      c[1]->AppendString(type);
-      if (str && !pr.is_json) {
-        c[2]->AppendString(q.TextOf(pr.value.s));
-      } else {
-        c[2]->AppendNull();
-      }
-      if (pr.type == RowSet::ValueType::kInt) {
-        c[3]->Append<int64_t>(pr.value.i);
-      } else {
-        c[3]->AppendNull();
-      }
-      if (pr.type == RowSet::ValueType::kFloat) {
-        c[4]->Append<double>(pr.value.f);
-      } else {
-        c[4]->AppendNull();
-      }
-      if (pr.type == RowSet::ValueType::kBool) {
-        c[5]->AppendBool(pr.value.b);
-      } else {
-        c[5]->AppendNull();
-      }
-      if (str && pr.is_json) {
-        c[6]->AppendString(q.TextOf(pr.value.s));
-      } else {
-        c[6]->AppendNull();
-      }
+      AppendPropValue(&c[1], q, pr);
       s.CloseStruct();
     }
     props.CloseList();

@@ -436,6 +436,10 @@ class Graph {
   columnar::RecordBatch WholeDerived(Table t) const;
   // Appends symbol `s` of part `p` to `col`, or a null for kNull.
   static void AppendSymbol(columnar::Column* col, const RowSet& p, uint32_t s);
+  // Appends prop `pr` of part `p` as the six value columns of cpg_props (value_type,
+  // value_string, value_int, value_float, value_bool, value_json) to cols[0..5].
+  static void AppendPropValue(columnar::Column* const* cols, const RowSet& p,
+                              const RowSet::Prop& pr);
   void AppendNodes(columnar::RecordBatch& b, const RowRef* begin, const RowRef* end) const;
   void AppendEdges(columnar::RecordBatch& b, const RowRef* begin, const RowRef* end) const;
   void AppendProps(columnar::RecordBatch& b, const RowRef* begin, const RowRef* end) const;

@@ -1090,6 +1090,41 @@ void ReserveText(Column* c, int64_t rows, int64_t bytes) {
 
 }  // namespace
 
+void Graph::AppendPropValue(Column* const* c, const RowSet& p, const RowSet::Prop& pr) {
+  const bool str = pr.type == RowSet::ValueType::kString;
+  const char* type = "string";
+  if (pr.type == RowSet::ValueType::kInt) type = "int";
+  if (pr.type == RowSet::ValueType::kFloat) type = "float";
+  if (pr.type == RowSet::ValueType::kBool) type = "bool";
+  if (pr.is_json) type = "json";
+  c[0]->AppendString(type);
+  if (str && !pr.is_json) {
+    c[1]->AppendString(p.TextOf(pr.value.s));
+  } else {
+    c[1]->AppendNull();
+  }
+  if (pr.type == RowSet::ValueType::kInt) {
+    c[2]->Append<int64_t>(pr.value.i);
+  } else {
+    c[2]->AppendNull();
+  }
+  if (pr.type == RowSet::ValueType::kFloat) {
+    c[3]->Append<double>(pr.value.f);
+  } else {
+    c[3]->AppendNull();
+  }
+  if (pr.type == RowSet::ValueType::kBool) {
+    c[4]->AppendBool(pr.value.b);
+  } else {
+    c[4]->AppendNull();
+  }
+  if (str && pr.is_json) {
+    c[5]->AppendString(p.TextOf(pr.value.s));
+  } else {
+    c[5]->AppendNull();
+  }
+}
+
 void Graph::AppendSymbol(Column* col, const RowSet& p, uint32_t s) {
   if (s == RowSet::kNull) {
     col->AppendNull();
@@ -1226,38 +1261,7 @@ void Graph::AppendProps(RecordBatch& b, const RowRef* begin, const RowRef* end) 
                    r->row == RowSet::kNull ? p.loose_[r->prop].file_id : p.nodes_[r->row].file_id);
       const RowSet::Prop& pr = *prop;
       c[3]->AppendString(p.views_[pr.key]);
-      const bool str = pr.type == RowSet::ValueType::kString;
-      const char* type = "string";
-      if (pr.type == RowSet::ValueType::kInt) type = "int";
-      if (pr.type == RowSet::ValueType::kFloat) type = "float";
-      if (pr.type == RowSet::ValueType::kBool) type = "bool";
-      if (pr.is_json) type = "json";
-      c[4]->AppendString(type);
-      if (str && !pr.is_json) {
-        c[5]->AppendString(p.TextOf(pr.value.s));
-      } else {
-        c[5]->AppendNull();
-      }
-      if (pr.type == RowSet::ValueType::kInt) {
-        c[6]->Append<int64_t>(pr.value.i);
-      } else {
-        c[6]->AppendNull();
-      }
-      if (pr.type == RowSet::ValueType::kFloat) {
-        c[7]->Append<double>(pr.value.f);
-      } else {
-        c[7]->AppendNull();
-      }
-      if (pr.type == RowSet::ValueType::kBool) {
-        c[8]->AppendBool(pr.value.b);
-      } else {
-        c[8]->AppendNull();
-      }
-      if (str && pr.is_json) {
-        c[9]->AppendString(p.TextOf(pr.value.s));
-      } else {
-        c[9]->AppendNull();
-      }
+      AppendPropValue(&c[4], p, pr);
     }
   }
   b.set_num_rows(c[0]->length());

@@ -34,8 +34,7 @@ namespace fs = std::filesystem;
 using cpglake::testing::TempDir;
 
 void Write(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
+  cpglake::testing::WriteFile(p, text);
 }
 
 columnar::RecordBatch Table(const std::string& path) {
