@@ -14,6 +14,7 @@
 #include "common/parallel.h"
 #include "cpg/derived_tables.h"
 #include "cpg/graph.h"
+#include "cpg/rows_internal.h"
 
 namespace cpglake::cpg {
 
@@ -25,11 +26,7 @@ using columnar::Field;
 using columnar::RecordBatch;
 using columnar::Schema;
 
-uint64_t LoadBigEndian(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
-  return v;
-}
+using internal::LoadBigEndian;
 
 // The struct fields of an edges list; `other` names the edge's other end (dst_node_id in
 // cpg_edges_by_src, src_node_id in cpg_edges_by_dst).

@@ -17,6 +17,7 @@
 #include "common/parallel.h"
 #include "cpg/graph.h"
 #include "cpg/ids.h"
+#include "cpg/rows_internal.h"
 
 namespace cpglake::cpg {
 
@@ -25,11 +26,7 @@ namespace {
 // Symbols every RowSet has, at fixed indices.
 constexpr uint32_t kSymNode = 0;
 
-uint64_t LoadBigEndian(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
-  return v;
-}
+using internal::LoadBigEndian;
 
 // An id as integers in string order: rank of "PREFIX:", then the digest.
 struct IdKey {
