@@ -116,6 +116,11 @@ ordered_json ReportJson(const delta::MigrateResult& r) {
   j["files_removed"] = r.files_removed;
   j["rows_added"] = r.rows_added;
   j["bytes_added"] = r.bytes_added;
+  if (p.method == delta::MigrateMethod::kInPlace) {
+    j["stats_columns_from_footers"] = r.stats_leaves_from_footer;
+    j["stats_columns_from_data"] = r.stats_leaves_from_data;
+    j["files_read"] = r.files_read;
+  }
   j["schema_fingerprint"] = p.schema_fingerprint;
   j["partition_by"] = p.partition_by;
   j["delta_version"] = r.version;

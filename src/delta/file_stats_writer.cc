@@ -175,14 +175,6 @@ std::optional<Node> Select(const columnar::Field& field, ColumnMappingMode mode,
   return node;
 }
 
-void AddNulls(const Node& node, int64_t rows, std::vector<Leaf>& leaves) {
-  if (node.leaf >= 0) {
-    leaves[static_cast<size_t>(node.leaf)].null_count += rows;
-    return;
-  }
-  for (const auto& c : node.children) AddNulls(c, rows, leaves);
-}
-
 // The child of a struct column named like `node` (logical or physical name), or -1.
 int FindField(const columnar::DataType& type, const Node& node) {
   const auto& fields = type.fields();
@@ -334,8 +326,31 @@ void UpdateLeaf(const Node& node, const Column& c, const std::vector<uint8_t>* p
   }
 }
 
+// True when `only` is null or flags some leaf of `node`.
+bool Wanted(const Node& node, const std::vector<bool>* only) {
+  if (!only) return true;
+  if (node.leaf >= 0) {
+    return static_cast<size_t>(node.leaf) < only->size() && (*only)[static_cast<size_t>(node.leaf)];
+  }
+  for (const auto& c : node.children) {
+    if (Wanted(c, only)) return true;
+  }
+  return false;
+}
+
+void AddNulls(const Node& node, int64_t rows, std::vector<Leaf>& leaves,
+              const std::vector<bool>* only) {
+  if (!Wanted(node, only)) return;
+  if (node.leaf >= 0) {
+    leaves[static_cast<size_t>(node.leaf)].null_count += rows;
+    return;
+  }
+  for (const auto& c : node.children) AddNulls(c, rows, leaves, only);
+}
+
 void UpdateNode(const Node& node, const Column& c, const std::vector<uint8_t>* parent,
-                std::vector<Leaf>& leaves) {
+                std::vector<Leaf>& leaves, const std::vector<bool>* only = nullptr) {
+  if (!Wanted(node, only)) return;
   if (node.leaf >= 0) {
     UpdateLeaf(node, c, parent, leaves[static_cast<size_t>(node.leaf)]);
     return;
@@ -358,9 +373,9 @@ void UpdateNode(const Node& node, const Column& c, const std::vector<uint8_t>* p
   for (const auto& child : node.children) {
     int idx = FindField(*c.type(), child);
     if (idx < 0) {
-      AddNulls(child, c.length(), leaves);
+      AddNulls(child, c.length(), leaves, only);
     } else {
-      UpdateNode(child, c.child(static_cast<size_t>(idx)), pass, leaves);
+      UpdateNode(child, c.child(static_cast<size_t>(idx)), pass, leaves, only);
     }
   }
 }
@@ -586,16 +601,123 @@ FileStatsCollector::FileStatsCollector(FileStatsCollector&&) noexcept = default;
 FileStatsCollector& FileStatsCollector::operator=(FileStatsCollector&&) noexcept = default;
 
 void FileStatsCollector::Update(const columnar::RecordBatch& batch) {
+  num_records_ += batch.num_rows();
+  UpdateSome(batch, nullptr);
+}
+
+void FileStatsCollector::UpdateLeaves(const columnar::RecordBatch& batch,
+                                      const std::vector<bool>& only) {
+  UpdateSome(batch, &only);
+}
+
+void FileStatsCollector::UpdateSome(const columnar::RecordBatch& batch,
+                                    const std::vector<bool>* only) {
   const int64_t rows = batch.num_rows();
-  num_records_ += rows;
   for (const auto& node : roots_) {
     const Column* c = batch.ColumnByName(node.logical_name);
     if (!c && node.physical_name != node.logical_name) c = batch.ColumnByName(node.physical_name);
     if (!c) {
-      AddNulls(node, rows, leaves_);
+      AddNulls(node, rows, leaves_, only);
     } else {
-      UpdateNode(node, *c, nullptr, leaves_);
+      UpdateNode(node, *c, nullptr, leaves_, only);
     }
+  }
+}
+
+namespace {
+
+void CollectLeaves(const std::vector<Node>& nodes, std::vector<std::string>& path,
+                   std::vector<FileStatsCollector::LeafColumn>* out) {
+  for (const auto& n : nodes) {
+    path.push_back(n.logical_name);
+    if (n.leaf >= 0) {
+      if (out->size() <= static_cast<size_t>(n.leaf)) out->resize(static_cast<size_t>(n.leaf) + 1);
+      (*out)[static_cast<size_t>(n.leaf)] = {path, n.type};
+    } else {
+      CollectLeaves(n.children, path, out);
+    }
+    path.pop_back();
+  }
+}
+
+bool IsIntegerValue(TypeId id) {
+  return id == TypeId::kInt8 || id == TypeId::kInt16 || id == TypeId::kInt32 ||
+         id == TypeId::kInt64;
+}
+
+}  // namespace
+
+std::vector<FileStatsCollector::LeafColumn> FileStatsCollector::Leaves() const {
+  std::vector<LeafColumn> out;
+  std::vector<std::string> path;
+  CollectLeaves(roots_, path, &out);
+  out.resize(leaves_.size());
+  return out;
+}
+
+void FileStatsCollector::MergeLeaf(size_t index, int64_t null_count,
+                                   const std::optional<columnar::Value>& min,
+                                   const std::optional<columnar::Value>& max) {
+  CPGLAKE_CHECK(index < leaves_.size(), "no such stats leaf");
+  Leaf& leaf = leaves_[index];
+  leaf.null_count += null_count;
+  if (!min || !max || min->is_null() || max->is_null() || leaf.kind == StatKind::kNullCountOnly) {
+    return;
+  }
+  auto fits = [&](const columnar::Value& v) {
+    switch (leaf.kind) {
+      case StatKind::kInteger:
+        return v.type_id() == leaf.type_id ||
+               (IsIntegerValue(v.type_id()) && IsIntegerValue(leaf.type_id));
+      case StatKind::kFloat:
+        return v.type_id() == TypeId::kFloat32 || v.type_id() == TypeId::kFloat64;
+      case StatKind::kDecimal:
+        return v.type_id() == TypeId::kDecimal && v.type()->scale() == leaf.scale;
+      case StatKind::kString:
+        return v.type_id() == TypeId::kString;
+      case StatKind::kNullCountOnly:
+        break;
+    }
+    return false;
+  };
+  if (!fits(*min) || !fits(*max)) {
+    throw InvalidInput("stats bounds of type " + min->type()->ToString() + " / " +
+                       max->type()->ToString() + " do not fit stats column " +
+                       std::to_string(index));
+  }
+  switch (leaf.kind) {
+    case StatKind::kInteger:
+      UpdateInteger(leaf, min->as_int());
+      UpdateInteger(leaf, max->as_int());
+      break;
+    case StatKind::kFloat:
+      UpdateFloat(leaf, min->as_double());
+      UpdateFloat(leaf, max->as_double());
+      break;
+    case StatKind::kDecimal:
+      for (__int128 v : {min->as_decimal(), max->as_decimal()}) {
+        if (!leaf.has_value) {
+          leaf.cmin = leaf.cmax = v;
+          leaf.has_value = true;
+        } else if (v < leaf.cmin) {
+          leaf.cmin = v;
+        } else if (v > leaf.cmax) {
+          leaf.cmax = v;
+        }
+      }
+      break;
+    case StatKind::kString:
+      if (!leaf.has_value) {
+        leaf.smin = min->as_string();
+        leaf.smax = max->as_string();
+        leaf.has_value = true;
+      } else {
+        if (min->as_string() < leaf.smin) leaf.smin = min->as_string();
+        if (max->as_string() > leaf.smax) leaf.smax = max->as_string();
+      }
+      break;
+    case StatKind::kNullCountOnly:
+      break;
   }
 }
 

@@ -54,6 +54,7 @@
 
 #include "columnar/record_batch.h"
 #include "columnar/types.h"
+#include "columnar/value.h"
 #include "delta/actions.h"
 #include "delta/schema_json.h"
 #include "delta/table_configuration.h"
@@ -103,6 +104,28 @@ class FileStatsCollector {
   void Update(const columnar::RecordBatch& batch);
 
   int64_t num_records() const { return num_records_; }
+
+  // Stats gathered elsewhere, leaf by leaf (cpglake migrate --in-place takes them from the
+  // Parquet footers: delta/footer_stats.h). A selected leaf column: its logical names from the
+  // top-level field down, and its table type (an array or map counts as one leaf).
+  struct LeafColumn {
+    std::vector<std::string> path;
+    columnar::TypePtr type;
+  };
+  // The selected leaves; a leaf's index is its position here (schema order).
+  std::vector<LeafColumn> Leaves() const;
+  // Counts `rows` more records without looking at values (with MergeLeaf / UpdateLeaves).
+  void AddRecords(int64_t rows) { num_records_ += rows; }
+  // Merges into leaf `leaf` a null count and, when some value was not null, a lower bound
+  // `min` and an upper bound `max` of the values, as values of the leaf's type (integers,
+  // dates and timestamps as integers of any width; nullopt for a leaf without bounds).
+  // Bounds must be exact or conservative: the rendered min/max is only as good as they are.
+  // InvalidInput when a bound has a type that does not fit the leaf.
+  void MergeLeaf(size_t leaf, int64_t null_count, const std::optional<columnar::Value>& min,
+                 const std::optional<columnar::Value>& max);
+  // Update for the leaves flagged in `only` (indices as in Leaves()); other leaves and the
+  // record count are left alone. A flagged leaf whose column the batch lacks counts as null.
+  void UpdateLeaves(const columnar::RecordBatch& batch, const std::vector<bool>& only);
   // The stats JSON of everything added so far.
   std::string ToJson() const;
 
@@ -114,6 +137,8 @@ class FileStatsCollector {
   struct Leaf;
 
  private:
+  void UpdateSome(const columnar::RecordBatch& batch, const std::vector<bool>* only);
+
   StatsConfig config_;
   std::vector<Node> roots_;
   std::vector<Leaf> leaves_;

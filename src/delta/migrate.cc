@@ -16,6 +16,7 @@
 #include "common/ids.h"
 #include "delta/data_file_writer.h"
 #include "delta/file_stats_writer.h"
+#include "delta/footer_stats.h"
 #include "delta/partitioning.h"
 #include "delta/scan.h"
 #include "delta/schema_json.h"
@@ -161,6 +162,45 @@ class SourceFileReader {
       : plan_(plan), file_(plan.files[index]), name_(store.DisplayPath(file_.key)) {
     try {
       reader_ = parquet::ParquetFileReader::Open(store.OpenForRead(file_.key));
+    } catch (const Error& e) {
+      RethrowNamingFile(e, name_);
+    }
+  }
+
+  const parquet::ParquetFileReader& parquet() const { return *reader_; }
+
+  // Stats from the footer (delta/footer_stats.h), naming the file in errors.
+  FooterStatsOutcome FooterStats(FileStatsCollector* stats) const {
+    try {
+      return MergeFooterStats(*reader_, plan_.schema, stats);
+    } catch (const Error& e) {
+      RethrowNamingFile(e, name_);
+    }
+  }
+
+  // The next row group of the table columns `columns` only (as the table's fields, missing
+  // ones null), or nullopt at the end.
+  std::optional<RecordBatch> NextColumns(const std::vector<std::string>& columns) {
+    if (next_rg_ >= reader_->num_row_groups()) return std::nullopt;
+    try {
+      std::vector<int> fields;
+      std::vector<Field> table;
+      for (const auto& name : columns) {
+        const int t = plan_.schema.FieldIndex(name);
+        if (t < 0) continue;
+        table.push_back(plan_.schema.field(static_cast<size_t>(t)));
+        const int f = FindField(reader_->schema(), name);
+        if (f >= 0) fields.push_back(f);
+      }
+      const int rg = next_rg_++;
+      RecordBatch raw;
+      if (fields.empty()) {
+        raw = RecordBatch(Schema(std::vector<Field>{}), {});
+      } else {
+        raw = reader_->ReadRowGroup(rg, fields);
+      }
+      raw.set_num_rows(reader_->metadata().row_groups[static_cast<size_t>(rg)].num_rows);
+      return AlignBatch(raw, Schema(std::move(table)));
     } catch (const Error& e) {
       RethrowNamingFile(e, name_);
     }
@@ -332,12 +372,29 @@ void AdoptInPlace(const SourceStore& src, const std::shared_ptr<storage::ObjectS
     std::string rel = plan.table_prefix + file.key;
     adopted.insert(rel);
     if (existing.count(rel)) continue;  // already in the table (append, overwrite)
+    // Stats from the footer; the data only for the columns it cannot give, and all of it
+    // with `verify` (for the fingerprint).
     FileStatsCollector stats(stats_config);
     SourceFileReader reader(*src.store, plan, i);
-    while (auto batch = reader.Next()) {
-      stats.Update(*batch);
-      result->source_fingerprint.AddBatch(*batch);
+    const FooterStatsOutcome footer = reader.FooterStats(&stats);
+    result->stats_leaves_from_footer += footer.leaves_from_footer;
+    result->stats_leaves_from_data += footer.leaves_from_data;
+    if (options.verify) {
+      while (auto batch = reader.Next()) {
+        stats.UpdateLeaves(*batch, footer.from_data);
+        result->source_fingerprint.AddBatch(*batch);
+      }
+    } else if (footer.leaves_from_data > 0) {
+      std::vector<std::string> columns;
+      const auto leaves = stats.Leaves();
+      for (size_t l = 0; l < leaves.size(); ++l) {
+        if (footer.from_data[l] && (columns.empty() || columns.back() != leaves[l].path[0])) {
+          columns.push_back(leaves[l].path[0]);
+        }
+      }
+      while (auto batch = reader.NextColumns(columns)) stats.UpdateLeaves(*batch, footer.from_data);
     }
+    if (footer.leaves_from_data > 0 || options.verify) ++result->files_read;
     auto meta = target->Head(rel);
     if (!meta) throw NotFound(target->DisplayPath(rel) + " disappeared during the migration");
     if (meta->size != file.size) {

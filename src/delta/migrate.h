@@ -133,6 +133,9 @@ struct MigrateResult {
   MigratePlan plan;
   int64_t version = -1;  // committed (or the table's current one when nothing was added)
   int64_t files_added = 0, files_removed = 0, rows_added = 0, bytes_added = 0;
+  // In place: stats columns (summed over the files added) whose stats came from the Parquet
+  // footers / from reading the data (delta/footer_stats.h), and files whose data was read.
+  int64_t stats_leaves_from_footer = 0, stats_leaves_from_data = 0, files_read = 0;
   ContentFingerprint source_fingerprint;  // of the rows migrated
   // What the table's rows must fingerprint to after the commit (the source's, plus the
   // previous table's rows in append mode; computed only with `verify`).

@@ -11,9 +11,12 @@
 
 #include "columnar/value_format.h"
 #include "common/error.h"
+#include "delta/file_stats_writer.h"
 #include "delta/scan.h"
 #include "delta/snapshot.h"
 #include "delta/writer.h"
+#include "parquet/file_reader.h"
+#include "storage/object_store.h"
 #include "test_util.h"
 
 namespace cpglake::delta {
@@ -121,6 +124,52 @@ TEST(MigrateTest, DuckDbTreeInPlaceLeavesBytesUntouched) {
   }
 }
 
+// In place, the add actions' stats come from the Parquet footers (delta/footer_stats.h) and
+// equal the stats computed from the data; a column whose footer cannot give them (a double
+// without nan_count: Parquet statistics leave NaN out) is read.
+TEST(MigrateTest, InPlaceStatsFromFootersEqualStatsFromData) {
+  TempDir tmp;
+  const std::string src = (tmp.path() / "t").string();
+  auto w = RunOracle(
+      "sql " + ShellQuote("COPY (SELECT i AS id, 'n' || i AS name, DATE '2024-01-01' + i::INT AS "
+                          "day, CASE WHEN i = 7 THEN 'NaN'::DOUBLE ELSE i * 0.5 END AS x, "
+                          "(i * 1.25)::DECIMAL(9,2) AS amount, i % 3 AS k FROM range(60) t(i)) "
+                          "TO '" +
+                          src + "' (FORMAT parquet, PARTITION_BY (k), ROW_GROUP_SIZE 8)"));
+  ASSERT_EQ(w.exit_code, 0);
+  MigrateOptions o;
+  o.method = MigrateMethod::kInPlace;
+  const MigrateResult r = Migrate(src, src, o);
+  EXPECT_EQ(r.files_added, 3);
+  EXPECT_EQ(r.rows_added, 60);
+  // 5 data columns in 3 files; x is read: DuckDB writes no nan_count (and no min/max for
+  // the file holding NaN).
+  EXPECT_EQ(r.stats_leaves_from_footer, 12);
+  EXPECT_EQ(r.stats_leaves_from_data, 3);
+  EXPECT_EQ(r.files_read, 3);
+  auto snap = SnapshotBuilder(storage::OpenObjectStore(src)).Build();
+  int nan_max = 0;
+  for (const auto& f : snap->files()) {
+    ASSERT_TRUE(f.stats);
+    FileStatsCollector data(StatsConfigForTable(snap->config()));
+    auto reader = parquet::ParquetFileReader::OpenPath(src + "/" + storage::UriDecode(f.path));
+    for (int rg = 0; rg < reader->num_row_groups(); ++rg) data.Update(reader->ReadRowGroup(rg));
+    EXPECT_EQ(*f.stats, data.ToJson()) << f.path;
+    if (f.stats->find("\"x\":\"NaN\"") != std::string::npos) ++nan_max;
+  }
+  EXPECT_EQ(nan_max, 1);
+  // With --verify the data is read anyway (for the fingerprint): the same stats.
+  std::map<std::string, std::string> first;
+  for (const auto& f : snap->files()) first[f.path] = *f.stats;
+  fs::remove_all(fs::path(src) / "_delta_log");
+  o.verify = true;
+  const MigrateResult v = Migrate(src, src, o);
+  EXPECT_TRUE(v.verification->ok);
+  EXPECT_EQ(v.files_read, 3);
+  auto again = SnapshotBuilder(storage::OpenObjectStore(src)).Build();
+  for (const auto& f : again->files()) EXPECT_EQ(*f.stats, first.at(f.path)) << f.path;
+}
+
 TEST(MigrateTest, InPlaceSubdirectoryAndOutsideTarget) {
   TempDir tmp;
   std::string table = (tmp.path() / "t").string(), src = table + "/data";
@@ -132,6 +181,10 @@ TEST(MigrateTest, InPlaceSubdirectoryAndOutsideTarget) {
   EXPECT_FALSE(plan.conflicts.empty());
   auto r = Migrate(src, table, o);
   EXPECT_EQ(r.plan.table_prefix, "data/");
+  // Every stats column from the footers (id, name): no data read.
+  EXPECT_EQ(r.stats_leaves_from_footer, 2 * r.files_added);
+  EXPECT_EQ(r.stats_leaves_from_data, 0);
+  EXPECT_EQ(r.files_read, 0);
   EXPECT_EQ(TableLines(table).size(), 10u);
 }
 
