@@ -70,6 +70,10 @@ int RunBuild(const pipeline::BuildOptions& o, const GlobalOptions& g) {
                     {"resolve", r.seconds_resolve},
                     {"write", r.seconds_write},
                     {"total", total_s}};
+    j["phases"] = nlohmann::ordered_json::array();
+    for (const auto& [name, seconds] : r.phases) {
+      j["phases"].push_back({{"phase", name}, {"seconds", seconds}});
+    }
     j["build"] = nlohmann::ordered_json::parse(pipeline::BuildRecordJson(r.record));
     std::printf("%s\n", j.dump(2).c_str());
     return 0;

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -60,6 +61,22 @@ using Clock = std::chrono::steady_clock;
 double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
+
+// BuildResult::phases: each Mark records the wall time since the previous one.
+class PhaseClock {
+ public:
+  explicit PhaseClock(BuildResult* result) : result_(result) {}
+  void Mark(std::string name) {
+    const auto now = Clock::now();
+    result_->phases.emplace_back(std::move(name),
+                                 std::chrono::duration<double>(now - last_).count());
+    last_ = now;
+  }
+
+ private:
+  BuildResult* result_;
+  Clock::time_point last_ = Clock::now();
+};
 
 columnar::Schema RepoFilesSchema() {
   using columnar::DataType;
@@ -211,6 +228,7 @@ struct BuildContext {
   std::map<std::string, std::string> commit_properties;  // of every output commit
   int64_t build_sequence = 1;                            // 1 + the number of builds in the manifest
   const scip::ScipIndex* scip_index = nullptr;           // the SCIP index, when one is ingested
+  PhaseClock* phases = nullptr;                          // BuildResult::phases
 };
 
 // Where the scan's files sit as modules: the package directories, the root package name, and
@@ -869,6 +887,7 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
   });
   result.files_parsed = static_cast<int64_t>(n);
   result.bytes_parsed = bytes;
+  bc.phases->Mark("extract");
 
   // Cross-file resolution: IMPORTS / CALLS / INHERITS edges owned by each file, external
   // targets as PY_QUALIFIED_NAME nodes (one per name).
@@ -884,6 +903,7 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
   std::vector<FileResolutionRows> resolutions =
       ResolveFiles(bc, scan, contexts, summary_ptrs, resolver, std::vector<char>(n, 1));
   if (scip) AddScipFingerprints(*scip, summary_ptrs, threads, &resolutions);
+  bc.phases->Mark("resolve");
   // Each file's resolution rows and SCIP rows.
   std::vector<cpg::GraphRows> file_rows(n);
   std::vector<std::vector<DiagnosticRecord>> scip_diagnostics(n);
@@ -956,6 +976,7 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
   result.edges = graph.num_edges();
   result.props = graph.num_props();
   result.seconds_extract = Since(t1) - result.seconds_resolve;
+  bc.phases->Mark("resolution rows, cache entries, assemble");
 
   // 3. Write the tables (overwrite).
   auto t2 = Clock::now();
@@ -966,6 +987,9 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
     if (derived || !IsDerivedTable(name)) written.push_back(name);
   }
   const int64_t num_written = static_cast<int64_t>(written.size());
+  // The extraction cache is appended beside the tables (content-addressed: harmless if the
+  // build fails); the file state follows them.
+  if (bc.options.incremental.enabled) written.push_back(catalog::kExtractCacheDataset);
   auto write = [&](const std::string& name, const columnar::Schema& schema,
                    const delta::BatchSource& batches) {
     const std::string path = TablePath(bc, name);
@@ -999,6 +1023,11 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
         sent = true;
         return files;
       });
+    } else if (name == catalog::kExtractCacheDataset) {
+      RecordStateWrite(
+          recorder, catalog::kExtractCacheDataset,
+          AppendExtractCache(bc.out.string(), cache_entries, bc.commit_properties, replace_cache));
+      std::vector<CacheEntry>().swap(cache_entries);
     } else {
       // The build's diagnostics replace the previous build's.
       std::map<std::string, std::string> props = bc.commit_properties;
@@ -1008,13 +1037,12 @@ void BuildFull(const BuildContext& bc, const RepoScan& scan, BuildResult* result
       progress("write", ++tables_written, num_written);
     }
   });
+  bc.phases->Mark("write tables");
   if (bc.options.incremental.enabled) {
     // The incremental state, after the graph: it describes what the tables hold.
-    RecordStateWrite(
-        recorder, catalog::kExtractCacheDataset,
-        AppendExtractCache(bc.out.string(), cache_entries, bc.commit_properties, replace_cache));
     recorder.Record(catalog::kFileStateDataset,
                     WriteFileState(bc.out.string(), states, bc.commit_properties));
+    bc.phases->Mark("write file_state");
   }
   result.seconds_write = Since(t2);
 }
@@ -1088,6 +1116,69 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   TableRecorder recorder(bc, &result);
   auto t1 = Clock::now();
 
+  // The work set, first from the file state alone: files whose content, path or module name
+  // differ from what the graph holds. (repo_files' change feed, below, may add files.)
+  std::vector<cpg::FileContext> contexts(n);
+  std::vector<std::string> cache_keys(n);
+  std::vector<char> in_work(n, 0);
+  std::set<std::string> current_ids;
+  int64_t added = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const ScannedFile& f = scan.files[i];
+    const cpg::FileContext& ctx = contexts[i] = layout.ContextOf(result.repo_id, scan, i);
+    cache_keys[i] = ExtractCacheKey(f.sha256, ctx.module_name, layout.is_package[i]);
+    current_ids.insert(ctx.file_id);
+    auto st = prev_state.find(ctx.file_id);
+    if (st == prev_state.end()) ++added;
+    if (st == prev_state.end() || st->second.sha256 != f.sha256 ||
+        st->second.module_name != ctx.module_name || st->second.path != f.path ||
+        st->second.cache_key != cache_keys[i]) {
+      in_work[i] = 1;
+    }
+  }
+
+  // Summaries of every file (the resolver needs them all): the others' from the cache, read
+  // and decoded while repo_files is merged; the work set's from extraction, below.
+  struct CachedSummaries {
+    std::map<std::string, CacheEntry> entries;
+    std::vector<python::ModuleSummary> summaries;
+    std::vector<char> has_summary, unusable;  // unusable: no entry, or a damaged one
+    bool damaged = false;
+  };
+  std::future<CachedSummaries> cached_future =
+      std::async(std::launch::async, [&, provisional = in_work]() {
+        CachedSummaries c;
+        std::set<std::string> keys;
+        for (size_t i = 0; i < n; ++i) {
+          if (!provisional[i]) keys.insert(cache_keys[i]);
+        }
+        c.entries = ReadCacheOrNothing(out, keys, /*with_evidence=*/false, threads, &c.damaged);
+        c.summaries.resize(n);
+        c.has_summary.assign(n, 0);
+        c.unusable.assign(n, 0);
+        ParallelFor(n, threads, [&](size_t i) {
+          if (provisional[i]) return;
+          auto it = c.entries.find(cache_keys[i]);
+          if (it == c.entries.end()) {
+            // The state names content the cache lacks (an unreadable file has no summary):
+            // the file is extracted again.
+            c.unusable[i] = 1;
+            return;
+          }
+          try {
+            // Only what other files' resolution reads of it; the few files resolved again get
+            // the rest below.
+            c.summaries[i] = python::DecodeSharedSummary(it->second.summary);
+            c.has_summary[i] = 1;
+          } catch (const Error&) {
+            c.unusable[i] = 1;  // a damaged entry: parse again
+          }
+        });
+        return c;
+      });
+  // (A future of std::async waits for its task when destroyed: if the merge below throws,
+  // the prefetch ends before the vectors it reads, declared above, go away.)
+
   // repo_files: MERGE on file_id (changed rows updated, new inserted, vanished deleted).
   const std::string rf_name = catalog::kRepoFilesDataset;
   const auto rf_store = storage::OpenObjectStore(TablePath(bc, rf_name));
@@ -1104,6 +1195,7 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
        delta::WhenNotMatchedInsertAll(), delta::WhenNotMatchedBySourceDelete()},
       mo);
   recorder.Record(rf_name, rf);
+  bc.phases->Mark("merge repo_files");
 
   // The files changed since the last successful build, from repo_files' change feed (a
   // failed build in between is covered: its changes are in the range too). An update that
@@ -1139,26 +1231,12 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
       if (pair.first != pair.second) changed_ids.insert(key.second);
     }
   }
+  bc.phases->Mark("repo_files change feed");
 
-  // The work set: files whose content, path or module name differ from what the graph holds
-  // (the file state), or that the change feed names; files the state has that are gone.
-  std::vector<cpg::FileContext> contexts(n);
-  std::vector<std::string> cache_keys(n);
-  std::vector<char> in_work(n, 0);
-  std::set<std::string> current_ids;
-  int64_t added = 0;
+  // The work set: also the files the change feed names; and the files the state has that
+  // are gone.
   for (size_t i = 0; i < n; ++i) {
-    const ScannedFile& f = scan.files[i];
-    const cpg::FileContext& ctx = contexts[i] = layout.ContextOf(result.repo_id, scan, i);
-    cache_keys[i] = ExtractCacheKey(f.sha256, ctx.module_name, layout.is_package[i]);
-    current_ids.insert(ctx.file_id);
-    auto st = prev_state.find(ctx.file_id);
-    if (st == prev_state.end()) ++added;
-    if (st == prev_state.end() || st->second.sha256 != f.sha256 ||
-        st->second.module_name != ctx.module_name || st->second.path != f.path ||
-        st->second.cache_key != cache_keys[i] || changed_ids.count(ctx.file_id)) {
-      in_work[i] = 1;
-    }
+    if (changed_ids.count(contexts[i].file_id)) in_work[i] = 1;
   }
   std::vector<std::string> deleted_ids, deleted_paths;
   std::set<std::string> deleted_content;
@@ -1184,42 +1262,27 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
     }
   }
 
-  // Summaries of every file (the resolver needs them all): the work set's from extraction,
-  // the others' from the cache.
-  std::set<std::string> work_keys, other_keys;
-  for (size_t i = 0; i < n; ++i) (in_work[i] ? work_keys : other_keys).insert(cache_keys[i]);
+  // The cached summaries (prefetched above); a file whose entry is missing or damaged joins
+  // the work set, and the work set's summaries come from extraction.
+  CachedSummaries cached = cached_future.get();
+  const std::map<std::string, CacheEntry>& summaries_cached = cached.entries;
+  std::vector<python::ModuleSummary>& summaries = cached.summaries;
+  std::vector<char>& has_summary = cached.has_summary;
+  bool cache_damaged = cached.damaged;
+  std::set<std::string> work_keys;
+  for (size_t i = 0; i < n; ++i) {
+    if (cached.unusable[i]) in_work[i] = 1;
+    if (!in_work[i]) continue;
+    work_keys.insert(cache_keys[i]);
+    has_summary[i] = 0;
+    summaries[i] = python::ModuleSummary();
+  }
   const bool with_evidence = bc.options.incremental.cache_evidence;
-  bool cache_damaged = false;
-  const std::map<std::string, CacheEntry> summaries_cached =
-      ReadCacheOrNothing(out, other_keys, /*with_evidence=*/false, threads, &cache_damaged);
-  std::vector<python::ModuleSummary> summaries(n);
-  std::vector<char> has_summary(n, 0);
   // CPGLAKE_CHECK_IMPACT=1 (tests): resolve every file and fail if one that the dependency
   // records left out would have changed.
   const char* check_env = std::getenv("CPGLAKE_CHECK_IMPACT");
   const bool check_impact = check_env && std::string_view(check_env) == "1";
-  ParallelFor(n, threads, [&](size_t i) {
-    if (in_work[i]) return;
-    auto it = summaries_cached.find(cache_keys[i]);
-    if (it == summaries_cached.end()) {
-      // The state names content the cache lacks (an unreadable file has no summary): the file
-      // is extracted again.
-      in_work[i] = 1;
-      return;
-    }
-    try {
-      // Only what other files' resolution reads of it; the few files resolved again get the
-      // rest below.
-      summaries[i] = python::DecodeSharedSummary(it->second.summary);
-      has_summary[i] = 1;
-    } catch (const Error&) {
-      in_work[i] = 1;  // a damaged entry: parse again
-    }
-  });
-  work_keys.clear();
-  for (size_t i = 0; i < n; ++i) {
-    if (in_work[i]) work_keys.insert(cache_keys[i]);
-  }
+  bc.phases->Mark("cached summaries");
 
   std::vector<FileWork> works(n);
   std::atomic<int64_t> extracted{0}, bytes{0}, cached_files{0};
@@ -1255,6 +1318,7 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
       has_summary[i] = 1;
     }
   }
+  bc.phases->Mark("extract work set");
 
   // Resolution. A file outside the work set is resolved again only when something its last
   // resolution read changed (python::ResolutionDeps: a file of the work set or gone, or a
@@ -1271,6 +1335,7 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   const std::vector<python::ModuleEntry> entries = ModuleEntries(scan, summary_ptrs);
   const python::Resolver resolver(entries);
   const std::string module_table = resolver.ModuleTableFingerprint();
+  bc.phases->Mark("module table");
   auto prev_level = prev_state.find("");
   // With SCIP evidence every file is resolved again too: a file's SCIP rows depend on its
   // document and on the symbols of its CALLS targets, which the dependency records do not
@@ -1349,6 +1414,7 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
     }
   }
   result.seconds_resolve = Since(t_resolve);
+  bc.phases->Mark("resolve");
   std::vector<size_t> impacted;
   std::set<std::string> impacted_keys;
   for (size_t i = 0; i < n; ++i) {
@@ -1361,6 +1427,7 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   }
   extract(impacted,
           ReadCacheOrNothing(out, impacted_keys, /*with_evidence=*/true, threads, &cache_damaged));
+  bc.phases->Mark("extract impacted");
 
   std::set<std::string> externals;
   std::map<std::string, FileState> states;
@@ -1425,6 +1492,7 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   result.files_parsed = extracted.load();
   result.bytes_parsed = bytes.load();
   result.seconds_extract = Since(t1) - result.seconds_resolve;
+  bc.phases->Mark("assemble");
 
   record.files_changed = static_cast<int64_t>(work_files.size());
   record.files_deleted = static_cast<int64_t>(deleted_ids.size());
@@ -1433,19 +1501,59 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   record.files_renamed = renamed;
   record.files_cached = cached_files.load();
 
-  // 3. Write: the extraction cache first (content-addressed: harmless if the build fails),
-  // then one ReplaceRows commit per graph table, the diagnostics, the state.
+  // 3. Write: the extraction cache (content-addressed: harmless if the build fails) and the
+  // diagnostics while one ReplaceRows commit per graph table is made, then the state (which
+  // describes what the graph tables hold: last). The tables are independent until the
+  // manifest names their versions, and mostly wait on file syncs: they are written at once.
   auto t2 = Clock::now();
-  if (!cache_entries.empty()) {
-    std::set<std::string> keys;
-    for (const auto& e : cache_entries) keys.insert(e.key);
-    const auto present = ReadCacheOrNothing(out, keys, false, threads, &cache_damaged);
-    std::erase_if(cache_entries, [&](const CacheEntry& e) { return present.count(e.key) > 0; });
+  std::future<void> cache_written = std::async(std::launch::async, [&] {
+    if (!cache_entries.empty()) {
+      std::set<std::string> keys;
+      for (const auto& e : cache_entries) keys.insert(e.key);
+      const auto present = ReadCacheOrNothing(out, keys, false, threads, &cache_damaged);
+      std::erase_if(cache_entries, [&](const CacheEntry& e) { return present.count(e.key) > 0; });
+    }
+    // A damaged cache is replaced by what this build parsed (every file whose summary it
+    // could not read: all of them).
+    RecordStateWrite(recorder, catalog::kExtractCacheDataset,
+                     AppendExtractCache(out, cache_entries, bc.commit_properties, cache_damaged));
+  });
+  std::atomic<int64_t> tables_written{0};
+  std::vector<std::string> replaced_tables = {"cpg_props", "cpg_nodes", "cpg_edges"};
+  if (bc.options.derived) {
+    // cpg_edges_by_dst first: sorted by node, a file's rows are in many row groups.
+    replaced_tables.insert(replaced_tables.begin(), cpg::kEdgesByDstTable);
+    replaced_tables.push_back(cpg::kEdgesBySrcTable);
+    replaced_tables.push_back(cpg::kPropsMapTable);
   }
-  // A damaged cache is replaced by what this build parsed (every file whose summary it could
-  // not read: all of them).
-  RecordStateWrite(recorder, catalog::kExtractCacheDataset,
-                   AppendExtractCache(out, cache_entries, bc.commit_properties, cache_damaged));
+  const int64_t num_written = static_cast<int64_t>(replaced_tables.size()) + 1;
+  progress("write", 0, num_written);
+  // Diagnostics: the front end's of files not replaced and the resolver's of files not
+  // resolved are kept; the replaced files', the resolved files' and the scan's are new.
+  std::future<void> diagnostics_written = std::async(std::launch::async, [&] {
+    std::vector<DiagnosticRecord> diagnostics;
+    for (auto& d : ReadDiagnostics(out)) {
+      if (!d.file_id || !current_ids.count(*d.file_id)) continue;
+      // A file's own (front end) and its SCIP document's rows, of files not replaced; the
+      // resolver's, of files not resolved.
+      if (((d.source == diag_source::kFrontEnd || d.source == diag_source::kScip) &&
+           !replaced_ids.count(*d.file_id)) ||
+          (d.source == diag_source::kResolver && !resolved_ids.count(*d.file_id))) {
+        diagnostics.push_back(std::move(d));
+      }
+    }
+    for (auto& d : front_end_diagnostics) diagnostics.push_back(std::move(d));
+    for (auto& d : scip_diagnostics) diagnostics.push_back(std::move(d));
+    for (auto& d : resolver_diagnostics) diagnostics.push_back(std::move(d));
+    for (auto& d : level.diagnostics) diagnostics.push_back(std::move(d));
+    result.diagnostics_by_code = CountByCode(diagnostics);
+    result.diagnostics = static_cast<int64_t>(diagnostics.size());
+    std::map<std::string, std::string> props = bc.commit_properties;
+    props["cpglake.ordering_keys"] = OrderingKeys(catalog::kDiagnosticsDataset);
+    recorder.Record(catalog::kDiagnosticsDataset,
+                    WriteBuildDiagnostics(out, result.build_id, std::move(diagnostics), props));
+    progress("write", ++tables_written, num_written);
+  });
   std::vector<std::string> owner_list(owners.begin(), owners.end());
   auto quoted_list = [](const std::vector<std::string>& values) {
     std::string text;
@@ -1456,20 +1564,10 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
     }
     return text;
   };
-  std::atomic<int64_t> tables_written{0};
-  // The graph tables (the derived ones when enabled), then the diagnostics.
-  std::vector<std::string> replaced_tables = {"cpg_props", "cpg_nodes", "cpg_edges"};
-  if (bc.options.derived) {
-    // cpg_edges_by_dst first: sorted by node, a file's rows are in many row groups.
-    replaced_tables.insert(replaced_tables.begin(), cpg::kEdgesByDstTable);
-    replaced_tables.push_back(cpg::kEdgesBySrcTable);
-    replaced_tables.push_back(cpg::kPropsMapTable);
-  }
-  const int64_t num_written = static_cast<int64_t>(replaced_tables.size()) + 1;
-  progress("write", 0, num_written);
   std::mutex counts_mu;
   int64_t rows_net[3] = {0, 0, 0};
-  ParallelFor(replaced_tables.size(), threads, [&](size_t k) {
+  const int table_threads = std::min(static_cast<int>(replaced_tables.size()), 2 * threads);
+  ParallelFor(replaced_tables.size(), table_threads, [&](size_t k) {
     const std::string& name = replaced_tables[k];
     const int t = name == "cpg_props" ? 0 : name == "cpg_nodes" ? 1 : name == "cpg_edges" ? 2 : -1;
     const columnar::RecordBatch rows = t == 0                          ? graph.PropsBatch()
@@ -1532,6 +1630,10 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
   result.nodes = previous.nodes + rows_net[1];
   result.edges = previous.edges + rows_net[2];
   result.props = previous.props + rows_net[0];
+  bc.phases->Mark("replace graph rows");
+  cache_written.get();
+  diagnostics_written.get();
+  bc.phases->Mark("extract_cache, diagnostics");
   // Compaction when the replacements have left too many small files or deleted rows; the
   // build records the optimized version (queries pin it).
   // The state tables and the manifest grow by a small file per build too.
@@ -1566,33 +1668,9 @@ void BuildIncremental(const BuildContext& bc, const RepoScan& scan, const BuildR
     }
   }
 
-  // Diagnostics: the front end's of files not replaced and the resolver's of files not
-  // resolved are kept; the replaced files', the resolved files' and the scan's are new.
-  std::vector<DiagnosticRecord> diagnostics;
-  for (auto& d : ReadDiagnostics(out)) {
-    if (!d.file_id || !current_ids.count(*d.file_id)) continue;
-    // A file's own (front end) and its SCIP document's rows, of files not replaced; the
-    // resolver's, of files not resolved.
-    if (((d.source == diag_source::kFrontEnd || d.source == diag_source::kScip) &&
-         !replaced_ids.count(*d.file_id)) ||
-        (d.source == diag_source::kResolver && !resolved_ids.count(*d.file_id))) {
-      diagnostics.push_back(std::move(d));
-    }
-  }
-  for (auto& d : front_end_diagnostics) diagnostics.push_back(std::move(d));
-  for (auto& d : scip_diagnostics) diagnostics.push_back(std::move(d));
-  for (auto& d : resolver_diagnostics) diagnostics.push_back(std::move(d));
-  for (auto& d : level.diagnostics) diagnostics.push_back(std::move(d));
-  result.diagnostics_by_code = CountByCode(diagnostics);
-  result.diagnostics = static_cast<int64_t>(diagnostics.size());
-  {
-    std::map<std::string, std::string> props = bc.commit_properties;
-    props["cpglake.ordering_keys"] = OrderingKeys(catalog::kDiagnosticsDataset);
-    recorder.Record(catalog::kDiagnosticsDataset,
-                    WriteBuildDiagnostics(out, result.build_id, std::move(diagnostics), props));
-    progress("write", ++tables_written, num_written);
-  }
+  bc.phases->Mark("optimize check");
   recorder.Record(catalog::kFileStateDataset, WriteFileState(out, states, bc.commit_properties));
+  bc.phases->Mark("write file_state");
   result.seconds_write = Since(t2);
 }
 
@@ -1734,6 +1812,7 @@ BuildResult BuildGraph(const BuildOptions& options) {
   // a table's log is replayed again only when it changed since.
   const delta::SnapshotCacheScope snapshot_cache;
   BuildResult result;
+  PhaseClock phases(&result);
   const fs::path repo = RepoRoot(options);
   if (!fs::exists(repo)) throw NotFound(options.repo + ": no such directory");
   if (!fs::is_directory(repo)) throw InvalidInput(options.repo + " is not a directory");
@@ -1750,6 +1829,7 @@ BuildResult BuildGraph(const BuildOptions& options) {
                     if (options.progress) options.progress(stage, done, total);
                   },
                   {}};
+  bc.phases = &phases;
   bc.commit_properties = {{"cpglake.build_id", result.build_id},
                           {"cpglake.repo_id", result.repo_id},
                           {"cpglake.tool_version", std::string(CpglakeVersion())},
@@ -1771,11 +1851,13 @@ BuildResult BuildGraph(const BuildOptions& options) {
     bc.scip_index = &*scip_index;
   }
 
+  phases.Mark("start");
   // Full or incremental.
   const ManifestHead head = ReadManifestHead(out.string());
   bc.build_sequence = head.builds + 1;
   const BuildRecord* previous = nullptr;
   std::optional<std::string> full_reason = FullBuildReason(options, bc, head, &previous);
+  phases.Mark("previous build");
   std::map<std::string, FileState> prev_state;
   // Damaged incremental state is no reason to fail: a full build rebuilds it.
   std::map<std::string, PreviousFile> known;
@@ -1791,6 +1873,7 @@ BuildResult BuildGraph(const BuildOptions& options) {
     }
   }
 
+  phases.Mark("previous state");
   // 1. Scan. An incremental build trusts the recorded hash of a file whose size and mtime
   // are unchanged (stat first, hash only when they differ); with a git range it lists only
   // what git says changed since the previous build and takes the rest as recorded.
@@ -1818,6 +1901,7 @@ BuildResult BuildGraph(const BuildOptions& options) {
   result.files_scanned = static_cast<int64_t>(scan.files.size());
   result.seconds_scan = Since(t0);
   bc.progress("scan", result.files_scanned, result.files_scanned);
+  phases.Mark("scan");
   if (!full_reason) {
     // Most of the repository changed (a branch switch, a mass reformat): a full build writes
     // the same tables for less.
@@ -1863,6 +1947,7 @@ BuildResult BuildGraph(const BuildOptions& options) {
     FillRecord(result, &record);
     record.status = kBuildSucceeded;
     result.manifest_version = AppendBuildRecord(out.string(), record);
+    phases.Mark("manifest");
   } catch (const std::exception& e) {
     record_failure(e.what());
     throw;

@@ -132,6 +132,9 @@ struct BuildResult {
   int64_t diagnostics = 0;
   std::map<std::string, int64_t> table_versions;  // table path (relative to out) → version
   double seconds_scan = 0, seconds_extract = 0, seconds_resolve = 0, seconds_write = 0;
+  // The build's steps in the order they ran, with their wall seconds (finer than the four
+  // stages above; names are for people and may change between releases).
+  std::vector<std::pair<std::string, double>> phases;
   std::map<std::string, int64_t> diagnostics_by_code;  // rows of _cpglake/diagnostics by code
   BuildRecord record;                                  // the row appended to the build manifest
   int64_t manifest_version = -1;  // the version of _cpglake/builds that holds it

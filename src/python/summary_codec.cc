@@ -133,6 +133,19 @@ class Reader {
     return b == 1;
   }
   uint64_t Varint() {
+    // Most varints are one byte; with ten bytes left none can run past the end.
+    if (p_ != end_ && (*p_ & 0x80) == 0) return *p_++;
+    if (remaining() >= 10) {
+      uint64_t v = 0;
+      for (int shift = 0; shift < 63; shift += 7) {
+        const uint8_t b = *p_++;
+        v |= static_cast<uint64_t>(b & 0x7F) << shift;
+        if ((b & 0x80) == 0) return v;
+      }
+      const uint8_t b = *p_++;  // the tenth byte holds bit 63 only
+      if (b > 1) Fail("varint longer than 64 bits");
+      return v | (static_cast<uint64_t>(b) << 63);
+    }
     uint64_t v = 0;
     for (int shift = 0;; shift += 7) {
       const uint8_t b = Byte();
@@ -163,7 +176,7 @@ class Reader {
   }
   std::string String() {
     uint64_t tag;
-    return String(&tag, 0);
+    return std::string(StringView(&tag, 0));
   }
   // Reads past a string (keeping the string table as String would) without copying it.
   void SkipString() {
@@ -179,7 +192,13 @@ class Reader {
     }
     if (ref > table_.size()) Fail("string reference " + std::to_string(ref) + " out of range");
   }
-  std::string String(uint64_t* tag, int tag_bits) {
+  std::string String(uint64_t* tag, int tag_bits) { return std::string(StringView(tag, tag_bits)); }
+  // The string, as a view into the blob (valid while the blob is).
+  std::string_view StringView() {
+    uint64_t tag;
+    return StringView(&tag, 0);
+  }
+  std::string_view StringView(uint64_t* tag, int tag_bits) {
     uint64_t ref = Varint();
     *tag = ref & ((uint64_t{1} << tag_bits) - 1);
     ref >>= tag_bits;
@@ -189,10 +208,10 @@ class Reader {
       const std::string_view s(reinterpret_cast<const char*>(p_), static_cast<size_t>(n));
       p_ += n;
       if (n <= kMaxInternedString) table_.push_back(s);
-      return std::string(s);
+      return s;
     }
     if (ref > table_.size()) Fail("string reference " + std::to_string(ref) + " out of range");
-    return std::string(table_[static_cast<size_t>(ref - 1)]);
+    return table_[static_cast<size_t>(ref - 1)];
   }
 
   void Finish() const {
@@ -567,8 +586,9 @@ ModuleSummary Decode(std::string_view bytes, bool shared_only) {
   if (shared_only) own.assign(s.keys.size(), 0);
   for (size_t i = 0; i < s.keys.size(); ++i) {
     NodeKey& k = s.keys[i];
-    k.kind = r.String();
-    if (shared_only && IsOwnKeyKind(k.kind)) {
+    const std::string_view kind = r.StringView();
+    k.kind = kind;
+    if (shared_only && IsOwnKeyKind(kind)) {
       own[i] = 1;
       r.SkipString();
       r.SkipString();
