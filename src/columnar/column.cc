@@ -76,7 +76,18 @@ void Column::AppendNull() {
 }
 
 void Column::AppendNulls(int64_t n) {
-  for (int64_t i = 0; i < n; ++i) AppendNull();
+  if (n <= 0) return;
+  // In bulk: the same buffers as n AppendNull calls (zeroed values, repeated offsets).
+  const int w = type_->byte_width();
+  if (w > 0) data_.resize(data_.size() + static_cast<size_t>(n) * static_cast<size_t>(w), 0);
+  if (type_->has_offsets())
+    offsets_.resize(offsets_.size() + static_cast<size_t>(n), offsets_.back());
+  if (type_->id() == TypeId::kStruct) {
+    for (auto& c : children_) c->AppendNulls(n);
+  }
+  if (validity_.length() == 0) validity_.AppendN(length_, true);
+  validity_.AppendN(n, false);
+  length_ += n;
 }
 
 void Column::AppendString(std::string_view s) {

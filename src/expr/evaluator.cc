@@ -5,7 +5,9 @@
 #include <cstring>
 #include <limits>
 #include <string_view>
-#include <unordered_set>
+#include <vector>
+
+#include <xxhash.h>
 
 #include "common/error.h"
 #include "expr/binder.h"
@@ -199,6 +201,47 @@ struct ColumnReader<std::string_view> {
   std::string_view operator()(int64_t i) const {
     return std::string_view(data + offsets[i], static_cast<size_t>(offsets[i + 1] - offsets[i]));
   }
+};
+
+// A set of values for long IN lists, probed once per row: open addressing with linear
+// probing in one array (built per batch without an allocation per value). Strings are
+// views of the list's literals, which outlive the set.
+template <typename T>
+class FlatSet {
+ public:
+  explicit FlatSet(const std::vector<T>& values) {
+    size_t cap = 16;
+    while (cap < values.size() * 2) cap <<= 1;
+    mask_ = cap - 1;
+    slots_.resize(cap);
+    used_.assign(cap, 0);
+    for (const T& v : values) {
+      size_t i = Hash(v) & mask_;
+      while (used_[i] && !(slots_[i] == v)) i = (i + 1) & mask_;
+      slots_[i] = v;
+      used_[i] = 1;
+    }
+  }
+  bool Contains(const T& v) const {
+    for (size_t i = Hash(v) & mask_; used_[i]; i = (i + 1) & mask_) {
+      if (slots_[i] == v) return true;
+    }
+    return false;
+  }
+
+ private:
+  static size_t Hash(const T& v) {
+    if constexpr (std::is_same_v<T, std::string_view>) {
+      return static_cast<size_t>(XXH3_64bits(v.data(), v.size()));
+    } else {
+      // Integers: a multiplicative mix, so sequential keys spread over the table.
+      uint64_t x = static_cast<uint64_t>(v) * 0x9E3779B97F4A7C15ull;
+      return static_cast<size_t>(x ^ (x >> 29));
+    }
+  }
+  std::vector<T> slots_;
+  std::vector<uint8_t> used_;
+  size_t mask_ = 0;
 };
 
 template <typename T>
@@ -579,7 +622,6 @@ class Evaluator {
       }
       values.push_back(x);
     }
-    std::sort(values.begin(), values.end());
     ColumnReader<T> read(c);
     BoolBuilder out(n_);
     // Long lists (a join's keys pushed down as IN): a hash set instead of a binary search.
@@ -588,11 +630,12 @@ class Evaluator {
         (std::is_integral_v<T> && !std::is_same_v<T, bool> && sizeof(T) <= 8);
     if constexpr (kHashable) {
       if (values.size() > 32) {
-        const std::unordered_set<T> set(values.begin(), values.end());
-        for (int64_t i = 0; i < n_; ++i) out.data[i] = set.count(read(i)) > 0;
+        const FlatSet<T> set(values);
+        for (int64_t i = 0; i < n_; ++i) out.data[i] = set.Contains(read(i));
         return FinishIn(c, std::move(out), has_null);
       }
     }
+    std::sort(values.begin(), values.end());
     for (int64_t i = 0; i < n_; ++i) {
       T x = read(i);
       bool found;

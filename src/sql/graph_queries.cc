@@ -78,22 +78,32 @@ std::string CallersQuery(const std::string& qualified_name, bool derived) {
            "ORDER BY path, line, col, caller, method";
   }
   // Staged as IN lists so that every step is one scan pruned by Bloom filters (node_id,
-  // dst_node_id, qualified_name), not one scan per call site.
+  // dst_node_id, qualified_name), not one scan per call site. The node lookups also carry the
+  // paths of the files that hold them — a call edge is anchored in its call site's file
+  // (path), and a call site's enclosing definition is in that file — because cpg_nodes is
+  // sorted by path: the path statistics skip the row groups of other files, which the Bloom
+  // filters on node_id cannot do once the list is long.
   return "WITH target AS (SELECT node_id, qualified_name FROM cpg_nodes WHERE qualified_name = " +
          QuoteLiteral(qualified_name) + " AND node_kind IN (" + kCallTargetKinds +
          ")),\n"
-         "calls AS (SELECT src_node_id, dst_node_id, resolution_method, confidence FROM cpg_edges\n"
-         "  WHERE edge_kind = 'CALLS' AND dst_node_id IN (SELECT node_id FROM target)),\n"
+         "calls AS (SELECT src_node_id, dst_node_id, path, resolution_method, confidence\n"
+         "  FROM cpg_edges WHERE edge_kind = 'CALLS' AND dst_node_id IN (SELECT node_id FROM "
+         "target)),\n"
          "site AS (SELECT node_id, path, line_start, col_start, enclosing_id FROM cpg_nodes\n"
-         "  WHERE node_id IN (SELECT src_node_id FROM calls)),\n"
+         "  WHERE node_id IN (SELECT src_node_id FROM calls) AND path IN (SELECT path FROM "
+         "calls)),\n"
          "caller AS (SELECT node_id, node_kind, qualified_name FROM cpg_nodes\n"
-         "  WHERE node_id IN (SELECT enclosing_id FROM site))\n"
+         "  WHERE node_id IN (SELECT enclosing_id FROM site) AND path IN (SELECT path FROM "
+         "site))\n"
          "SELECT caller.qualified_name AS caller, caller.node_kind AS caller_kind, site.path AS "
          "path,\n"
          "  site.line_start AS line, site.col_start AS col, calls.resolution_method AS method,\n"
          "  calls.confidence AS confidence, target.qualified_name AS callee\n"
-         "FROM calls JOIN target ON target.node_id = calls.dst_node_id\n"
-         "JOIN site ON site.node_id = calls.src_node_id\n"
+         // The call sites drive the join (CROSS JOIN keeps them outermost) and find their
+         // edges through an automatic index: with `calls` outermost SQLite, trusting the
+         // tables' small row estimates, scanned `site` once per call edge (quadratic).
+         "FROM site CROSS JOIN calls ON calls.src_node_id = site.node_id\n"
+         "JOIN target ON target.node_id = calls.dst_node_id\n"
          "LEFT JOIN caller ON caller.node_id = site.enclosing_id\n"
          "ORDER BY path, line, col, caller, method";
 }
@@ -119,19 +129,23 @@ std::string CalleesQuery(const std::string& qualified_name, bool derived) {
            "FROM calls JOIN callee ON callee.node_id = calls.dst_node_id\n"
            "ORDER BY line, col, callee";
   }
-  return "WITH fn AS (SELECT node_id, file_id, bstart, bend FROM cpg_nodes WHERE qualified_name "
-         "= " +
+  return "WITH fn AS (SELECT node_id, file_id, path, bstart, bend FROM cpg_nodes WHERE "
+         "qualified_name = " +
          QuoteLiteral(qualified_name) +
          " AND node_kind IN ('CST_FUNCTION_DEF', 'CST_CLASS_DEF', 'PY_MODULE')),\n"
-         // The call sites inside the definition's span (file_id, bstart: statistics prune to
-         // the file), then those whose innermost enclosing definition is it.
+         // The call sites inside the definition's span (path: statistics prune to the file's
+         // row groups, as cpg_nodes is sorted by path; file_id's hashes do not), then those
+         // whose innermost enclosing definition is it.
          "site AS (SELECT s.node_id, s.path, s.line_start, s.col_start FROM fn JOIN cpg_nodes AS "
          "s\n"
-         "  ON s.file_id = fn.file_id AND s.node_kind IN ('CST_CALLSITE', 'CST_DECORATOR')\n"
+         "  ON s.path = fn.path AND s.file_id = fn.file_id\n"
+         "  AND s.node_kind IN ('CST_CALLSITE', 'CST_DECORATOR')\n"
          "  AND s.bstart >= fn.bstart AND s.bend <= fn.bend AND s.enclosing_id = fn.node_id),\n"
+         // Their edges: owned by the file (cpg_edges is sorted by edge_owner_file_id).
          "calls AS (SELECT src_node_id, dst_node_id, resolution_method, confidence FROM "
          "cpg_edges\n"
-         "  WHERE edge_kind = 'CALLS' AND src_node_id IN (SELECT node_id FROM site)),\n"
+         "  WHERE edge_kind = 'CALLS' AND src_node_id IN (SELECT node_id FROM site)\n"
+         "  AND edge_owner_file_id IN (SELECT file_id FROM fn)),\n"
          "callee AS (SELECT node_id, node_kind, qualified_name, path, line_start FROM cpg_nodes\n"
          "  WHERE node_id IN (SELECT dst_node_id FROM calls))\n"
          "SELECT callee.qualified_name AS callee, callee.node_kind AS callee_kind, site.line_start "
@@ -146,14 +160,17 @@ std::string CalleesQuery(const std::string& qualified_name, bool derived) {
 
 std::string ImportsQuery(const std::string& module, bool reverse) {
   if (!reverse) {
-    return "WITH m AS (SELECT file_id FROM cpg_nodes WHERE node_kind = 'PY_MODULE' AND "
+    // The module's import aliases by path (statistics prune to the file) and file_id.
+    return "WITH m AS (SELECT file_id, path FROM cpg_nodes WHERE node_kind = 'PY_MODULE' AND "
            "qualified_name = " +
            QuoteLiteral(module) +
            "),\n"
            "alias AS (SELECT a.node_id, a.path, a.line_start, a.name FROM m JOIN cpg_nodes AS a\n"
-           "  ON a.file_id = m.file_id AND a.node_kind = 'CST_IMPORT_ALIAS'),\n"
+           "  ON a.path = m.path AND a.file_id = m.file_id AND a.node_kind = "
+           "'CST_IMPORT_ALIAS'),\n"
            "imp AS (SELECT src_node_id, dst_node_id, resolution_method FROM cpg_edges\n"
-           "  WHERE edge_kind = 'IMPORTS' AND src_node_id IN (SELECT node_id FROM alias)),\n"
+           "  WHERE edge_kind = 'IMPORTS' AND src_node_id IN (SELECT node_id FROM alias)\n"
+           "  AND edge_owner_file_id IN (SELECT file_id FROM m)),\n"
            "target AS (SELECT node_id, node_kind, qualified_name FROM cpg_nodes\n"
            "  WHERE node_id IN (SELECT dst_node_id FROM imp))\n"
            "SELECT alias.line_start AS line, alias.name AS name, target.qualified_name AS "
@@ -174,13 +191,13 @@ std::string ImportsQuery(const std::string& module, bool reverse) {
          "\n"
          "    AND node_kind IN ('CST_FUNCTION_DEF', 'CST_CLASS_DEF', 'PY_BINDING', "
          "'PY_QUALIFIED_NAME', 'PY_MODULE', 'PY_PACKAGE')),\n"
-         "imp AS (SELECT src_node_id, dst_node_id, resolution_method FROM cpg_edges\n"
+         "imp AS (SELECT src_node_id, dst_node_id, path, resolution_method FROM cpg_edges\n"
          "  WHERE edge_kind = 'IMPORTS' AND dst_node_id IN (SELECT node_id FROM target)),\n"
          "alias AS (SELECT node_id, file_id, path, line_start FROM cpg_nodes\n"
-         "  WHERE node_id IN (SELECT src_node_id FROM imp)),\n"
+         "  WHERE node_id IN (SELECT src_node_id FROM imp) AND path IN (SELECT path FROM imp)),\n"
          "importer AS (SELECT file_id, qualified_name FROM cpg_nodes WHERE node_kind = "
          "'PY_MODULE'\n"
-         "  AND file_id IN (SELECT file_id FROM alias))\n"
+         "  AND file_id IN (SELECT file_id FROM alias) AND path IN (SELECT path FROM alias))\n"
          "SELECT importer.qualified_name AS importer, alias.path AS path, alias.line_start AS "
          "line,\n"
          "  target.qualified_name AS imports, imp.resolution_method AS method\n"

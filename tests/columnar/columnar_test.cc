@@ -37,6 +37,37 @@ TEST(ColumnTest, AppendNullsKeepsBitmapLazy) {
   EXPECT_EQ(c.Get<int32_t>(3), 4);
 }
 
+// AppendNulls(n) fills in bulk: the same values, offsets, validity and struct children as n
+// AppendNull calls, after valid rows and after nulls.
+TEST(ColumnTest, AppendNullsInBulkEqualsOneByOne) {
+  const TypePtr st =
+      DataType::Struct({Field("x", DataType::Int64()), Field("s", DataType::String())});
+  for (const TypePtr& type :
+       {DataType::Int64(), DataType::String(), st, DataType::List(Field("e", DataType::Int32()))}) {
+    Column bulk(type), single(type);
+    for (Column* c : {&bulk, &single}) {
+      if (type->id() == TypeId::kString) c->AppendString("ab");
+      if (type->id() == TypeId::kInt64) c->Append<int64_t>(7);
+    }
+    bulk.AppendNulls(70);
+    for (int i = 0; i < 70; ++i) single.AppendNull();
+    bulk.AppendNulls(0);
+    bulk.AppendNulls(3);
+    for (int i = 0; i < 3; ++i) single.AppendNull();
+    ASSERT_EQ(bulk.length(), single.length()) << type->ToString();
+    EXPECT_EQ(bulk.null_count(), single.null_count()) << type->ToString();
+    for (int64_t i = 0; i < bulk.length(); ++i) {
+      EXPECT_EQ(bulk.IsNull(i), single.IsNull(i)) << type->ToString() << " row " << i;
+      EXPECT_EQ(columnar::GetValue(bulk, i).ToString(), columnar::GetValue(single, i).ToString());
+    }
+    EXPECT_EQ(bulk.ByteSize(), single.ByteSize()) << type->ToString();
+    if (type->id() == TypeId::kStruct) {
+      EXPECT_EQ(bulk.child(1).length(), bulk.length());
+      EXPECT_TRUE(bulk.child(1).IsNull(5));
+    }
+  }
+}
+
 TEST(ColumnTest, NestedListOfStructs) {
   auto elem = DataType::Struct({Field("x", DataType::Int32()), Field("s", DataType::String())});
   Column c(DataType::List(elem));

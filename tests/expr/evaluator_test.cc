@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -447,6 +448,47 @@ TEST(EvaluatorTest, LargeBatchMatchesTheReference) {
   for (int k = 0; k < 40; ++k) {
     ASSERT_NO_FATAL_FAILURE(CheckAgainstReference(testing::RandomPredicate(rng, b, 2), b));
   }
+}
+
+// Long IN lists (more than 32 literals: a hash set, as a join's keys pushed down by the SQL
+// layer) answer as short ones (binary search): matches, misses, NULL rows and NULL in the
+// list, NOT IN; strings and integers, including keys that collide in a small table.
+TEST(EvaluatorTest, LongInListsAnswerAsShortOnes) {
+  std::vector<Value> ss, is;
+  for (int i = 0; i < 200; ++i) {
+    ss.push_back(i % 17 == 5 ? Value::Null(DataType::String())
+                             : Value::String("CST_CALLSITE:" + std::to_string(i * 7919 % 1000)));
+    is.push_back(i % 13 == 3 ? Value::Null(DataType::Int64()) : Value::Int64(i * 64 - 300));
+  }
+  RecordBatch b = MakeBatch({{"s", DataType::String()}, {"i", DataType::Int64()}}, {ss, is});
+  std::string long_s, long_i;
+  for (int k = 0; k < 40; ++k) {
+    long_s += (k ? ", '" : "'") + std::string("CST_CALLSITE:") + std::to_string(k * 25) + "'";
+    long_i += (k ? ", " : "") + std::to_string(k * 128 - 300);
+  }
+  auto reference = [&](const std::string& column, const std::string& list, bool negated) {
+    // The same list tested one literal at a time with OR (no IN evaluation at all).
+    std::string ors;
+    size_t pos = 0;
+    while (pos < list.size()) {
+      size_t end = list.find(", ", pos);
+      if (end == std::string::npos) end = list.size();
+      ors += (ors.empty() ? "" : " OR ") + column + " = " + list.substr(pos, end - pos);
+      pos = end + 2;
+    }
+    return Eval(negated ? "NOT (" + ors + ")" : ors, b);
+  };
+  for (bool negated : {false, true}) {
+    const char* in = negated ? " NOT IN (" : " IN (";
+    EXPECT_EQ(Eval("s" + std::string(in) + long_s + ")", b), reference("s", long_s, negated));
+    EXPECT_EQ(Eval("i" + std::string(in) + long_i + ")", b), reference("i", long_i, negated));
+    // A NULL in the list: no match is NULL, not FALSE.
+    EXPECT_EQ(Eval("s" + std::string(in) + long_s + ", NULL)", b),
+              reference("s", long_s + ", NULL", negated));
+  }
+  const auto hits = Eval("s IN (" + long_s + ")", b);
+  EXPECT_GT(std::count(hits.begin(), hits.end(), "T"), 0);
+  EXPECT_GT(std::count(hits.begin(), hits.end(), "F"), 0);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -134,6 +135,108 @@ TEST(OutputQueryTest, CallersCalleesImports) {
   EXPECT_EQ(importer_names, (std::set<std::string>{"app.main"}));
   auto main_importers = o.db->Query(sql::ImportsQuery("app.main", true));
   EXPECT_EQ(Column(main_importers, 0), (std::vector<std::string>{"cli"}));
+}
+
+// The named queries restrict their node and edge lookups to the files the previous step
+// found (path, edge_owner_file_id: statistics prune the other files' row groups). They must
+// answer as plain joins without those restrictions, for every definition, module and outside
+// name of the fixture, also those nothing calls or imports (empty restrictions).
+TEST(OutputQueryTest, NamedQueriesEqualUnrestrictedJoins) {
+  TempDir dir;
+  MakeRepo(dir.path() / "repo");
+  // More files, so that the files' rows sit in several row groups of tiny size: a wrong
+  // restriction would miss rows of other files.
+  for (int k = 0; k < 6; ++k) {
+    Write(dir.path() / "repo" / ("user" + std::to_string(k) + ".py"),
+          "import os\nfrom app.helpers import load, Store\nfrom app import main as m\n\n"
+          "class U(Store):\n    def __init__(self):\n        super().__init__()\n"
+          "        self.v = load(os.path.join('x', str(" +
+              std::to_string(k) +
+              ")))\n\n    def run(self):\n        return m.main(), isinstance(self, U), "
+              "load('y')\n\nU().run()\n");
+  }
+  BuildOptions bo;
+  bo.repo = (dir.path() / "repo").string();
+  bo.out = (dir.path() / "out").string();
+  bo.jobs = 2;
+  bo.writer.row_group_rows = 64;  // many row groups, several files per group and across
+  BuildGraph(bo);
+  auto o = OpenOutputDatabase(Opts((dir.path() / "out").string()));
+  auto rows = [&](const std::string& q) {
+    std::vector<std::string> out;
+    for (const auto& row : o.db->Query(q).rows) {
+      std::string line;
+      for (const auto& v : row) line += sql::FormatValue(v) + "|";
+      out.push_back(line);
+    }
+    return out;
+  };
+  auto names = [&](const std::string& kinds) {
+    std::vector<std::string> out;
+    for (const auto& r : o.db->Query("SELECT DISTINCT qualified_name FROM cpg_nodes WHERE "
+                                     "qualified_name IS NOT NULL AND node_kind IN (" +
+                                     kinds + ") ORDER BY 1")
+                             .rows) {
+      out.push_back(std::get<std::string>(r[0]));
+    }
+    return out;
+  };
+  const auto targets = names(sql::kCallTargetKinds);
+  ASSERT_GT(targets.size(), 10u);
+  size_t nonempty = 0;
+  for (const auto& name : targets) {
+    const std::string q = sql::QuoteLiteral(name);
+    const auto expected = rows(
+        "SELECT c.qualified_name, c.node_kind, s.path, s.line_start, s.col_start, "
+        "e.resolution_method, e.confidence, t.qualified_name FROM cpg_nodes t "
+        "JOIN cpg_edges e ON e.dst_node_id = t.node_id AND e.edge_kind = 'CALLS' "
+        "JOIN cpg_nodes s ON s.node_id = e.src_node_id "
+        "LEFT JOIN cpg_nodes c ON c.node_id = s.enclosing_id WHERE t.qualified_name = " +
+        q + " AND t.node_kind IN (" + sql::kCallTargetKinds + ") ORDER BY 3, 4, 5, 1, 6");
+    EXPECT_EQ(rows(sql::CallersQuery(name)), expected) << "callers " << name;
+    nonempty += !expected.empty();
+    auto callees_expected = rows(
+        "SELECT t.qualified_name, t.node_kind, s.line_start, s.col_start, e.resolution_method, "
+        "e.confidence, t.path, t.line_start FROM cpg_nodes f JOIN cpg_nodes s ON s.enclosing_id "
+        "= f.node_id AND s.node_kind IN ('CST_CALLSITE', 'CST_DECORATOR') JOIN cpg_edges e ON "
+        "e.src_node_id = s.node_id AND e.edge_kind = 'CALLS' JOIN cpg_nodes t ON t.node_id = "
+        "e.dst_node_id WHERE f.qualified_name = " +
+        q + " AND f.node_kind IN ('CST_FUNCTION_DEF', 'CST_CLASS_DEF', 'PY_MODULE')");
+    auto callees = rows(sql::CalleesQuery(name));
+    std::sort(callees_expected.begin(), callees_expected.end());
+    std::sort(callees.begin(), callees.end());
+    EXPECT_EQ(callees, callees_expected) << "callees " << name;
+  }
+  EXPECT_GT(nonempty, 5u);
+  for (const auto& module : names("'PY_MODULE'")) {
+    const std::string q = sql::QuoteLiteral(module);
+    auto imports_expected = rows(
+        "SELECT a.line_start, a.name, t.qualified_name, t.node_kind, e.resolution_method FROM "
+        "cpg_nodes m JOIN cpg_nodes a ON a.file_id = m.file_id AND a.node_kind = "
+        "'CST_IMPORT_ALIAS' LEFT JOIN cpg_edges e ON e.src_node_id = a.node_id AND e.edge_kind = "
+        "'IMPORTS' LEFT JOIN cpg_nodes t ON t.node_id = e.dst_node_id WHERE m.node_kind = "
+        "'PY_MODULE' AND m.qualified_name = " +
+        q);
+    auto imports = rows(sql::ImportsQuery(module, false));
+    std::sort(imports_expected.begin(), imports_expected.end());
+    std::sort(imports.begin(), imports.end());
+    EXPECT_EQ(imports, imports_expected) << "imports " << module;
+    auto importers_expected = rows(
+        "SELECT i.qualified_name, a.path, a.line_start, t.qualified_name, e.resolution_method "
+        "FROM cpg_nodes t JOIN cpg_edges e ON e.dst_node_id = t.node_id AND e.edge_kind = "
+        "'IMPORTS' JOIN cpg_nodes a ON a.node_id = e.src_node_id LEFT JOIN cpg_nodes i ON "
+        "i.file_id = a.file_id AND i.node_kind = 'PY_MODULE' WHERE (t.qualified_name = " +
+        q +
+        " AND t.node_kind IN ('PY_MODULE', 'PY_PACKAGE', 'PY_QUALIFIED_NAME')) OR "
+        "(substr(t.qualified_name, 1, " +
+        std::to_string(module.size() + 1) + ") = " + sql::QuoteLiteral(module + ".") +
+        " AND t.node_kind IN ('CST_FUNCTION_DEF', 'CST_CLASS_DEF', 'PY_BINDING', "
+        "'PY_QUALIFIED_NAME', 'PY_MODULE', 'PY_PACKAGE'))");
+    auto importers = rows(sql::ImportsQuery(module, true));
+    std::sort(importers_expected.begin(), importers_expected.end());
+    std::sort(importers.begin(), importers.end());
+    EXPECT_EQ(importers, importers_expected) << "importers " << module;
+  }
 }
 
 // The derived tables hold exactly the base tables' edges and props, and the named queries
