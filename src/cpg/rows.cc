@@ -653,12 +653,20 @@ uint32_t Rank(const std::vector<uint32_t>& ranks, uint32_t sym) {
 template <typename Key, typename Row, typename Describe>
 void SortByKeys(std::vector<Key>* keys, std::vector<Row>* rows, const Describe& duplicate) {
   std::sort(keys->begin(), keys->end());
-  std::vector<std::pair<IdKey, uint32_t>> ids;
-  ids.reserve(keys->size());
-  for (const auto& k : *keys) ids.emplace_back(k.id, k.ref);
-  std::sort(ids.begin(), ids.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (size_t i = 1; i < ids.size(); ++i) {
-    if (ids[i].first == ids[i - 1].first) throw InternalError(duplicate((*rows)[ids[i].second]));
+  // Repeated ids: an open-addressing set of the keys' indexes (the ids are BLAKE2b digests,
+  // whose bits are a hash already).
+  size_t capacity = 16;
+  while (capacity < 2 * keys->size()) capacity <<= 1;
+  constexpr uint32_t kEmpty = 0xFFFFFFFFu;
+  std::vector<uint32_t> slots(capacity, kEmpty);
+  for (uint32_t i = 0; i < keys->size(); ++i) {
+    const IdKey& id = (*keys)[i].id;
+    size_t h =
+        (id.lo ^ (id.hi >> 17) ^ (uint64_t{id.prefix} * 0x9E3779B97F4A7C15ull)) & (capacity - 1);
+    for (; slots[h] != kEmpty; h = (h + 1) & (capacity - 1)) {
+      if ((*keys)[slots[h]].id == id) throw InternalError(duplicate((*rows)[(*keys)[i].ref]));
+    }
+    slots[h] = i;
   }
   std::vector<Row> sorted;
   sorted.reserve(keys->size());
