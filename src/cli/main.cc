@@ -6,6 +6,10 @@
 #include "common/error.h"
 #include "common/memory.h"
 
+#ifdef CPGLAKE_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 namespace {
 
 constexpr const char* kExitCodes =
@@ -23,6 +27,11 @@ constexpr const char* kExitCodes =
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef CPGLAKE_MIMALLOC
+  // mimalloc replaces malloc by being linked in; a call keeps a linker that drops unused
+  // libraries (--as-needed) from dropping it.
+  (void)mi_version();
+#endif
   cpglake::TuneAllocator();
   CLI::App app{"cpglake: a Code Property Graph of a Python repository, kept in Delta Lake tables",
                "cpglake"};
