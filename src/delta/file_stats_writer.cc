@@ -23,30 +23,6 @@ using columnar::TypeId;
 
 namespace {
 
-enum class StatKind { kNullCountOnly, kInteger, kFloat, kDecimal, kString };
-
-StatKind KindOf(TypeId id) {
-  switch (id) {
-    case TypeId::kInt8:
-    case TypeId::kInt16:
-    case TypeId::kInt32:
-    case TypeId::kInt64:
-    case TypeId::kDate:
-    case TypeId::kTimestamp:
-    case TypeId::kTimestampNtz:
-      return StatKind::kInteger;
-    case TypeId::kFloat32:
-    case TypeId::kFloat64:
-      return StatKind::kFloat;
-    case TypeId::kDecimal:
-      return StatKind::kDecimal;
-    case TypeId::kString:
-      return StatKind::kString;
-    default:
-      return StatKind::kNullCountOnly;
-  }
-}
-
 int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
@@ -168,7 +144,7 @@ std::optional<Node> Select(const columnar::Field& field, ColumnMappingMode mode,
   Leaf leaf;
   leaf.type_id = field.type->id();
   leaf.scale = field.type->scale();
-  leaf.kind = KindOf(leaf.type_id);
+  leaf.kind = StatKindOf(leaf.type_id);
   node.has_bounds = leaf.kind != StatKind::kNullCountOnly;
   node.leaf = static_cast<int>(leaves->size());
   leaves->push_back(std::move(leaf));
@@ -226,6 +202,17 @@ bool FloatLess(double a, double b) {
   return a < b;
 }
 
+void UpdateDecimal(Leaf& leaf, __int128 v) {
+  if (!leaf.has_value) {
+    leaf.cmin = leaf.cmax = v;
+    leaf.has_value = true;
+  } else if (v < leaf.cmin) {
+    leaf.cmin = v;
+  } else if (v > leaf.cmax) {
+    leaf.cmax = v;
+  }
+}
+
 void UpdateFloat(Leaf& leaf, double v) {
   if (!leaf.has_value) {
     leaf.dmin = leaf.dmax = v;
@@ -265,16 +252,7 @@ void UpdateLeaf(const Node& node, const Column& c, const std::vector<uint8_t>* p
       ForValid<double>(c, parent, leaf, [&](double v) { UpdateFloat(leaf, v); });
       return;
     case TypeId::kDecimal:
-      ForValid<__int128>(c, parent, leaf, [&](__int128 v) {
-        if (!leaf.has_value) {
-          leaf.cmin = leaf.cmax = v;
-          leaf.has_value = true;
-        } else if (v < leaf.cmin) {
-          leaf.cmin = v;
-        } else if (v > leaf.cmax) {
-          leaf.cmax = v;
-        }
-      });
+      ForValid<__int128>(c, parent, leaf, [&](__int128 v) { UpdateDecimal(leaf, v); });
       return;
     case TypeId::kString: {
       // The batch's min and max first (views, deciding on an 8-byte prefix), then the leaf's.
@@ -545,6 +523,28 @@ std::vector<std::vector<std::string>> ParseStatsColumnList(std::string_view text
   return out;
 }
 
+StatKind StatKindOf(TypeId id) {
+  switch (id) {
+    case TypeId::kInt8:
+    case TypeId::kInt16:
+    case TypeId::kInt32:
+    case TypeId::kInt64:
+    case TypeId::kDate:
+    case TypeId::kTimestamp:
+    case TypeId::kTimestampNtz:
+      return StatKind::kInteger;
+    case TypeId::kFloat32:
+    case TypeId::kFloat64:
+      return StatKind::kFloat;
+    case TypeId::kDecimal:
+      return StatKind::kDecimal;
+    case TypeId::kString:
+      return StatKind::kString;
+    default:
+      return StatKind::kNullCountOnly;
+  }
+}
+
 StatsConfig StatsConfigForTable(const TableConfiguration& table) {
   return MakeConfig(table.schema(), table.partition_columns(), table.column_mapping_mode(),
                     table.metadata().configuration, table.HasWriterFeature("deletionVectors"));
@@ -695,16 +695,7 @@ void FileStatsCollector::MergeLeaf(size_t index, int64_t null_count,
       UpdateFloat(leaf, max->as_double());
       break;
     case StatKind::kDecimal:
-      for (__int128 v : {min->as_decimal(), max->as_decimal()}) {
-        if (!leaf.has_value) {
-          leaf.cmin = leaf.cmax = v;
-          leaf.has_value = true;
-        } else if (v < leaf.cmin) {
-          leaf.cmin = v;
-        } else if (v > leaf.cmax) {
-          leaf.cmax = v;
-        }
-      }
+      for (__int128 v : {min->as_decimal(), max->as_decimal()}) UpdateDecimal(leaf, v);
       break;
     case StatKind::kString:
       if (!leaf.has_value) {

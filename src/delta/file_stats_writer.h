@@ -90,6 +90,11 @@ StatsConfig StatsConfigForMetadata(const Metadata& metadata, bool deletion_vecto
 // unterminated backtick.
 std::vector<std::vector<std::string>> ParseStatsColumnList(std::string_view text);
 
+// Which Delta bounds (minValues / maxValues) a column of this type gets: integers (with
+// dates and timestamps), floats, decimals, strings, or none (a null count only).
+enum class StatKind { kNullCountOnly, kInteger, kFloat, kDecimal, kString };
+StatKind StatKindOf(columnar::TypeId id);
+
 class FileStatsCollector {
  public:
   explicit FileStatsCollector(StatsConfig config);

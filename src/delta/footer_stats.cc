@@ -19,31 +19,6 @@ bool IsInteger(TypeId id) {
          id == TypeId::kInt64;
 }
 
-enum class Bounds { kNone, kInteger, kFloat, kDecimal, kString };
-
-// What Delta bounds a table column of this type has (FileStatsCollector's rules).
-Bounds BoundsOf(TypeId id) {
-  switch (id) {
-    case TypeId::kInt8:
-    case TypeId::kInt16:
-    case TypeId::kInt32:
-    case TypeId::kInt64:
-    case TypeId::kDate:
-    case TypeId::kTimestamp:
-    case TypeId::kTimestampNtz:
-      return Bounds::kInteger;
-    case TypeId::kFloat32:
-    case TypeId::kFloat64:
-      return Bounds::kFloat;
-    case TypeId::kDecimal:
-      return Bounds::kDecimal;
-    case TypeId::kString:
-      return Bounds::kString;
-    default:
-      return Bounds::kNone;
-  }
-}
-
 // "" when the file's column (type `file`) holds values of the table's type `table` whose
 // footer bounds are bounds of the table's values; else why not.
 std::string TypesAgree(const columnar::DataType& file, const columnar::DataType& table) {
@@ -68,12 +43,12 @@ std::string MergeColumn(const parquet::ParquetFileReader& reader, int field,
       !why.empty()) {
     return why;
   }
-  const Bounds bounds = BoundsOf(table_field.type->id());
+  const StatKind bounds = StatKindOf(table_field.type->id());
   const auto& orders = reader.metadata().column_orders;
   const bool type_order =
       static_cast<size_t>(node.leaf) < orders.size() &&
       orders[static_cast<size_t>(node.leaf)].kind == parquet::ColumnOrder::Kind::TYPE_ORDER;
-  if (bounds != Bounds::kNone) {
+  if (bounds != StatKind::kNullCountOnly) {
     if (!orders.empty() && !type_order) return "unrecognised column order";
     const bool unsigned_order = node.physical == Type::BYTE_ARRAY ||
                                 node.physical == Type::FIXED_LEN_BYTE_ARRAY ||
@@ -88,15 +63,15 @@ std::string MergeColumn(const parquet::ParquetFileReader& reader, int field,
   std::optional<columnar::Value> min, max;
   auto less = [&](const columnar::Value& a, const columnar::Value& b) {
     switch (bounds) {
-      case Bounds::kInteger:
+      case StatKind::kInteger:
         return a.as_int() < b.as_int();
-      case Bounds::kFloat:
+      case StatKind::kFloat:
         return a.as_double() < b.as_double();
-      case Bounds::kDecimal:
+      case StatKind::kDecimal:
         return a.as_decimal() < b.as_decimal();
-      case Bounds::kString:
+      case StatKind::kString:
         return a.as_string() < b.as_string();
-      case Bounds::kNone:
+      case StatKind::kNullCountOnly:
         break;
     }
     return false;
@@ -107,7 +82,7 @@ std::string MergeColumn(const parquet::ParquetFileReader& reader, int field,
     if (!chunk.null_count) return "no null count";
     if (*chunk.null_count < 0 || *chunk.null_count > rows) return "null count out of range";
     null_count += *chunk.null_count;
-    if (bounds == Bounds::kNone || *chunk.null_count == rows) continue;
+    if (bounds == StatKind::kNullCountOnly || *chunk.null_count == rows) continue;
     if (!chunk.min || !chunk.max || chunk.min->is_null() || chunk.max->is_null()) {
       return "no usable min/max";
     }
@@ -117,7 +92,7 @@ std::string MergeColumn(const parquet::ParquetFileReader& reader, int field,
                           .meta_data->statistics;
     if (st.is_max_value_exact && !*st.is_max_value_exact) return "inexact (truncated) max";
     if (st.is_min_value_exact && !*st.is_min_value_exact) return "inexact (truncated) min";
-    if (bounds == Bounds::kFloat) {
+    if (bounds == StatKind::kFloat) {
       if (!st.nan_count) return "no NaN count (NaN would be the max)";
       if (*st.nan_count != 0) return "holds NaN";
       if (std::isnan(chunk.min->as_double()) || std::isnan(chunk.max->as_double())) {

@@ -54,6 +54,17 @@ void MakeRepo(const fs::path& root) {
   Write(root / "cli.py", "from app.main import main\n\nmain()\n");
 }
 
+// A query's rows, each as its values joined by "|".
+std::vector<std::string> QueryLines(sql::Database& db, const std::string& query) {
+  std::vector<std::string> out;
+  for (const auto& row : db.Query(query).rows) {
+    std::string line;
+    for (const auto& v : row) line += sql::FormatValue(v) + "|";
+    out.push_back(line);
+  }
+  return out;
+}
+
 OutputQueryOptions Opts(const std::string& out) {
   OutputQueryOptions o;
   o.out = out;
@@ -162,15 +173,7 @@ TEST(OutputQueryTest, NamedQueriesEqualUnrestrictedJoins) {
   bo.writer.row_group_rows = 64;  // many row groups, several files per group and across
   BuildGraph(bo);
   auto o = OpenOutputDatabase(Opts((dir.path() / "out").string()));
-  auto rows = [&](const std::string& q) {
-    std::vector<std::string> out;
-    for (const auto& row : o.db->Query(q).rows) {
-      std::string line;
-      for (const auto& v : row) line += sql::FormatValue(v) + "|";
-      out.push_back(line);
-    }
-    return out;
-  };
+  auto rows = [&](const std::string& q) { return QueryLines(*o.db, q); };
   auto names = [&](const std::string& kinds) {
     std::vector<std::string> out;
     for (const auto& r : o.db->Query("SELECT DISTINCT qualified_name FROM cpg_nodes WHERE "
@@ -249,15 +252,7 @@ TEST(OutputQueryTest, DerivedTablesMatchTheBaseTables) {
   for (const char* t : {"cpg_edges_by_src", "cpg_edges_by_dst", "cpg_props_map"}) {
     ASSERT_TRUE(o.tables.count(t)) << t;
   }
-  auto rows = [&](const std::string& q) {
-    std::vector<std::string> out;
-    for (const auto& row : o.db->Query(q).rows) {
-      std::string line;
-      for (const auto& v : row) line += sql::FormatValue(v) + "|";
-      out.push_back(line);
-    }
-    return out;
-  };
+  auto rows = [&](const std::string& q) { return QueryLines(*o.db, q); };
   const std::string edge_cols =
       "edge_id, edge_kind, src_node_id, dst_node_id, bstart, bend, origin, resolution_method, "
       "confidence";
