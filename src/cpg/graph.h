@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "columnar/record_batch.h"
+#include "common/string_index.h"
 #include "cpg/ids.h"
 #include "python/evidence.h"
 
@@ -257,7 +258,9 @@ class RowSet {
 
   std::deque<std::string> symbols_;  // stable addresses: views_ and the indexes point here
   std::vector<std::string_view> views_;
-  std::unordered_map<std::string_view, uint32_t> symbol_index_, prefix_index_;
+  StringIndex symbol_index_;  // text → symbol (the same numbers as views_)
+  StringIndex prefix_index_;  // id prefix without its ':' → position in prefix_symbols_
+  std::vector<uint32_t> prefix_symbols_;
   std::string text_;
   std::vector<Node> nodes_;
   // The ids of nodes_ (kept until every stream has passed: edges refer to them), of the

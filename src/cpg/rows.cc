@@ -56,12 +56,13 @@ RowSet& RowSet::operator=(RowSet&&) noexcept = default;
 RowSet::~RowSet() = default;
 
 uint32_t RowSet::Symbol(std::string_view s) {
-  auto it = symbol_index_.find(s);
-  if (it != symbol_index_.end()) return it->second;
+  const uint64_t hash = StringIndex::Hash(s);
+  const uint32_t found = symbol_index_.Find(s, hash);
+  if (found != StringIndex::kAbsent) return found;
   const auto i = static_cast<uint32_t>(symbols_.size());
   symbols_.emplace_back(s);
   views_.push_back(symbols_.back());
-  symbol_index_.emplace(symbols_.back(), i);
+  symbol_index_.Add(symbols_.back(), hash);
   return i;
 }
 
@@ -73,13 +74,15 @@ RowSet::Str RowSet::Text(std::string_view s) {
 }
 
 uint32_t RowSet::PrefixSymbol(std::string_view prefix) {
-  auto it = prefix_index_.find(prefix);
-  if (it != prefix_index_.end()) return it->second;
+  const uint64_t hash = StringIndex::Hash(prefix);
+  const uint32_t found = prefix_index_.Find(prefix, hash);
+  if (found != StringIndex::kAbsent) return prefix_symbols_[found];
   std::string with_colon(prefix);
   with_colon.push_back(':');
   const uint32_t sym = Symbol(with_colon);
   const std::string& stored = symbols_[sym];
-  prefix_index_.emplace(std::string_view(stored.data(), stored.size() - 1), sym);
+  prefix_index_.Add(std::string_view(stored.data(), stored.size() - 1), hash);
+  prefix_symbols_.push_back(sym);
   return sym;
 }
 

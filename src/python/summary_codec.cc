@@ -6,11 +6,11 @@
 #include <bit>
 #include <cstdint>
 #include <limits>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "common/error.h"
+#include "common/string_index.h"
 
 namespace cpglake::python {
 
@@ -59,18 +59,16 @@ class Writer {
   }
   // A string reference (see the header); `tag` (< 2^tag_bits) rides in its low bits.
   void String(std::string_view s, uint64_t tag = 0, int tag_bits = 0) {
-    const auto it = table_.find(s);
-    if (it != table_.end()) {
-      Varint((it->second << tag_bits) | tag);
+    const uint64_t hash = StringIndex::Hash(s);
+    const uint32_t found = table_.Find(s, hash);
+    if (found != StringIndex::kAbsent) {
+      Varint((uint64_t{found + 1} << tag_bits) | tag);  // references count from 1
       return;
     }
     Varint(tag);
     Varint(s.size());
     out_.append(s);
-    if (s.size() <= kMaxInternedString) {
-      const uint64_t ref = table_.size() + 1;
-      table_.emplace(s, ref);
-    }
+    if (s.size() <= kMaxInternedString) table_.Add(s, hash);
   }
   template <class Container>
   void Count(const Container& c) {
@@ -81,8 +79,9 @@ class Writer {
 
  private:
   std::string out_;
-  // String → reference; the views point into the value being encoded.
-  std::unordered_map<std::string_view, uint64_t> table_;
+  // The strings written so far (a string's reference is its index + 1); the views point into
+  // the value being encoded.
+  StringIndex table_;
 };
 
 // --- Reading --------------------------------------------------------------------------------
