@@ -359,7 +359,9 @@ void AdoptInPlace(const SourceStore& src, const std::shared_ptr<storage::ObjectS
   }
   if (metadata) {
     Protocol current = snapshot ? snapshot->protocol() : Protocol{1, 2, {}, {}};
-    Protocol p = RequiredProtocol(current, *metadata);
+    Protocol p = RequiredProtocol(
+        current, *metadata,
+        snapshot ? ProtocolUpgrade::kTableFeatures : ProtocolUpgrade::kLegacyVersions);
     if (!snapshot || !(p == snapshot->protocol())) txn.UpdateProtocol(p);
     txn.UpdateMetadata(*metadata);
   }

@@ -375,15 +375,7 @@ OptimizeResult Optimize(const std::shared_ptr<storage::ObjectStore>& store,
   if (read_cfg.HasWriterFeature("rowTracking")) {
     Metadata m = snapshot->metadata();
     auto& conf = m.configuration;
-    bool changed = false;
-    if (!conf.count(mi::kMaterializedRowIdKey)) {
-      conf[mi::kMaterializedRowIdKey] = "_row-id-col-" + RandomUuid();
-      changed = true;
-    }
-    if (!conf.count(mi::kMaterializedRowCommitVersionKey)) {
-      conf[mi::kMaterializedRowCommitVersionKey] = "_row-commit-version-col-" + RandomUuid();
-      changed = true;
-    }
+    const bool changed = AssignRowTrackingColumnNames(&m);
     rt = RowTrackingColumns{conf[mi::kMaterializedRowIdKey],
                             conf[mi::kMaterializedRowCommitVersionKey]};
     if (changed) txn.UpdateMetadata(std::move(m));

@@ -5,8 +5,10 @@
 #include <exception>
 #include <functional>
 #include <random>
+#include <set>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -135,6 +137,20 @@ void CheckWritable(const TableConfiguration& config) {
   }
 }
 
+bool AssignRowTrackingColumnNames(Metadata* m) {
+  bool changed = false;
+  if (!m->configuration.count(kMaterializedRowIdColumnKey)) {
+    m->configuration[kMaterializedRowIdColumnKey] = "_row-id-col-" + RandomUuid();
+    changed = true;
+  }
+  if (!m->configuration.count(kMaterializedRowCommitVersionColumnKey)) {
+    m->configuration[kMaterializedRowCommitVersionColumnKey] =
+        "_row-commit-version-col-" + RandomUuid();
+    changed = true;
+  }
+  return changed;
+}
+
 int64_t NextInCommitTimestamp(int64_t now_ms, std::optional<int64_t> previous_ict) {
   if (previous_ict && now_ms <= *previous_ict) return *previous_ict + 1;
   return now_ms;
@@ -222,8 +238,8 @@ void Transaction::TrackReadFile(const std::string& path) {
 }
 
 bool Transaction::IsBlindAppend() const {
-  return removes_.empty() && !read_whole_table_ && read_predicates_.empty() &&
-         read_files_.empty() &&
+  return removes_.empty() && row_id_backfill_.empty() && !read_whole_table_ &&
+         read_predicates_.empty() && read_files_.empty() &&
          std::all_of(adds_.begin(), adds_.end(), [](const auto& a) { return a.data_change; });
 }
 
@@ -270,6 +286,10 @@ void Transaction::CheckConflicts(int64_t version, const std::vector<Action>& act
     } else if (std::holds_alternative<Metadata>(a)) {
       conflict("changed the table metadata (schema, partitioning or properties)");
     } else if (const auto* add = std::get_if<delta::AddFile>(&a)) {
+      if (!row_id_backfill_.empty()) {
+        conflict("added a file (" + add->path +
+                 ") while row ids were being assigned to every file");
+      }
       if (!add->data_change || !check_adds) continue;
       if (read_whole_table_) conflict("added data this transaction read (" + add->path + ")");
       for (const auto& pred : read_predicates_) {
@@ -282,6 +302,10 @@ void Transaction::CheckConflicts(int64_t version, const std::vector<Action>& act
       // dataChange=false removes (OPTIMIZE) count too, as in delta-spark: the file is gone
       // either way, so a transaction that read or removes it must not commit.
       const std::string path = Decoded(rm->path);
+      if (!row_id_backfill_.empty()) {
+        conflict("removed a file (" + rm->path +
+                 ") while row ids were being assigned to every file");
+      }
       if (our_removes.count(path)) conflict("also removed " + rm->path);
       if (read_files_.count(path)) conflict("removed a file this transaction read: " + rm->path);
       if (read_whole_table_) conflict("removed data this transaction read (" + rm->path + ")");
@@ -330,6 +354,7 @@ std::string Transaction::BuildCommit(int64_t version, int64_t now_ms, const Winn
 
   // Row tracking: fresh row ids for new files, and the domain's new high-water mark.
   std::vector<delta::AddFile> adds = adds_;
+  adds.insert(adds.end(), row_id_backfill_.begin(), row_id_backfill_.end());
   std::optional<DomainMetadata> row_tracking_domain;
   if (cfg.HasWriterFeature("rowTracking")) {
     int64_t hw = winners.row_id_high_water.value_or(-1);
@@ -357,10 +382,11 @@ std::string Transaction::BuildCommit(int64_t version, int64_t now_ms, const Winn
   CommitResult r;
   r.version = version;
   r.timestamp_ms = commit_ts;
-  r.files_added = static_cast<int64_t>(adds.size());
+  r.files_added = static_cast<int64_t>(adds_.size());  // not the backfill's re-adds
   r.files_removed = static_cast<int64_t>(removes_.size());
   bool rows_known = true;
-  for (const auto& a : adds) {
+  for (size_t i = 0; i < adds_.size(); ++i) {
+    const auto& a = adds[i];
     r.bytes_added += a.size;
     if (auto n = NumRecordsFromStats(a.stats)) {
       r.rows_added += *n;
@@ -389,6 +415,9 @@ std::string Transaction::BuildCommit(int64_t version, int64_t now_ms, const Winn
     metrics["numRemovedBytes"] = std::to_string(r.bytes_removed);
   }
   if (!cdcs_.empty()) metrics["numAddedChangeFiles"] = std::to_string(cdcs_.size());
+  if (!row_id_backfill_.empty()) {
+    metrics["numRowTrackingBackfilledFiles"] = std::to_string(row_id_backfill_.size());
+  }
   for (const auto& [k, v] : options_.operation_metrics) metrics[k] = v;
   ci["operationMetrics"] = metrics;
   ci["engineInfo"] = "cpglake/" + std::string(CpglakeVersion());
@@ -425,8 +454,47 @@ std::string Transaction::BuildCommit(int64_t version, int64_t now_ms, const Winn
   return out;
 }
 
+void Transaction::PrepareRowTracking() {
+  row_id_backfill_.clear();
+  if (!config().HasWriterFeature("rowTracking")) return;
+  // Materialised column names with the metadata (Spark sets them whenever it writes metadata
+  // of a table that supports row tracking, so from creation on).
+  if (new_metadata_) {
+    Metadata m = *new_metadata_;
+    if (AssignRowTrackingColumnNames(&m)) UpdateMetadata(std::move(m));
+  }
+  if (!read_snapshot_ || read_snapshot_->files().empty()) return;
+  const TableConfiguration& before = read_snapshot_->config();
+  const bool enabling = !before.HasWriterFeature("rowTracking") ||
+                        (config().BoolProperty("delta.enableRowTracking") &&
+                         !before.BoolProperty("delta.enableRowTracking"));
+  if (!enabling) return;
+  // Backfill: every live file this commit neither removes nor re-adds gets row ids.
+  std::set<std::pair<std::string, std::string>> replaced;
+  auto key = [](const std::string& path, const std::optional<DeletionVectorDescriptor>& dv) {
+    return std::make_pair(Decoded(path), dv ? dv->UniqueId() : std::string());
+  };
+  std::set<std::string> removed;
+  for (const auto& rm : removes_) removed.insert(Decoded(rm.path));
+  for (const auto& a : adds_) replaced.insert(key(a.path, a.deletion_vector));
+  for (const auto& f : read_snapshot_->files()) {
+    if (f.base_row_id || removed.count(Decoded(f.path)) ||
+        replaced.count(key(f.path, f.deletion_vector))) {
+      continue;
+    }
+    delta::AddFile a = f;
+    a.data_change = false;
+    if (!NumRecordsFromStats(a.stats)) {
+      throw InvalidInput("row tracking needs numRecords in the stats of every file; " + f.path +
+                         " has none (rewrite it first, e.g. with OPTIMIZE)");
+    }
+    row_id_backfill_.push_back(std::move(a));
+  }
+}
+
 CommitResult Transaction::Commit() {
   if (committed_) throw InvalidInput("this transaction has already been committed");
+  PrepareRowTracking();
   const TableConfiguration& cfg = config();
   CheckWritable(cfg);
   if (read_snapshot_) CheckWritable(read_snapshot_->config());

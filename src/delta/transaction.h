@@ -13,7 +13,17 @@
 //   - a winning commit that removed a file this transaction read, or also removes, conflicts;
 //   - the same `txn` app id, or the same (non-system) domain, in both conflicts.
 // A transaction that read nothing (a blind append) therefore only conflicts with protocol
-// and metadata changes. Without a conflict the commit is rebuilt for the next version
+// and metadata changes.
+//
+// Row tracking (PROTOCOL.md "Row Tracking"): when the table supports it, new adds get
+// `baseRowId` / `defaultRowCommitVersion` and the `delta.rowTracking` high-water mark
+// advances; a commit that stages metadata gets the materialised row-tracking column names
+// when it lacks them (as Spark does at creation); and a commit that makes row tracking
+// supported, or turns `delta.enableRowTracking` on, on a table with files also re-adds every
+// live file without `baseRowId` (dataChange=false, the same file and DV) with fresh row ids
+// — the backfill the protocol requires before the property may be true. Such a commit
+// conflicts with any winning commit that adds or removes files (it would leave a file without
+// row ids, or re-add a removed one). Without a conflict the commit is rebuilt for the next version
 // (commitInfo timestamp, in-commit timestamp, row ids) and retried, up to max_retries times
 // with jittered exponential backoff; a conflict throws CommitConflict naming the winning
 // version and the reason. Nothing is written before the put-if-absent, and a failed one
@@ -128,6 +138,7 @@ class Transaction {
   void CheckConflicts(int64_t version, const std::vector<Action>& actions,
                       WinnerState* winners) const;
   bool IsBlindAppend() const;
+  void PrepareRowTracking();
 
   std::shared_ptr<storage::ObjectStore> store_;
   std::shared_ptr<const Snapshot> read_snapshot_;
@@ -143,10 +154,21 @@ class Transaction {
   std::vector<expr::ExprPtr> read_predicates_;  // bound to the read schema
   bool read_whole_table_ = false;
   std::set<std::string> read_files_;  // decoded paths
-  std::string txn_id_;                // commitInfo.txnId, the same across retries
+  // Live files of the read snapshot re-added with row ids (PrepareRowTracking).
+  std::vector<delta::AddFile> row_id_backfill_;
+  std::string txn_id_;  // commitInfo.txnId, the same across retries
   bool committed_ = false;
   bool maybe_committed_ = false;
 };
+
+// Table properties naming the materialised row-tracking columns (PROTOCOL.md "Row Tracking").
+inline constexpr char kMaterializedRowIdColumnKey[] =
+    "delta.rowTracking.materializedRowIdColumnName";
+inline constexpr char kMaterializedRowCommitVersionColumnKey[] =
+    "delta.rowTracking.materializedRowCommitVersionColumnName";
+// Gives `metadata` the materialised row-tracking column names it lacks, named as Spark names
+// them ("_row-id-col-<uuid>", "_row-commit-version-col-<uuid>"); true when it changed.
+bool AssignRowTrackingColumnNames(Metadata* metadata);
 
 // The commit timestamp writers record: now, or one past the previous commit's in-commit
 // timestamp when the clock is behind it (in-commit timestamps must increase).

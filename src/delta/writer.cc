@@ -269,7 +269,8 @@ SchemaMode ParseSchemaMode(std::string_view text) {
   throw InvalidInput("unknown schema mode '" + std::string(text) + "': use merge or overwrite");
 }
 
-Protocol RequiredProtocol(const Protocol& current, const Metadata& metadata) {
+Protocol RequiredProtocol(const Protocol& current, const Metadata& metadata,
+                          ProtocolUpgrade upgrade) {
   const auto& conf = metadata.configuration;
   auto on = [&](const std::string& key) {
     auto it = conf.find(key);
@@ -342,6 +343,11 @@ Protocol RequiredProtocol(const Protocol& current, const Metadata& metadata) {
     }
   }
 
+  // An existing table turning on a legacy feature it lacks gets table features.
+  if (upgrade == ProtocolUpgrade::kTableFeatures &&
+      (legacy_writer > current.min_writer_version || legacy_reader > current.min_reader_version)) {
+    needs_table_features = true;
+  }
   Protocol p = current;
   const bool current_has_features = current.min_writer_version >= 7;
   if (!needs_table_features && !current_has_features) {
@@ -537,7 +543,9 @@ WriteResult WriteDeltaTable(const std::shared_ptr<storage::ObjectStore>& store,
   }
   if (new_metadata) {
     const Protocol current = snapshot ? snapshot->protocol() : Protocol{1, 2, {}, {}};
-    Protocol p = RequiredProtocol(current, *new_metadata);
+    Protocol p = RequiredProtocol(
+        current, *new_metadata,
+        snapshot ? ProtocolUpgrade::kTableFeatures : ProtocolUpgrade::kLegacyVersions);
     if (!snapshot || !(p == snapshot->protocol())) txn.UpdateProtocol(p);
     txn.UpdateMetadata(*new_metadata);
   }
@@ -762,7 +770,7 @@ WriteResult SetTableProperties(const std::shared_ptr<storage::ObjectStore>& stor
   co.commit_properties = commit_properties;
   co.now_ms = now_ms;
   Transaction txn(store, snapshot, co);
-  Protocol p = RequiredProtocol(snapshot->protocol(), m);
+  Protocol p = RequiredProtocol(snapshot->protocol(), m, ProtocolUpgrade::kTableFeatures);
   if (!(p == snapshot->protocol())) txn.UpdateProtocol(p);
   txn.UpdateMetadata(m);
   CommitResult cr = txn.Commit();

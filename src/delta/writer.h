@@ -114,20 +114,37 @@ struct CreateOptions {
 WriteResult CreateDeltaTable(const std::shared_ptr<storage::ObjectStore>& store,
                              const CreateOptions& options);
 
-// Sets and unsets table properties in one commit, upgrading the protocol when a property
-// needs a feature (e.g. delta.enableDeletionVectors → reader 3 / writer 7 deletionVectors).
+// Sets and unsets table properties in one commit, upgrading the protocol to table features
+// when a property needs a feature the table lacks (ProtocolUpgrade::kTableFeatures: e.g.
+// delta.enableDeletionVectors → reader 3 / writer 7 deletionVectors;
+// delta.enableChangeDataFeed on a (1,2) table → (1,7) with appendOnly, invariants,
+// changeDataFeed). Turning row tracking on in a table with files also assigns row ids to
+// them in the same commit (Transaction: the backfill).
 WriteResult SetTableProperties(const std::shared_ptr<storage::ObjectStore>& store,
                                const std::map<std::string, std::string>& set,
                                const std::vector<std::string>& unset = {},
                                const std::map<std::string, std::string>& commit_properties = {},
                                std::optional<int64_t> now_ms = std::nullopt);
 
+// How RequiredProtocol upgrades a protocol that lacks a needed legacy feature
+// (changeDataFeed, columnMapping, appendOnly).
+enum class ProtocolUpgrade {
+  // The lowest legacy versions that have it (e.g. (1,4) for the change data feed), as Spark
+  // creates tables: new tables.
+  kLegacyVersions,
+  // Table features (writer 7, plus reader 3 when a reader feature is needed): turning a
+  // feature on in an existing table (shared/design/DELTA.md "feature enablement").
+  kTableFeatures,
+};
+
 // The protocol a table with `metadata` needs, starting from `current` (never downgraded):
-// legacy versions while only legacy features are needed, reader 3 / writer 7 with explicit
-// feature lists otherwise (listing the features the legacy versions implied). Properties
-// `delta.feature.<name> = supported` add a feature explicitly. Unsupported for properties
-// that enable a feature cpglake cannot write.
-Protocol RequiredProtocol(const Protocol& current, const Metadata& metadata);
+// legacy versions while only legacy features are needed (and, with kTableFeatures, only when
+// `current` already has them), reader 3 / writer 7 with explicit feature lists otherwise
+// (listing the features the legacy versions implied; the reader version stays below 3 when
+// no reader feature is needed). Properties `delta.feature.<name> = supported` add a feature
+// explicitly. Unsupported for properties that enable a feature cpglake cannot write.
+Protocol RequiredProtocol(const Protocol& current, const Metadata& metadata,
+                          ProtocolUpgrade upgrade = ProtocolUpgrade::kLegacyVersions);
 
 // The schema after merging `data` into `table` (SchemaMode::kMerge): new fields appended
 // (nested structs merged recursively), made nullable; a type change only where the table

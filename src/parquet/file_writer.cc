@@ -782,16 +782,41 @@ std::string BuildBloomFilter(const PhysicalValues& pv, const std::vector<int64_t
   return out;
 }
 
+// The compression level of one leaf column across the row groups of a file. With zstd above
+// level 1 and WriterOptions::adaptive_zstd_level, the first page of at least
+// kLevelProbeBytes is compressed at the configured level and at level 1; when the configured
+// level does not come out at least 2% smaller, the column is written at level 1 from then on
+// (that page included). High-entropy columns — random hex ids, hashes — compress no better
+// at zstd 3 than at 1 (its extra match search finds only short, useless matches) and take
+// ~2.4× the time; text with long repeats (qualified names) keeps the configured level.
+// Decided from the data alone, so files stay byte-identical whatever the thread count.
+struct ColumnCompression {
+  int level = 0;         // the level the column's pages are compressed at
+  bool decided = false;  // the level is final
+};
+
+constexpr size_t kLevelProbeBytes = 16 << 10;
+
 void AppendPage(PageType type, const std::string& raw, int32_t num_values, Encoding enc,
-                const WriterOptions& opt, std::string* compressed_scratch, EncodedChunk* chunk) {
+                const WriterOptions& opt, ColumnCompression* cc, std::string* compressed_scratch,
+                EncodedChunk* chunk) {
   PageHeader ph;
   ph.type = type;
   ph.uncompressed_page_size = static_cast<int32_t>(raw.size());
   const std::string* body = &raw;
   if (opt.codec != Codec::kUncompressed) {
     compressed_scratch->clear();
-    Compress(opt.codec, reinterpret_cast<const uint8_t*>(raw.data()), raw.size(),
-             compressed_scratch, opt.compression_level);
+    const auto* in = reinterpret_cast<const uint8_t*>(raw.data());
+    Compress(opt.codec, in, raw.size(), compressed_scratch, cc->level);
+    if (!cc->decided && raw.size() >= kLevelProbeBytes) {
+      cc->decided = true;
+      std::string fast;
+      Compress(opt.codec, in, raw.size(), &fast, 1);
+      if (compressed_scratch->size() * 100 > fast.size() * 98) {
+        cc->level = 1;
+        compressed_scratch->swap(fast);
+      }
+    }
     body = compressed_scratch;
   }
   ph.compressed_page_size = static_cast<int32_t>(body->size());
@@ -824,7 +849,7 @@ void EncodeLevels(const std::vector<int16_t>& levels, int64_t b, int64_t e, int1
 }
 
 EncodedChunk EncodeChunk(const WriteNode& n, const LeafBuffer& lb, const WriterOptions& opt,
-                         const BloomFilterOptions* bloom) {
+                         const BloomFilterOptions* bloom, ColumnCompression* cc) {
   EncodedChunk chunk;
   auto& meta = chunk.meta;
   meta.type = n.physical;
@@ -855,7 +880,7 @@ EncodedChunk EncodeChunk(const WriteNode& n, const LeafBuffer& lb, const WriterO
     for (int64_t e : dict_entries) AppendPlainValue(pv, n.physical, e, &raw);
     if (n.physical == Type::BOOLEAN) raw.clear();
     AppendPage(PageType::DICTIONARY_PAGE, raw, static_cast<int32_t>(dict_entries.size()),
-               Encoding::PLAIN, opt, &scratch, &chunk);
+               Encoding::PLAIN, opt, cc, &scratch, &chunk);
     chunk.has_dictionary = true;
   }
   chunk.data_page_rel = static_cast<int64_t>(chunk.bytes.size());
@@ -901,7 +926,7 @@ EncodedChunk EncodeChunk(const WriteNode& n, const LeafBuffer& lb, const WriterO
     } else {
       EncodePlain(pv, n.physical, value, value + present, &raw);
     }
-    AppendPage(PageType::DATA_PAGE, raw, static_cast<int32_t>(end - entry), enc, opt, &scratch,
+    AppendPage(PageType::DATA_PAGE, raw, static_cast<int32_t>(end - entry), enc, opt, cc, &scratch,
                &chunk);
     value += present;
     entry = end;
@@ -934,6 +959,7 @@ struct ParquetWriter::Impl {
   std::vector<WriteNode> fields;
   std::vector<const WriteNode*> leaves;
   std::vector<const BloomFilterOptions*> bloom_by_leaf;  // nullptr: no filter
+  std::vector<ColumnCompression> compression;            // per leaf
   // Serialised filters of the row groups written so far, written out at Close.
   struct PendingBloom {
     size_t row_group, column;
@@ -992,6 +1018,12 @@ ParquetWriter::ParquetWriter(storage::WritableFile* sink, columnar::Schema schem
   impl_->leaves.assign(next_leaf, nullptr);
   for (const auto& f : impl_->fields) CollectLeaves(f, &impl_->leaves);
   impl_->ResolveBloomFilters(options_.bloom_filters);
+  // zstd above level 1 probes each column's level on its first sizeable page.
+  ColumnCompression cc;
+  cc.level = options_.compression_level;
+  const int zstd_level = cc.level == 0 ? 3 : cc.level;  // 0: zstd's default, 3
+  cc.decided = options_.codec != Codec::kZstd || !options_.adaptive_zstd_level || zstd_level <= 1;
+  impl_->compression.assign(impl_->leaves.size(), cc);
   metadata_.version = 1;
   metadata_.created_by = options_.created_by;
   for (const auto& [k, v] : options_.key_value_metadata)
@@ -1049,7 +1081,8 @@ void ParquetWriter::FlushRowGroup() {
   }
   std::vector<EncodedChunk> chunks(leaves.size());
   ParallelFor(leaves.size(), options_.threads, [&](size_t i) {
-    chunks[i] = EncodeChunk(*impl_->leaves[i], leaves[i], options_, impl_->bloom_by_leaf[i]);
+    chunks[i] = EncodeChunk(*impl_->leaves[i], leaves[i], options_, impl_->bloom_by_leaf[i],
+                            &impl_->compression[i]);
   });
 
   RowGroup rg;

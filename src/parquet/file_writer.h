@@ -47,6 +47,11 @@ inline constexpr std::string_view kFieldIdMetadataKey = "parquet.field.id";
 struct WriterOptions {
   Codec codec = Codec::kZstd;
   int compression_level = 0;  // 0: the codec's default
+  // zstd above level 1: each column's first page of 16 KiB or more is also compressed at
+  // level 1, and when the configured level is not at least 2% smaller there, the column's
+  // pages are compressed at level 1 for the rest of the file (random ids and hashes: the
+  // same size at ~2.4× less CPU than zstd 3). false: every page at compression_level.
+  bool adaptive_zstd_level = true;
   int64_t row_group_rows = 1000000;
   int64_t row_group_bytes = int64_t{128} << 20;  // in-memory size of the buffered rows
   int64_t page_bytes = 1 << 20;                  // target uncompressed data page size

@@ -156,7 +156,39 @@ const std::map<std::string, std::vector<std::string>> kBloomColumns = {
     {"cpg_edges_by_dst", {"owner_file_id"}},
     {"cpg_props_map", {"entity_id"}},
 };
+}  // namespace build_internal
 
+delta::WriteOptions GraphTableWriteOptions(const BuildOptions& options, const std::string& table,
+                                           int threads) {
+  delta::WriteOptions wo;
+  wo.mode = delta::WriteMode::kOverwrite;
+  wo.schema_mode = delta::SchemaMode::kOverwrite;
+  wo.properties = options.table_properties;
+  wo.parquet.threads = std::max(1, threads);
+  wo.parquet.codec = options.writer.codec;
+  wo.parquet.compression_level =
+      EffectiveCompressionLevel(options.writer.codec, options.writer.compression_level);
+  wo.parquet.row_group_rows = options.writer.row_group_rows;
+  wo.parquet.dictionary = options.writer.dictionary;
+  wo.target_file_bytes = options.writer.target_file_bytes;
+  // File statistics only on the columns the rows are clustered by (DefaultStatsColumns;
+  // cpglake.toml [tables.stats_columns]); an explicit table property wins.
+  auto stats = options.stats_columns.find(table);
+  if (stats != options.stats_columns.end() && !stats->second.empty() &&
+      !wo.properties.count(std::string(delta::kStatsColumnsKey))) {
+    wo.properties[std::string(delta::kStatsColumnsKey)] = stats->second;
+  }
+  if (auto bloom = kBloomColumns.find(table); bloom != kBloomColumns.end()) {
+    for (const auto& c : bloom->second) {
+      parquet::BloomFilterOptions b;
+      b.column = c;
+      wo.parquet.bloom_filters.push_back(std::move(b));
+    }
+  }
+  return wo;
+}
+
+namespace build_internal {
 // The output tables a build writes, in the order of the write stage's tasks: cpg_edges_by_dst
 // first (it keeps every part's rows until it is through), the derived tables after their
 // base tables (those free most of the rows), the small tables last.
@@ -683,36 +715,10 @@ columnar::RecordBatch RepoFilesBatch(const std::string& repo_id, const RepoScan&
   return files;
 }
 
-// Writer options of the graph tables and repo_files (build.h WriterSettings: zstd level 1,
-// row groups of 32k rows, 128 MiB files by default; cpglake.toml [writer]), with the table's
-// statistics columns and Bloom filters.
+// Writer options of one output table with the build's commit properties (GraphTableWriteOptions).
 delta::WriteOptions TableWriteOptions(const BuildContext& bc, const std::string& name,
                                       const columnar::Schema& schema) {
-  delta::WriteOptions wo;
-  wo.mode = delta::WriteMode::kOverwrite;
-  wo.schema_mode = delta::SchemaMode::kOverwrite;
-  wo.properties = bc.options.table_properties;
-  wo.parquet.threads = bc.threads;
-  wo.parquet.codec = bc.options.writer.codec;
-  wo.parquet.compression_level =
-      EffectiveCompressionLevel(bc.options.writer.codec, bc.options.writer.compression_level);
-  wo.parquet.row_group_rows = bc.options.writer.row_group_rows;
-  wo.parquet.dictionary = bc.options.writer.dictionary;
-  wo.target_file_bytes = bc.options.writer.target_file_bytes;
-  // File statistics only on the columns the rows are clustered by (DefaultStatsColumns;
-  // cpglake.toml [tables.stats_columns]); an explicit table property wins.
-  auto stats = bc.options.stats_columns.find(name);
-  if (stats != bc.options.stats_columns.end() && !stats->second.empty() &&
-      !wo.properties.count(std::string(delta::kStatsColumnsKey))) {
-    wo.properties[std::string(delta::kStatsColumnsKey)] = stats->second;
-  }
-  if (auto bloom = kBloomColumns.find(name); bloom != kBloomColumns.end()) {
-    for (const auto& c : bloom->second) {
-      parquet::BloomFilterOptions b;
-      b.column = c;
-      wo.parquet.bloom_filters.push_back(std::move(b));
-    }
-  }
+  delta::WriteOptions wo = GraphTableWriteOptions(bc.options, name, bc.threads);
   wo.commit_properties = bc.commit_properties;
   wo.commit_properties["cpglake.schema_fingerprint"] = columnar::SchemaFingerprint(schema);
   wo.commit_properties["cpglake.ordering_keys"] = OrderingKeys(name);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "catalog/output_policy.h"
+#include "delta/writer.h"
 #include "parquet/compression.h"
 #include "pipeline/manifest.h"
 #include "pipeline/repo_scan.h"
@@ -110,6 +111,16 @@ struct BuildOptions {
   // (tables). Calls of one stage may arrive out of order; done == total ends the stage.
   std::function<void(const std::string&, int64_t, int64_t)> progress;
 };
+
+// The Delta write options the build writes output table `table` ("cpg_nodes",
+// "_cpglake/repo_files", ...) with, and its DML (incremental replacement, repo_files MERGE)
+// too: overwrite with schema overwrite, the table properties, the Parquet writer settings
+// (codec, EffectiveCompressionLevel, row group rows, dictionary, `threads` column encoders),
+// the target file size, the table's data-skipping statistics columns and its Bloom filter
+// columns. Without commit properties (the build adds its own). Public so that benchmarks
+// write tables exactly as the pipeline does (bench/delta_dml_bench --pipeline-writer).
+delta::WriteOptions GraphTableWriteOptions(const BuildOptions& options, const std::string& table,
+                                           int threads);
 
 struct TableChange {
   int64_t inserted = 0, deleted = 0, updated = 0;

@@ -10,11 +10,13 @@
 #include <filesystem>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
 #include "columnar/schema_fingerprint.h"
 #include "common/error.h"
+#include "delta/dml.h"
 #include "delta/maintenance.h"
 #include "delta/scan.h"
 #include "delta/snapshot.h"
@@ -167,7 +169,8 @@ TEST(RestoreTest, UpgradesButNeverDowngradesTheProtocol) {
   o.version = 0;
   Restore(store, o);
   auto snap = SnapshotBuilder(store).Build();
-  EXPECT_EQ(snap->protocol().min_writer_version, 4);  // not back to 2
+  EXPECT_EQ(snap->protocol().min_writer_version, 7);  // not back to 2
+  EXPECT_TRUE(Has(snap->protocol().writer_features, "changeDataFeed"));
   EXPECT_FALSE(snap->config().change_data_feed_enabled());
   EXPECT_EQ(RowsOf(snap), RowsAt(store, 0));
 }
@@ -250,8 +253,10 @@ TEST(TableFeaturesTest, EnablingAFeatureUpgradesTheProtocol) {
       {"delta.enableDeletionVectors", "true", {"deletionVectors"}, {"deletionVectors"}, 3, 7},
       {"delta.enableRowTracking", "true", {}, {"rowTracking", "domainMetadata"}, 1, 7},
       {"delta.enableInCommitTimestamps", "true", {}, {"inCommitTimestamp"}, 1, 7},
-      {"delta.columnMapping.mode", "name", {}, {}, 2, 5},  // legacy versions suffice
-      {"delta.enableChangeDataFeed", "true", {}, {}, 1, 4},
+      // Legacy features too get table features on an existing table (DELTA.md), not the
+      // legacy (2,5) / (1,4).
+      {"delta.columnMapping.mode", "name", {"columnMapping"}, {"columnMapping"}, 3, 7},
+      {"delta.enableChangeDataFeed", "true", {}, {"changeDataFeed"}, 1, 7},
       {"delta.enableTypeWidening", "true", {"typeWidening"}, {"typeWidening"}, 3, 7},
       {"delta.feature.vacuumProtocolCheck",
        "supported",
@@ -405,6 +410,169 @@ TEST(RowTrackingTest, ConcurrentAppendsGetDisjointRowIdRanges) {
       }
     }
   }
+}
+
+TEST(TableFeaturesTest, NewTablesKeepTheLowestLegacyVersions) {
+  // Creation chooses the lowest protocol that has the features, as Spark does; only turning a
+  // feature on in an existing table moves to table features.
+  for (const auto& [k, v, reader, writer] :
+       std::vector<std::tuple<std::string, std::string, int, int>>{
+           {"delta.enableChangeDataFeed", "true", 1, 4},
+           {"delta.columnMapping.mode", "name", 2, 5}}) {
+    TempDir dir;
+    auto store = storage::OpenObjectStore((dir.path() / "t").string());
+    Write(store, Rows(0, 3), 1000, WriteMode::kAppend, {{k, v}});
+    const Protocol p = SnapshotBuilder(store).Build()->protocol();
+    EXPECT_EQ(p.min_reader_version, reader) << k;
+    EXPECT_EQ(p.min_writer_version, writer) << k;
+    EXPECT_FALSE(p.writer_features) << k;
+    // A legacy table that already has the feature is left as it is.
+    SetTableProperties(store, {{k, v}, {"some.property", "x"}});
+    EXPECT_EQ(SnapshotBuilder(store).Build()->protocol(), p) << k;
+  }
+}
+
+// The materialised row-tracking column names are in the metadata from the commit that turns
+// row tracking on (creation included), not only after the first DML or OPTIMIZE.
+TEST(RowTrackingTest, MaterializedColumnNamesSetWithTheMetadata) {
+  auto names_of = [](const Snapshot& s) {
+    const auto& c = s.metadata().configuration;
+    auto id = c.find(std::string(kMaterializedRowIdColumnKey));
+    auto version = c.find(std::string(kMaterializedRowCommitVersionColumnKey));
+    return std::make_pair(id == c.end() ? "" : id->second,
+                          version == c.end() ? "" : version->second);
+  };
+  TempDir dir;
+  auto created = storage::OpenObjectStore((dir.path() / "created").string());
+  CreateOptions co;
+  co.schema = RowSchema();
+  co.properties = {{"delta.enableRowTracking", "true"}};
+  CreateDeltaTable(created, co);
+  auto [id, version] = names_of(*SnapshotBuilder(created).AtVersion(0).Build());
+  EXPECT_EQ(id.rfind("_row-id-col-", 0), 0u) << id;
+  EXPECT_EQ(version.rfind("_row-commit-version-col-", 0), 0u) << version;
+  // Kept by later metadata changes and by DML (which used to add them in its own commit).
+  Write(created, Rows(0, 4), 1000);
+  SetTableProperties(created, {{"some.property", "x"}});
+  Delete(created, "id = 1");
+  EXPECT_EQ(names_of(*SnapshotBuilder(created).Build()), std::make_pair(id, version));
+
+  auto written = storage::OpenObjectStore((dir.path() / "written").string());
+  Write(written, Rows(0, 4), 1000, WriteMode::kAppend, {{"delta.enableRowTracking", "true"}});
+  EXPECT_FALSE(names_of(*SnapshotBuilder(written).AtVersion(0).Build()).first.empty());
+
+  auto altered = storage::OpenObjectStore((dir.path() / "altered").string());
+  Write(altered, Rows(0, 4), 1000);
+  EXPECT_TRUE(names_of(*SnapshotBuilder(altered).Build()).first.empty());
+  SetTableProperties(altered, {{"delta.enableRowTracking", "true"}});
+  auto [aid, aversion] = names_of(*SnapshotBuilder(altered).Build());
+  EXPECT_FALSE(aid.empty());
+  EXPECT_FALSE(aversion.empty());
+  EXPECT_NE(aid, aversion);
+
+  // A table without row tracking gets no names.
+  auto plain = storage::OpenObjectStore((dir.path() / "plain").string());
+  Write(plain, Rows(0, 4), 1000, WriteMode::kAppend, {{"delta.enableChangeDataFeed", "true"}});
+  EXPECT_TRUE(names_of(*SnapshotBuilder(plain).Build()).first.empty());
+}
+
+// Checks that every live file has row ids, in disjoint ranges below the high-water mark.
+void ExpectRowIdsOnEveryFile(const Snapshot& snap) {
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  int64_t high = -1;
+  for (const auto& f : snap.files()) {
+    ASSERT_TRUE(f.base_row_id.has_value()) << f.path;
+    ASSERT_TRUE(f.default_row_commit_version.has_value()) << f.path;
+    const int64_t n = *NumRecordsFromStats(f.stats);
+    ranges.emplace_back(*f.base_row_id, *f.base_row_id + n);
+    high = std::max(high, *f.base_row_id + n - 1);
+  }
+  std::sort(ranges.begin(), ranges.end());
+  for (size_t i = 1; i < ranges.size(); ++i) {
+    EXPECT_LE(ranges[i - 1].second, ranges[i].first) << "overlapping row id ranges";
+  }
+  auto d = json::parse(snap.domain_metadata().at("delta.rowTracking").configuration);
+  EXPECT_GE(d["rowIdHighWaterMark"].get<int64_t>(), high);
+}
+
+// PROTOCOL.md "Row IDs": every file of the version that sets delta.enableRowTracking must have
+// baseRowId. Enabling it on a table with files re-adds them with row ids in that commit.
+TEST(RowTrackingTest, EnablingOnAnExistingTableBackfillsRowIds) {
+  TempDir dir;
+  auto store = storage::OpenObjectStore((dir.path() / "t").string());
+  Write(store, Rows(0, 5), 1000, WriteMode::kAppend, {{"delta.enableDeletionVectors", "true"}});
+  Write(store, Rows(5, 7), 2000);
+  Write(store, Rows(12, 3), 3000);
+  Delete(store, "id = 6");  // a file with a DV keeps it
+  const auto before = SnapshotBuilder(store).Build();
+  ASSERT_EQ(before->files().size(), 3u);
+  const auto rows_before = RowsOf(before);
+  const WriteResult r = SetTableProperties(store, {{"delta.enableRowTracking", "true"}});
+  const auto after = SnapshotBuilder(store).Build();
+  ExpectRowIdsOnEveryFile(*after);
+  EXPECT_EQ(after->files().size(), 3u);
+  EXPECT_EQ(RowsOf(after), rows_before);
+  for (const auto& f : after->files()) {
+    EXPECT_EQ(*f.default_row_commit_version, r.version);
+    // The same file, size, stats and DV.
+    auto old = std::find_if(before->files().begin(), before->files().end(),
+                            [&](const AddFile& o) { return o.path == f.path; });
+    ASSERT_NE(old, before->files().end()) << f.path;
+    EXPECT_EQ(old->size, f.size);
+    EXPECT_EQ(old->stats, f.stats);
+    EXPECT_EQ(old->deletion_vector.has_value(), f.deletion_vector.has_value());
+  }
+  // The re-adds change no data: the change feed of that version is empty, and the commit
+  // says what it did.
+  auto seg = BuildLogSegment(*store, std::nullopt);
+  int readds = 0;
+  for (const auto& a : ReadCommitActions(*store, seg.all_commits.back())) {
+    if (const auto* add = std::get_if<AddFile>(&a)) {
+      EXPECT_FALSE(add->data_change);
+      ++readds;
+    }
+    EXPECT_FALSE(std::holds_alternative<RemoveFile>(a));
+  }
+  EXPECT_EQ(readds, 3);
+  EXPECT_EQ(CommitInfoJson(*store, r.version)["operationMetrics"]["numRowTrackingBackfilledFiles"],
+            "3");
+  // New rows continue above the backfilled ids.
+  Write(store, Rows(100, 4), 4000);
+  ExpectRowIdsOnEveryFile(*SnapshotBuilder(store).Build());
+
+  // Made supported first (delta.feature.rowTracking), enabled later: the files get their ids
+  // in the commit that makes row tracking supported.
+  auto two_step = storage::OpenObjectStore((dir.path() / "two_step").string());
+  Write(two_step, Rows(0, 5), 1000);
+  SetTableProperties(two_step, {{"delta.feature.rowTracking", "supported"}});
+  Write(two_step, Rows(5, 5), 2000);
+  auto mid = SnapshotBuilder(two_step).Build();
+  int without = 0;
+  for (const auto& f : mid->files()) without += f.base_row_id ? 0 : 1;
+  EXPECT_EQ(without, 0) << "making row tracking supported assigns ids too";
+  SetTableProperties(two_step, {{"delta.enableRowTracking", "true"}});
+  ExpectRowIdsOnEveryFile(*SnapshotBuilder(two_step).Build());
+}
+
+// A commit that backfills row ids conflicts with a concurrent append, whose file would have
+// none.
+TEST(RowTrackingTest, BackfillConflictsWithAConcurrentAppend) {
+  TempDir dir;
+  auto store = storage::OpenObjectStore((dir.path() / "t").string());
+  Write(store, Rows(0, 5), 1000);
+  auto snap = SnapshotBuilder(store).Build();
+  CommitOptions co;
+  co.operation = "SET TBLPROPERTIES";
+  Transaction txn(store, snap, co);
+  Metadata m = snap->metadata();
+  m.configuration["delta.enableRowTracking"] = "true";
+  txn.UpdateProtocol(RequiredProtocol(snap->protocol(), m, ProtocolUpgrade::kTableFeatures));
+  txn.UpdateMetadata(m);
+  Write(store, Rows(5, 5), 2000);  // a blind append wins the race
+  EXPECT_THROW(txn.Commit(), CommitConflict);
+  // Done again, it backfills both files.
+  SetTableProperties(store, {{"delta.enableRowTracking", "true"}});
+  ExpectRowIdsOnEveryFile(*SnapshotBuilder(store).Build());
 }
 
 TEST(DomainMetadataTest, ReadWrittenAndConflictChecked) {

@@ -364,15 +364,20 @@ TEST_F(WriterTest, IdempotentApplicationTransactions) {
 TEST_F(WriterTest, PropertiesUpgradeTheProtocol) {
   WriteDeltaTable(Store(), Nodes(0, 10), {});
   EXPECT_EQ(Latest()->protocol().min_writer_version, 2);
+  auto has = [](const std::optional<std::vector<std::string>>& v, const std::string& f) {
+    return v && std::find(v->begin(), v->end(), f) != v->end();
+  };
+  // Turning a feature on in an existing table gives table features (DELTA.md), not the
+  // legacy (1,4); a writer-only feature leaves the reader version alone.
   SetTableProperties(Store(), {{"delta.enableChangeDataFeed", "true"}});
-  EXPECT_EQ(Latest()->protocol().min_writer_version, 4);
+  EXPECT_EQ(Latest()->protocol().min_reader_version, 1);
+  EXPECT_EQ(Latest()->protocol().min_writer_version, 7);
+  EXPECT_TRUE(has(Latest()->protocol().writer_features, "changeDataFeed"));
+  EXPECT_TRUE(Latest()->config().change_data_feed_enabled());
   SetTableProperties(Store(), {{"delta.enableDeletionVectors", "true"}});
   auto p = Latest()->protocol();
   EXPECT_EQ(p.min_reader_version, 3);
   EXPECT_EQ(p.min_writer_version, 7);
-  auto has = [](const std::optional<std::vector<std::string>>& v, const std::string& f) {
-    return v && std::find(v->begin(), v->end(), f) != v->end();
-  };
   EXPECT_TRUE(has(p.reader_features, "deletionVectors"));
   EXPECT_TRUE(has(p.writer_features, "deletionVectors"));
   EXPECT_TRUE(has(p.writer_features, "changeDataFeed")) << "legacy features listed";

@@ -194,6 +194,72 @@ TEST(WriterTest, DictionaryFallsBackToPlainWhenTooLarge) {
   EXPECT_EQ(CanonicalRows(reader->ReadAll()), CanonicalRows(b));
 }
 
+// zstd above level 1 probes each column on its first sizeable page: a column of random hex
+// ids (no long repeats) is written at level 1, where level 3 is slower and no smaller;
+// repetitive text keeps the configured level. The file reads back, also in DuckDB.
+TEST(WriterTest, AdaptiveZstdLevelPerColumn) {
+  Schema schema({Field("id", DataType::String(), false), Field("qname", DataType::String())});
+  std::mt19937_64 rng(7);
+  std::vector<RecordBatch> batches;
+  for (int b = 0; b < 3; ++b) {
+    RecordBatch batch = RecordBatch::MakeEmpty(schema);
+    for (int i = 0; i < 10000; ++i) {
+      char hex[40];
+      std::snprintf(hex, sizeof(hex), "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                    static_cast<unsigned long long>(rng()));
+      batch.mutable_column(0).AppendString(hex);
+      const int row = b * 10000 + i;
+      static const char* kNames[] = {"self", "x", "len", "append", "get", "path", "os", "name"};
+      char qname[96];
+      std::snprintf(qname, sizeof(qname), "pkg%03d.module_%07d.%s_%d", row / 50000,
+                    1000 + row / 5000, kNames[rng() % 8], (row % 5000) / 50);
+      batch.mutable_column(1).AppendString(qname);
+    }
+    batches.push_back(std::move(batch));
+  }
+  auto chunk_sizes = [&](const WriterOptions& o) {
+    const std::string bytes = WriteToMemory(schema, batches, o);
+    auto reader = ParquetFileReader::Open(storage::MakeBufferFile(bytes));
+    EXPECT_EQ(CanonicalRows(reader->ReadAll()), CanonicalRows([&] {
+                RecordBatch all = RecordBatch::MakeEmpty(schema);
+                for (const auto& b : batches) all.Append(b);
+                return all;
+              }()));
+    std::vector<int64_t> sizes(2, 0);
+    for (const auto& rg : reader->metadata().row_groups) {
+      for (size_t c = 0; c < 2; ++c) sizes[c] += rg.columns[c].meta_data->total_compressed_size;
+    }
+    return sizes;
+  };
+  WriterOptions level3;
+  level3.codec = Codec::kZstd;
+  level3.compression_level = 3;
+  level3.row_group_rows = 10000;
+  level3.dictionary = false;
+  WriterOptions fixed3 = level3, fixed1 = level3;
+  fixed3.adaptive_zstd_level = false;
+  fixed1.adaptive_zstd_level = false;
+  fixed1.compression_level = 1;
+  const auto adaptive = chunk_sizes(level3), at3 = chunk_sizes(fixed3), at1 = chunk_sizes(fixed1);
+  EXPECT_EQ(adaptive[0], at1[0]) << "random ids: level 1 (level 3 would be " << at3[0] << ")";
+  EXPECT_LE(at1[0] * 100, at3[0] * 102) << "level 3 buys nothing on random ids";
+  EXPECT_EQ(adaptive[1], at3[1]) << "repetitive text keeps level 3 (level 1: " << at1[1] << ")";
+  EXPECT_LT(at3[1], at1[1]);
+  // The default level (0 = zstd's 3) probes too; threads change nothing.
+  WriterOptions by_default = level3, threaded = level3;
+  by_default.compression_level = 0;
+  threaded.threads = 2;
+  EXPECT_EQ(WriteToMemory(schema, batches, by_default), WriteToMemory(schema, batches, level3));
+  EXPECT_EQ(WriteToMemory(schema, batches, threaded), WriteToMemory(schema, batches, level3));
+
+  TempDir dir;
+  const std::string path = (dir.path() / "adaptive.parquet").string();
+  WriteParquetFile(path, schema, batches, level3);
+  auto duck = RunOracle("hash " + ShellQuote(path));
+  ASSERT_EQ(duck.exit_code, 0);
+  EXPECT_EQ(SplitLines(duck.out).at(0), CanonicalHash(batches));
+}
+
 TEST(WriterTest, RejectsNullsInRequiredColumnsAndSchemaMismatch) {
   Schema schema({Field("a", DataType::Int32(), false)});
   RecordBatch b = RecordBatch::MakeEmpty(Schema({Field("a", DataType::Int32(), true)}));
