@@ -28,10 +28,4 @@ inline std::optional<std::string> DvKey(const storage::ObjectStore& store,
   return TableKeyOfLogPath(store, DeletionVectorPath(*dv));
 }
 
-// Row tracking materialisation (PROTOCOL.md "Row Tracking"): table properties naming the
-// hidden columns that hold row ids / row commit versions preserved across rewrites.
-inline constexpr char kMaterializedRowIdKey[] = "delta.rowTracking.materializedRowIdColumnName";
-inline constexpr char kMaterializedRowCommitVersionKey[] =
-    "delta.rowTracking.materializedRowCommitVersionColumnName";
-
 }  // namespace cpglake::delta::maintenance_internal

@@ -376,8 +376,8 @@ OptimizeResult Optimize(const std::shared_ptr<storage::ObjectStore>& store,
     Metadata m = snapshot->metadata();
     auto& conf = m.configuration;
     const bool changed = AssignRowTrackingColumnNames(&m);
-    rt = RowTrackingColumns{conf[mi::kMaterializedRowIdKey],
-                            conf[mi::kMaterializedRowCommitVersionKey]};
+    rt = RowTrackingColumns{conf[kMaterializedRowIdColumnKey],
+                            conf[kMaterializedRowCommitVersionColumnKey]};
     if (changed) txn.UpdateMetadata(std::move(m));
   }
 
