@@ -8,7 +8,8 @@
 # installation's lib directory measures its standard library only.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="$root/build/bin"
+# CPGLAKE_BIN: another build directory's bin/ (default: build/bin, what scripts/setup builds).
+bin="${CPGLAKE_BIN:-$root/build/bin}"
 dir="${1:-/usr/lib/python3.11}"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
