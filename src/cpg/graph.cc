@@ -108,10 +108,14 @@ void SetLines(const python::LineIndex& lines, int64_t bstart, int64_t bend, Node
   row->col_end = static_cast<int32_t>(c1);
 }
 
+std::string DiagnosticNodeId(const FileContext& file, const python::Diagnostic& d) {
+  return StableId("DIAG", {file.file_id, d.bstart, d.bend, d.code, d.message});
+}
+
 NodeRow DiagnosticRows(const FileContext& file, const python::Diagnostic& d,
                        std::string_view source, std::vector<PropRow>* props) {
   NodeRow r;
-  r.node_id = StableId("DIAG", {file.file_id, d.bstart, d.bend, d.code, d.message});
+  r.node_id = DiagnosticNodeId(file, d);
   r.node_kind = "DIAG";
   r.file_id = file.file_id;
   r.path = file.path;

@@ -118,6 +118,9 @@ GraphRows RowsForFile(const FileContext& file, const python::FileEvidence& evide
 
 // The DIAG node of a file's diagnostic (id from file, span, code and message; no lines) and
 // its severity/message/code/diag_source props, appended to `props`.
+// The id of the DIAG node of a file's diagnostic (from file, span, code and message).
+std::string DiagnosticNodeId(const FileContext& file, const python::Diagnostic& diagnostic);
+
 NodeRow DiagnosticRows(const FileContext& file, const python::Diagnostic& diagnostic,
                        std::string_view diag_source, std::vector<PropRow>* props);
 

@@ -650,6 +650,14 @@ uint32_t Rank(const std::vector<uint32_t>& ranks, uint32_t sym) {
   return sym == kNoSymbol ? 0 : ranks[sym];
 }
 
+// An id's sort key: its prefix's rank, then its digest as two big-endian integers (ordering
+// exactly like the id strings).
+// (A template: RowSet::Id is private to the row set and its graph.)
+template <typename Id>
+IdKey IdKeyOf(const std::vector<uint32_t>& ranks, const Id& id) {
+  return IdKey{Rank(ranks, id.prefix), LoadBigEndian(id.digest), LoadBigEndian(id.digest + 8)};
+}
+
 // Puts `rows` in the order of their sort keys (each key's `ref` indexes `rows`), after
 // checking that no two keys share an id (the order is not by id: the ids are sorted apart);
 // `duplicate(row)` names a repeated one for the InternalError.
@@ -690,10 +698,9 @@ void Graph::SortNodes(const Ranks& ranks, std::vector<RowRef>* rows) const {
     const RowSet& p = parts_[ref.part];
     const RowSet::Node& n = p.nodes_[ref.row];
     const RowSet::Id& id = p.node_ids_[ref.row];
-    keys.push_back(NodeKey{
-        Rank(*r, n.path), Rank(*r, n.kind), p.StartOf(n.span), p.EndOf(n.span),
-        (n.span.flags & RowSet::kHasStart) != 0, (n.span.flags & RowSet::kHasEnd) != 0,
-        IdKey{Rank(*r, id.prefix), LoadBigEndian(id.digest), LoadBigEndian(id.digest + 8)}, i});
+    keys.push_back(NodeKey{Rank(*r, n.path), Rank(*r, n.kind), p.StartOf(n.span), p.EndOf(n.span),
+                           (n.span.flags & RowSet::kHasStart) != 0,
+                           (n.span.flags & RowSet::kHasEnd) != 0, IdKeyOf(*r, id), i});
   }
   SortByKeys(&keys, rows, [&](const RowRef& ref) {
     const RowSet& p = parts_[ref.part];
@@ -711,12 +718,10 @@ void Graph::SortEdges(const Ranks& ranks, std::vector<RowRef>* rows) const {
     if (ref.part != r_part) r = &ranks.Of(r_part = ref.part);
     const RowSet& p = parts_[ref.part];
     const RowSet::Edge& e = p.edges_[ref.row];
-    auto id_key = [&](const RowSet::Id& id) {
-      return IdKey{Rank(*r, id.prefix), LoadBigEndian(id.digest), LoadBigEndian(id.digest + 8)};
-    };
     keys.push_back(EdgeKey{Rank(*r, e.owner), Rank(*r, e.path), Rank(*r, e.kind),
                            (e.span.flags & RowSet::kHasStart) != 0, p.StartOf(e.span),
-                           id_key(p.RefId(e.src)), id_key(p.RefId(e.dst)), id_key(e.id), i});
+                           IdKeyOf(*r, p.RefId(e.src)), IdKeyOf(*r, p.RefId(e.dst)),
+                           IdKeyOf(*r, e.id), i});
   }
   SortByKeys(&keys, rows, [&](const RowRef& ref) {
     const RowSet& p = parts_[ref.part];
@@ -744,10 +749,7 @@ void Graph::SortBySrc(const Ranks& ranks, std::vector<RowRef>* rows) const {
     if (ref.part != r_part) r = &ranks.Of(r_part = ref.part);
     const RowSet& p = parts_[ref.part];
     const RowSet::Edge& e = p.edges_[ref.row];
-    auto id_key = [&](const RowSet::Id& id) {
-      return IdKey{Rank(*r, id.prefix), LoadBigEndian(id.digest), LoadBigEndian(id.digest + 8)};
-    };
-    keys.push_back(Key{Rank(*r, e.owner), id_key(p.RefId(e.src)), id_key(e.id), i});
+    keys.push_back(Key{Rank(*r, e.owner), IdKeyOf(*r, p.RefId(e.src)), IdKeyOf(*r, e.id), i});
   }
   std::sort(keys.begin(), keys.end());
   std::vector<RowRef> sorted;
@@ -777,10 +779,7 @@ void Graph::SortProps(const Ranks& ranks, std::vector<RowRef>* rows) const {
       file = p.nodes_[ref.row].file_id;
       key = p.props_[ref.prop].key;
     }
-    keys.push_back(PropKey{Rank(*r, file), Rank(*r, key),
-                           IdKey{Rank(*r, entity->prefix), LoadBigEndian(entity->digest),
-                                 LoadBigEndian(entity->digest + 8)},
-                           i});
+    keys.push_back(PropKey{Rank(*r, file), Rank(*r, key), IdKeyOf(*r, *entity), i});
   }
   std::sort(keys.begin(), keys.end());
   for (size_t i = 1; i < keys.size(); ++i) {

@@ -272,6 +272,20 @@ std::string ModuleIdOf(const cpg::FileContext& ctx, const python::ModuleSummary*
   return cpg::NodeIdOf(ctx.file_id, summary->keys[static_cast<size_t>(summary->module_key)]);
 }
 
+// The _cpglake/diagnostics row of a diagnostic of a file (its DIAG node's id; no line).
+DiagnosticRecord FileDiagnosticRecord(const cpg::FileContext& ctx, const python::Diagnostic& d,
+                                      const char* source) {
+  DiagnosticRecord r;
+  r.file_id = ctx.file_id;
+  r.path = ctx.path;
+  r.severity = d.severity;
+  r.code = d.code;
+  r.message = d.message;
+  r.source = source;
+  r.node_id = cpg::DiagnosticNodeId(ctx, d);
+  return r;
+}
+
 // Extracts file `f` — from the extraction cache entry `cached` when it has the evidence,
 // else by parsing — into `out`. With `cache_evidence` a parse's results are kept for the
 // cache with their evidence, else with the summary only.
@@ -335,19 +349,12 @@ void ExtractFile(const fs::path& repo, const ScannedFile& f, const cpg::FileCont
     out->bytes = static_cast<int64_t>(source.size());
   }
   for (const auto& d : ev.diagnostics) {
-    DiagnosticRecord r;
-    r.file_id = ctx.file_id;
-    r.path = f.path;
-    r.severity = d.severity;
-    r.code = d.code;
-    r.message = d.message;
+    DiagnosticRecord r = FileDiagnosticRecord(ctx, d, diag_source::kFrontEnd);
     if (d.bstart >= 0 && !ev.lines.line_starts.empty()) {
       const auto [line, col] = ev.lines.Position(d.bstart);
       r.line = static_cast<int32_t>(line);
       r.col = static_cast<int32_t>(col);
     }
-    r.source = diag_source::kFrontEnd;
-    r.node_id = cpg::StableId("DIAG", {ctx.file_id, d.bstart, d.bend, d.code, d.message});
     out->diagnostics.push_back(std::move(r));
   }
   if (scip_targets) out->scip_targets = cpg::ScipTargetsOf(ctx, ev);
@@ -444,12 +451,7 @@ std::vector<FileResolutionRows> ResolveFiles(
     r.resolution = resolver.ResolveFile(i, &deps);
     r.deps = ResolutionDepsText(deps, contexts);
     for (const auto& d : r.resolution.diagnostics) {
-      DiagnosticRecord rec;
-      rec.file_id = contexts[i].file_id;
-      rec.path = scan.files[i].path;
-      rec.severity = d.severity;
-      rec.code = d.code;
-      rec.message = d.message;
+      DiagnosticRecord rec = FileDiagnosticRecord(contexts[i], d, diag_source::kResolver);
       // Anchored at a node of the summary (an import alias): its line and column, as the
       // DIAG node has them (cpg/resolution_rows.cc).
       if (summary_ptrs[i]) {
@@ -460,9 +462,6 @@ std::vector<FileResolutionRows> ResolveFiles(
           }
         }
       }
-      rec.source = diag_source::kResolver;
-      rec.node_id =
-          cpg::StableId("DIAG", {contexts[i].file_id, d.bstart, d.bend, d.code, d.message});
       r.diagnostics.push_back(std::move(rec));
     }
     if (summary_ptrs[i]) {
@@ -544,15 +543,7 @@ void AddScipRows(const ScipEvidence& scip, size_t i, const std::vector<cpg::File
       doc->stale, &doc->local_names);
   rows->Append(std::move(r.rows));
   for (const auto& d : r.diagnostics) {
-    DiagnosticRecord rec;
-    rec.file_id = ctx.file_id;
-    rec.path = ctx.path;
-    rec.severity = d.severity;
-    rec.code = d.code;
-    rec.message = d.message;
-    rec.source = diag_source::kScip;
-    rec.node_id = cpg::StableId("DIAG", {ctx.file_id, d.bstart, d.bend, d.code, d.message});
-    diagnostics->push_back(std::move(rec));
+    diagnostics->push_back(FileDiagnosticRecord(ctx, d, diag_source::kScip));
   }
 }
 
