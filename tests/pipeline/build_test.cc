@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -124,6 +126,42 @@ TEST(BuildTest, WritesReadableTablesWithModulesAndDiagnostics) {
     ASSERT_TRUE(ids.count(columnar::GetValue(edges.column(2), i).as_string())) << i;
     ASSERT_TRUE(ids.count(columnar::GetValue(edges.column(3), i).as_string())) << i;
   }
+}
+
+// The steps of a full and of an incremental build, in order, with their wall times (what
+// `cpglake build --json` reports as "phases").
+TEST(BuildTest, PhasesNameEveryStepInOrder) {
+  TempDir dir;
+  MakeRepo(dir.path() / "repo");
+  BuildOptions o;
+  o.repo = (dir.path() / "repo").string();
+  o.jobs = 2;
+  auto names = [](const BuildResult& r) {
+    std::vector<std::string> out;
+    for (const auto& [name, seconds] : r.phases) {
+      EXPECT_GE(seconds, 0.0) << name;
+      out.push_back(name);
+    }
+    return out;
+  };
+  const BuildResult full = BuildGraph(o);
+  const std::vector<std::string> f = names(full);
+  ASSERT_GE(f.size(), 6u);
+  EXPECT_EQ(f.front(), "start");
+  EXPECT_NE(std::find(f.begin(), f.end(), "scan"), f.end());
+  EXPECT_NE(std::find(f.begin(), f.end(), "extract"), f.end());
+  EXPECT_EQ(f.back(), "manifest");
+  Write(dir.path() / "repo/pkg/sub/util.py", "def f(a):\n    return a\n");
+  const BuildResult inc = BuildGraph(o);
+  ASSERT_EQ(inc.record.mode, "incremental");
+  const std::vector<std::string> i = names(inc);
+  const auto at = [&](const std::string& n) {
+    return std::find(i.begin(), i.end(), n) - i.begin();
+  };
+  EXPECT_LT(at("merge repo_files"), at("cached summaries"));
+  EXPECT_LT(at("replace graph rows"), at("write file_state"));
+  EXPECT_LT(at("write file_state"), at("manifest"));
+  EXPECT_EQ(static_cast<size_t>(at("manifest")), i.size() - 1);
 }
 
 TEST(BuildTest, TwoBuildsAreIdenticalAtAnyThreadCount) {
