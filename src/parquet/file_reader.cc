@@ -51,6 +51,11 @@ void ParquetFileReader::ReadFooter() {
     throw CorruptData("not a Parquet file: " + std::to_string(size) +
                       " bytes is too small to hold the magic and footer");
   }
+  if (size <= options_.read_whole_file_bytes) {
+    std::string bytes(static_cast<size_t>(size), '\0');
+    file_->ReadAt(0, size, reinterpret_cast<uint8_t*>(bytes.data()));
+    file_ = storage::MakeBufferFile(std::move(bytes), file_->name());
+  }
   uint8_t tail[8];
   file_->ReadAt(size - 8, 8, tail);
   if (std::memcmp(tail + 4, "PARE", 4) == 0) {

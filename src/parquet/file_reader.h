@@ -28,6 +28,9 @@ struct ParquetReadOptions {
   int64_t max_footer_bytes = int64_t{256} << 20;
   ColumnReadLimits limits;
   int threads = 1;  // columns of a row group decoded in parallel
+  // A file no larger than this is read whole, in one read, when opened (a small file's
+  // footer and column chunks would otherwise cost a read each); 0: never.
+  int64_t read_whole_file_bytes = int64_t{256} << 10;
 };
 
 // Min/max/null count of one column chunk, decoded to the column's type. Absent values

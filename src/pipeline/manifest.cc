@@ -19,6 +19,7 @@
 #include "delta/scan.h"
 #include "delta/snapshot.h"
 #include "delta/writer.h"
+#include "expr/expression.h"
 
 namespace cpglake::pipeline {
 
@@ -341,15 +342,24 @@ struct RawBuild {
   std::optional<std::string> tables_json;
 };
 
-// Every row, oldest first (by started_at, then build_id).
-std::vector<RawBuild> ReadRawBuilds(const std::string& out_dir, std::string* path) {
+// The manifest table's latest snapshot; null when there is none.
+std::shared_ptr<const delta::Snapshot> BuildsSnapshot(const std::string& out_dir,
+                                                      std::string* path) {
   const auto location =
       catalog::DatasetRegistry::ForOutput(out_dir).Resolve(catalog::kBuildsDataset);
   *path = location.path;
+  if (!catalog::TableExists(location)) return nullptr;
+  return catalog::OpenSnapshot(location, 1);
+}
+
+// The rows (the predicate's, or every one), oldest first (by started_at, then build_id).
+std::vector<RawBuild> ReadRawBuilds(const std::shared_ptr<const delta::Snapshot>& snap,
+                                    expr::ExprPtr predicate = nullptr) {
   std::vector<RawBuild> out;
-  if (!catalog::TableExists(location)) return out;
-  auto snap = catalog::OpenSnapshot(location, 1);
-  columnar::RecordBatch b = delta::ScanBuilder(snap).WithThreads(1).Build().ReadAll();
+  if (!snap) return out;
+  delta::ScanBuilder scan(snap);
+  if (predicate) scan.WithPredicate(std::move(predicate));
+  columnar::RecordBatch b = scan.WithThreads(1).Build().ReadAll();
   const Reader rd{b};
   for (int64_t i = 0; i < b.num_rows(); ++i) {
     BuildRecord r;
@@ -410,17 +420,54 @@ BuildRecord Parsed(RawBuild raw, const std::string& path) {
 std::vector<BuildRecord> ReadBuilds(const std::string& out_dir) {
   std::string path;
   std::vector<BuildRecord> out;
-  for (auto& raw : ReadRawBuilds(out_dir, &path)) out.push_back(Parsed(std::move(raw), path));
+  for (auto& raw : ReadRawBuilds(BuildsSnapshot(out_dir, &path))) {
+    out.push_back(Parsed(std::move(raw), path));
+  }
   return out;
 }
 
 ManifestHead ReadManifestHead(const std::string& out_dir) {
   std::string path;
-  std::vector<RawBuild> raw = ReadRawBuilds(out_dir, &path);
+  const auto snap = BuildsSnapshot(out_dir, &path);
   ManifestHead head;
-  head.builds = static_cast<int64_t>(raw.size());
-  for (auto it = raw.rbegin(); it != raw.rend(); ++it) {
-    if (it->record.status == kBuildSucceeded) {
+  if (!snap) return head;
+  // Which build is the latest successful one, from three columns of every row; then that
+  // row alone (each build's row is in a file of its own until the table is compacted, and
+  // the statistics on build_id skip the others). Every build starts with a full read of the
+  // manifest otherwise.
+  const columnar::Schema& schema = snap->schema();
+  if (schema.FieldIndex("build_id") < 0 || schema.FieldIndex("started_at") < 0 ||
+      schema.FieldIndex("status") < 0) {
+    // Not a manifest this version wrote: every row, read as ReadBuilds reads them.
+    std::vector<RawBuild> raw = ReadRawBuilds(snap);
+    head.builds = static_cast<int64_t>(raw.size());
+    for (auto it = raw.rbegin(); it != raw.rend(); ++it) {
+      if (it->record.status == kBuildSucceeded) {
+        head.latest_successful = Parsed(std::move(*it), path);
+        break;
+      }
+    }
+    return head;
+  }
+  const columnar::RecordBatch b = delta::ScanBuilder(snap)
+                                      .WithColumns({"build_id", "started_at", "status"})
+                                      .WithThreads(1)
+                                      .Build()
+                                      .ReadAll();
+  const Reader rd{b};
+  head.builds = b.num_rows();
+  std::optional<std::pair<int64_t, std::string>> latest;  // (started_at, build_id)
+  for (int64_t i = 0; i < b.num_rows(); ++i) {
+    if (rd.StrOr("status", i) != kBuildSucceeded) continue;
+    std::pair<int64_t, std::string> key{rd.Long("started_at", i).value_or(0),
+                                        rd.StrOr("build_id", i)};
+    if (!latest || *latest <= key) latest = std::move(key);
+  }
+  if (!latest) return head;
+  std::vector<RawBuild> rows =
+      ReadRawBuilds(snap, expr::Eq(expr::Col("build_id"), expr::Lit(latest->second)));
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+    if (it->record.status == kBuildSucceeded && it->record.started_at_us == latest->first) {
       head.latest_successful = Parsed(std::move(*it), path);
       break;
     }

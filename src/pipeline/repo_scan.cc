@@ -13,8 +13,10 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string_view>
 #include <tuple>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -221,8 +223,9 @@ class Scanner {
   // when max_files would cut the list.
   std::optional<RepoScan> FinishMerged(std::vector<ScannedFile> kept);
   void Walk(const std::string& abs, const std::string& rel, int depth);
+  // `type`: readdir's d_type when known (DT_REG: a regular file, no stat needed to walk on).
   void WalkEntry(const std::string& abs_dir, const std::string& rel_dir, const std::string& name,
-                 int depth);
+                 int depth, unsigned char type = DT_UNKNOWN);
   bool Inside(std::string_view real) const {
     return real == root_ ||
            (real.size() > root_.size() && real[root_.size()] == '/' &&
@@ -231,6 +234,9 @@ class Scanner {
   }
   Outcome Process(const Candidate& c) const;
   void Hash(int fd, const struct stat& st, const Candidate& c, Outcome* out) const;
+  // realpath(3) of `abs`, which is not a symbolic link itself: its directory's (resolved once
+  // per directory: realpath checks every component) plus the name. nullopt with errno set.
+  std::optional<std::string> RealPath(const std::string& abs) const;
 
   const std::string root_;  // canonical, absolute
   const ScanOptions& options_;
@@ -241,6 +247,8 @@ class Scanner {
   std::vector<std::pair<dev_t, ino_t>> ancestors_;  // directories on the current walk path
   int64_t directories_ = 0;
   bool directory_budget_reported_ = false;
+  mutable std::mutex real_dirs_mu_;
+  mutable std::unordered_map<std::string, std::string> real_dirs_;  // resolved directories
 };
 
 bool Scanner::OpenGit() {
@@ -368,22 +376,27 @@ void Scanner::Walk(const std::string& abs, const std::string& rel, int depth) {
                   std::string("cannot open the directory: ") + std::strerror(errno));
     return;
   }
-  std::vector<std::string> names;
+  std::vector<std::pair<std::string, unsigned char>> names;
   while (const dirent* d = ::readdir(dir)) {
     const std::string_view name = d->d_name;
-    if (name != "." && name != "..") names.emplace_back(name);
+    if (name != "." && name != "..") names.emplace_back(name, d->d_type);
   }
   ::closedir(dir);
   std::sort(names.begin(), names.end());
-  for (const std::string& name : names) WalkEntry(abs, rel, name, depth);
+  for (const auto& [name, type] : names) WalkEntry(abs, rel, name, depth, type);
 }
 
 void Scanner::WalkEntry(const std::string& abs_dir, const std::string& rel_dir,
-                        const std::string& name, int depth) {
+                        const std::string& name, int depth, unsigned char type) {
   const std::string abs = abs_dir + "/" + name;
   const std::string rel = JoinPath(rel_dir, name);
   struct stat st;
-  if (::lstat(abs.c_str(), &st) != 0) {
+  if (type == DT_REG) {
+    // A regular file: not stat-ed here (a candidate is, when processed; most files are not
+    // candidates).
+    st = {};
+    st.st_mode = S_IFREG;
+  } else if (::lstat(abs.c_str(), &st) != 0) {
     if (errno != ENOENT) {  // ENOENT: vanished since readdir
       AddDiagnostic(rel, scan_code::kUnreadable,
                     std::string("cannot stat: ") + std::strerror(errno));
@@ -489,6 +502,26 @@ struct FdCloser {
   }
 };
 
+std::optional<std::string> Scanner::RealPath(const std::string& abs) const {
+  const size_t slash = abs.rfind('/');
+  const std::string dir = slash == 0 ? "/" : abs.substr(0, slash);
+  std::string real_dir;
+  {
+    std::lock_guard<std::mutex> lock(real_dirs_mu_);
+    auto it = real_dirs_.find(dir);
+    if (it != real_dirs_.end()) real_dir = it->second;
+  }
+  if (real_dir.empty()) {
+    char* resolved = ::realpath(dir.c_str(), nullptr);
+    if (resolved == nullptr) return std::nullopt;
+    real_dir = resolved;
+    std::free(resolved);
+    std::lock_guard<std::mutex> lock(real_dirs_mu_);
+    real_dirs_.emplace(dir, real_dir);
+  }
+  return (real_dir == "/" ? "" : real_dir) + abs.substr(slash);
+}
+
 Outcome Scanner::Process(const Candidate& c) const {
   Outcome out;
   const auto diag = [&](const char* code, std::string message) {
@@ -523,14 +556,20 @@ Outcome Scanner::Process(const Candidate& c) const {
     if (c.by_extension) diag(scan_code::kSymlink, "a symbolic link: not followed");
     return out;
   }
-  char* real = ::realpath(abs.c_str(), nullptr);
-  if (real == nullptr) {
+  std::optional<std::string> real = is_link ? std::nullopt : RealPath(abs);
+  if (!real && is_link) {
+    char* resolved = ::realpath(abs.c_str(), nullptr);
+    if (resolved != nullptr) {
+      real = resolved;
+      std::free(resolved);
+    }
+  }
+  if (!real) {
     diag(errno == ELOOP ? scan_code::kSymlinkLoop : scan_code::kUnreadable,
          std::string("cannot resolve the path: ") + std::strerror(errno));
     return out;
   }
-  const std::string target(real);
-  std::free(real);
+  const std::string& target = *real;
   if (!Inside(target)) {
     diag(scan_code::kHostileName, "the path resolves outside the root: " + target);
     return out;
@@ -543,6 +582,27 @@ Outcome Scanner::Process(const Candidate& c) const {
   if (!S_ISREG(st.st_mode)) {
     if (c.by_extension) diag(scan_code::kNotRegular, "not a regular file");
     return out;
+  }
+  // A file the previous build recorded with this size and mtime keeps its recorded hash
+  // (stat first, hash only when they differ): it is not opened at all.
+  const bool too_large =
+      options_.max_file_bytes >= 0 && st.st_size > options_.max_file_bytes;  // reported below
+  if (c.by_extension && !too_large && options_.previous != nullptr) {
+    auto known = options_.previous->find(c.path);
+    const int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    if (known != options_.previous->end() && known->second.size == st.st_size &&
+        known->second.mtime_ns == mtime && known->second.encoding == "utf-8" &&
+        known->second.sha256.size() == 64) {
+      ScannedFile f;
+      f.path = c.path;
+      f.size = st.st_size;
+      f.mtime_ns = mtime;
+      f.sha256 = known->second.sha256;
+      f.encoding = known->second.encoding;
+      f.is_tracked = c.is_tracked;
+      out.file = std::move(f);
+      return out;
+    }
   }
   const int fd = ::open(
       abs.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | (options_.follow_symlinks ? 0 : O_NOFOLLOW));
@@ -560,23 +620,6 @@ Outcome Scanner::Process(const Candidate& c) const {
     diag(scan_code::kTooLarge, std::to_string(st.st_size) + " bytes, more than max_file_bytes (" +
                                    std::to_string(options_.max_file_bytes) + ")");
     return out;  // not read at all
-  }
-  if (c.by_extension && options_.previous != nullptr) {
-    auto known = options_.previous->find(c.path);
-    const int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-    if (known != options_.previous->end() && known->second.size == st.st_size &&
-        known->second.mtime_ns == mtime && known->second.encoding == "utf-8" &&
-        known->second.sha256.size() == 64) {
-      ScannedFile f;
-      f.path = c.path;
-      f.size = st.st_size;
-      f.mtime_ns = mtime;
-      f.sha256 = known->second.sha256;
-      f.encoding = known->second.encoding;
-      f.is_tracked = c.is_tracked;
-      out.file = std::move(f);
-      return out;
-    }
   }
   Hash(fd, st, c, &out);
   return out;
