@@ -233,6 +233,39 @@ TEST(ParquetCorpusTest, BadDataGivesCleanErrorsOrData) {
   }
 }
 
+// A file up to ParquetReadOptions::read_whole_file_bytes is read in one read when opened:
+// the rows, and the errors of damaged files, are the same as with a read per chunk.
+TEST(ParquetCorpusTest, WholeFileReadsEqualChunkReads) {
+  auto outcome = [](const fs::path& path, int64_t whole_file_bytes) {
+    ParquetReadOptions options;
+    options.read_whole_file_bytes = whole_file_bytes;
+    try {
+      auto reader = ParquetFileReader::OpenPath(path.string(), options);
+      std::string rows;
+      for (int g = 0; g < reader->num_row_groups(); ++g) {
+        auto batch = reader->ReadRowGroup(g);
+        for (int64_t r = 0; r < batch.num_rows(); ++r) {
+          columnar::AppendJsonRow(batch, r, columnar::JsonStyle::kCanonical, &rows);
+          rows += '\n';
+        }
+      }
+      return rows;
+    } catch (const Error& e) {
+      return std::string("error: ") + e.what();
+    }
+  };
+  int whole = 0;
+  for (const char* dir : {"parquet-testing/data", "parquet-testing/bad_data"}) {
+    for (const auto& entry : fs::directory_iterator(TestDataDir() / dir)) {
+      if (entry.path().extension() != ".parquet") continue;
+      SCOPED_TRACE(entry.path().string());
+      if (entry.file_size() <= ParquetReadOptions{}.read_whole_file_bytes) ++whole;
+      EXPECT_EQ(outcome(entry.path(), 0), outcome(entry.path(), int64_t{1} << 40));
+    }
+  }
+  EXPECT_GT(whole, 50);  // most of the corpus is small enough to be read whole by default
+}
+
 TEST(ParquetCorpusTest, SparkExpectedFilesEqualDuckDb) {
   int compared = 0;
   for (const auto& c : fs::directory_iterator(TestDataDir() / "delta-acceptance/kernel_golden")) {

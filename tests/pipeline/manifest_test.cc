@@ -14,6 +14,7 @@
 #include "columnar/schema_fingerprint.h"
 #include "common/error.h"
 #include "cpg/graph.h"
+#include "delta/maintenance.h"
 #include "delta/scan.h"
 #include "delta/snapshot.h"
 #include "expr/parser.h"
@@ -205,6 +206,51 @@ TEST(ManifestTest, FindBuildByIdOrUniquePrefix) {
   EXPECT_EQ(builds[2].build_id, "bbbb3333-0000");
   EXPECT_TRUE(builds[0].tables.empty());
   EXPECT_FALSE(builds[0].finished_at_us.has_value());
+}
+
+// The head (what every build reads first) names the latest successful build by start time,
+// whatever the order of the rows and however the table's files are laid out.
+TEST(ManifestTest, HeadIsTheLatestSuccessfulBuildByStartTime) {
+  TempDir dir;
+  const std::string out = (dir.path() / "out").string();
+  EXPECT_EQ(ReadManifestHead(out).builds, 0);
+  EXPECT_FALSE(ReadManifestHead(out).latest_successful.has_value());
+  BuildRecord r;
+  r.repo_id = "r";
+  r.mode = "full";
+  // Appended out of start order; the latest start failed.
+  for (const auto& [id, started, status] :
+       std::vector<std::tuple<const char*, int64_t, const char*>>{
+           {"b-early", 100, kBuildSucceeded},
+           {"b-latest-ok", 300, kBuildSucceeded},
+           {"b-middle", 200, kBuildSucceeded},
+           {"b-failed", 400, kBuildFailed}}) {
+    r.build_id = id;
+    r.started_at_us = started;
+    r.status = status;
+    r.files_scanned = started;
+    TableRecord t;
+    t.name = "cpg_nodes";
+    t.version = started / 100;
+    r.tables = {t};
+    AppendBuildRecord(out, r);
+  }
+  for (bool compacted : {false, true}) {
+    SCOPED_TRACE(compacted ? "compacted" : "a file per build");
+    if (compacted) {
+      delta::Optimize(storage::OpenObjectStore((dir.path() / "out/_cpglake/builds").string()));
+    }
+    const ManifestHead head = ReadManifestHead(out);
+    EXPECT_EQ(head.builds, 4);
+    ASSERT_TRUE(head.latest_successful.has_value());
+    EXPECT_EQ(head.latest_successful->build_id, "b-latest-ok");
+    EXPECT_EQ(head.latest_successful->files_scanned, 300);
+    EXPECT_EQ(head.latest_successful->TableVersions().at("cpg_nodes"), 3);
+    // The same record as the full read gives.
+    const auto all = ReadBuilds(out);
+    ASSERT_EQ(all.size(), 4u);
+    EXPECT_EQ(BuildRecordJson(all[2]), BuildRecordJson(*head.latest_successful));
+  }
 }
 
 TEST(ManifestTest, FailedBuildIsRecordedAndNeverTheLatestSuccessful) {
