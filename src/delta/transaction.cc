@@ -551,9 +551,14 @@ CommitResult Transaction::Commit() {
       bool ours = false;
       try {
         ours = store_->Read(key) == content;
+        // Another writer's commit holds the version: ours was not made.
+        if (!ours) maybe_committed_ = false;
+      } catch (const NotFound&) {
+        maybe_committed_ = false;  // no commit at the version: ours was not made
       } catch (const Error&) {
+        // Unreadable: the outcome is unknown.
       }
-      if (!ours) std::rethrow_exception(original);  // the outcome is unknown
+      if (!ours) std::rethrow_exception(original);
       created = true;
     }
     if (created) {

@@ -125,7 +125,9 @@ class Transaction {
   CommitResult Commit();
 
   // True once a commit attempt may have reached the store (it succeeded, or failed with an
-  // I/O error that leaves the outcome unknown): the staged data files must then be kept.
+  // I/O error and reading the version back could not tell whether our commit is there): the
+  // staged data files must then be kept. A failed put whose version is then found absent, or
+  // holding another writer's commit, leaves it false.
   bool maybe_committed() const { return maybe_committed_; }
 
   const std::vector<delta::AddFile>& staged_adds() const { return adds_; }

@@ -1117,16 +1117,16 @@ BuildResult BuildGraph(const BuildOptions& options) {
   std::optional<std::string> full_reason = FullBuildReason(options, bc, head, &previous);
   phases.Mark("previous build");
   std::map<std::string, FileState> prev_state;
-  // Damaged incremental state is no reason to fail: a full build rebuilds it.
+  // Damaged incremental state is no reason to fail: a full build rebuilds it. The file state
+  // is read while the repository is scanned (the scan needs only repo_files' records).
   std::map<std::string, PreviousFile> known;
+  std::future<std::map<std::string, FileState>> state_future;
   if (!full_reason) {
+    state_future = std::async(std::launch::async, [&] { return ReadFileState(out.string()); });
     try {
-      prev_state = ReadFileState(out.string());
-      if (prev_state.empty()) full_reason = "no incremental state";
-      if (!full_reason) known = ReadKnownFiles(out.string());
+      known = ReadKnownFiles(out.string());
     } catch (const Error& e) {
       full_reason = std::string("incremental state unreadable: ") + e.what();
-      prev_state.clear();
       known.clear();
     }
   }
@@ -1159,6 +1159,15 @@ BuildResult BuildGraph(const BuildOptions& options) {
   result.files_scanned = static_cast<int64_t>(scan.files.size());
   result.seconds_scan = Since(t0);
   bc.progress("scan", result.files_scanned, result.files_scanned);
+  if (state_future.valid()) {
+    try {
+      prev_state = state_future.get();
+      if (prev_state.empty() && !full_reason) full_reason = "no incremental state";
+    } catch (const Error& e) {
+      if (!full_reason) full_reason = std::string("incremental state unreadable: ") + e.what();
+    }
+    if (full_reason) prev_state.clear();
+  }
   phases.Mark("scan");
   if (!full_reason) {
     // Most of the repository changed (a branch switch, a mass reformat): a full build writes

@@ -14,6 +14,7 @@
 #include "delta/schema_json.h"
 #include "delta/snapshot.h"
 #include "expr/parser.h"
+#include "parquet/file_reader.h"
 #include "parquet/file_writer.h"
 #include "storage/object_store.h"
 #include "test_util.h"
@@ -99,8 +100,10 @@ namespace fs = std::filesystem;
 
 // A table of `files` data files, each of `rows_per_file` rows (id continues across files,
 // name repeats with nulls, kind = id % 3) in row groups of `rg_rows`.
+// `pad`: bytes of incompressible text appended to every name (files larger than the size
+// the Parquet reader reads whole).
 std::string MakeMultiFileTable(const fs::path& dir, int files, int64_t rows_per_file,
-                               int64_t rg_rows) {
+                               int64_t rg_rows, size_t pad = 0) {
   Schema schema({Field("id", DataType::Int64(), false), Field("name", DataType::String()),
                  Field("kind", DataType::Int32())});
   fs::create_directories(dir / "_delta_log");
@@ -118,7 +121,15 @@ std::string MakeMultiFileTable(const fs::path& dir, int files, int64_t rows_per_
       if (id % 7 == 0) {
         b.mutable_column(1).AppendNull();
       } else {
-        b.mutable_column(1).AppendString("n" + std::to_string(id % 11));
+        std::string name = "n" + std::to_string(id % 11);
+        uint64_t x = static_cast<uint64_t>(id) * 0x9e3779b97f4a7c15ULL + 1;
+        while (name.size() < pad + 3) {
+          x ^= x << 13;
+          x ^= x >> 7;
+          x ^= x << 17;
+          name += "0123456789abcdefghijklmnopqrstuvwxyz"[x % 36];
+        }
+        b.mutable_column(1).AppendString(name);
       }
       b.mutable_column(2).Append<int32_t>(static_cast<int32_t>(id % 3));
     }
@@ -294,7 +305,14 @@ TEST(ScanParallelTest, ThrowingSinkStopsTheScan) {
 
 TEST(ScanParallelTest, ReadAheadIsBounded) {
   ::cpglake::testing::TempDir tmp;
-  const std::string path = MakeMultiFileTable(tmp.path() / "t", 40, 1000, 100);
+  // Files too large to be read whole: their column chunks are read one by one.
+  const std::string path = MakeMultiFileTable(tmp.path() / "t", 40, 1000, 100, 500);
+  for (const auto& e : fs::directory_iterator(path)) {
+    if (e.path().extension() == ".parquet") {
+      ASSERT_GT(static_cast<int64_t>(e.file_size()),
+                parquet::ParquetReadOptions{}.read_whole_file_bytes);
+    }
+  }
   using Store = storage::FaultInjectingObjectStore;
   auto store = std::make_shared<Store>(storage::OpenObjectStore(path));
   auto snap = SnapshotBuilder(store).Build();

@@ -134,6 +134,40 @@ TEST_F(TransactionTest, CommitPropertiesAndOperationParametersAreRecorded) {
   EXPECT_EQ(ci["build_id"], "b-17");
 }
 
+// An I/O error from the commit's put leaves the outcome open until the commit file is read
+// back: ours (committed), absent (not made: the staged files may be deleted), or unreadable.
+TEST_F(TransactionTest, AFailedCommitPutIsResolvedByReadingTheVersionBack) {
+  Create();
+  using Store = storage::FaultInjectingObjectStore;
+  using Op = Store::Op;
+  auto faulty = std::make_shared<Store>(store_);
+  struct Case {
+    bool after_effect;
+    bool read_fails;
+    bool expect_committed, expect_maybe;
+  };
+  for (const Case c : {Case{false, false, false, false}, Case{true, false, true, true},
+                       Case{false, true, false, true}}) {
+    SCOPED_TRACE(std::to_string(c.after_effect) + std::to_string(c.read_fails));
+    Transaction t(faulty, SnapshotBuilder(store_).Build(), Options("WRITE"));
+    t.AddFile(File("a.parquet", 1));
+    faulty->Arm({.op = Op::kPutIfAbsent, .fail_at = 1, .after_effect = c.after_effect});
+    if (c.read_fails) {
+      // The read-back fails too: a second plan on reads is not possible, so the store is
+      // made to fail every call after the put.
+      faulty->Arm({.op = std::nullopt, .fail_at = 1, .persistent = true});
+    }
+    bool committed = false;
+    try {
+      committed = t.Commit().version >= 0;
+    } catch (const IoError&) {
+    }
+    faulty->Disarm();
+    EXPECT_EQ(committed, c.expect_committed);
+    EXPECT_EQ(t.maybe_committed(), c.expect_maybe);
+  }
+}
+
 TEST_F(TransactionTest, CreatingAnExistingTableConflicts) {
   Create();
   try {
