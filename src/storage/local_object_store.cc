@@ -195,8 +195,18 @@ void EnsureParentDirectories(const std::string& root, std::string_view key) {
   }
 }
 
+// Entries whose key is <= `start_after` are skipped before they are stat-ed (a Delta log
+// listed from its last checkpoint holds every commit since the table was made).
+// key_prefix + name <= start_after, without building the key.
+bool KeyAtMost(std::string_view key_prefix, std::string_view name, std::string_view start_after) {
+  const size_t n = std::min(key_prefix.size(), start_after.size());
+  if (const int c = key_prefix.compare(0, n, start_after.substr(0, n)); c != 0) return c < 0;
+  if (key_prefix.size() > start_after.size()) return false;  // start_after is a prefix: after
+  return name <= start_after.substr(key_prefix.size());
+}
+
 void ListDirectory(const std::string& path, const std::string& key_prefix, bool recursive,
-                   std::vector<ObjectMeta>* out) {
+                   std::string_view start_after, std::vector<ObjectMeta>* out) {
   DIR* d = ::opendir(path.c_str());
   if (d == nullptr) {
     if (errno == ENOENT || errno == ENOTDIR) return;
@@ -214,6 +224,10 @@ void ListDirectory(const std::string& path, const std::string& key_prefix, bool 
     }
     std::string_view name = e->d_name;
     if (name == "." || name == ".." || IsTemporaryName(name)) continue;
+    if (!start_after.empty() && e->d_type != DT_DIR && e->d_type != DT_UNKNOWN &&
+        e->d_type != DT_LNK && KeyAtMost(key_prefix, name, start_after)) {
+      continue;  // a file listed before: no stat
+    }
     struct stat st;
     if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
       if (errno == ENOENT) continue;  // removed while listing
@@ -231,7 +245,7 @@ void ListDirectory(const std::string& path, const std::string& key_prefix, bool 
   }
   guard.reset();
   for (const std::string& sub : subdirs) {
-    ListDirectory(path + "/" + sub, key_prefix + sub + "/", true, out);
+    ListDirectory(path + "/" + sub, key_prefix + sub + "/", true, start_after, out);
   }
 }
 
@@ -241,7 +255,7 @@ std::vector<ObjectMeta> ListLocal(const LocalObjectStore& store, std::string_vie
   std::string key_prefix(dir);
   if (!key_prefix.empty()) key_prefix += '/';
   std::vector<ObjectMeta> out;
-  ListDirectory(store.DisplayPath(dir), key_prefix, recursive, &out);
+  ListDirectory(store.DisplayPath(dir), key_prefix, recursive, start_after, &out);
   std::erase_if(out, [&](const ObjectMeta& m) { return m.key <= start_after; });
   std::sort(out.begin(), out.end(),
             [](const ObjectMeta& a, const ObjectMeta& b) { return a.key < b.key; });

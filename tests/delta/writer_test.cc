@@ -490,9 +490,9 @@ TEST_F(WriterTest, StorageFailuresNeverLoseOrCorruptACommit) {
   for (const auto& e : fs::recursive_directory_iterator(dir_.path())) {
     if (e.path().extension() == ".parquet") ++parquet_files;
   }
-  // The two committed files, and the one of the first failed write: its commit's outcome was
-  // unknown to the writer, so it was kept (unreferenced; vacuum removes it).
-  EXPECT_EQ(parquet_files, 3);
+  // The two committed files only: the first failed write read its version back, found no
+  // commit there, and removed its data file.
+  EXPECT_EQ(parquet_files, 2);
 }
 
 }  // namespace
