@@ -548,28 +548,26 @@ bool IsOwnKeyKind(std::string_view kind) {
 
 // Whether a shared part points at a key whose names were left out (never, for summaries
 // SummarizeModule makes; checked so that a summary where it does is decoded whole).
-// Calls f(key) for every key index the shared part names (some may be -1): all that another
-// file's resolution can reach of this module.
-template <class F>
-void ForEachSharedKey(const ModuleSummary& s, F f) {
-  f(s.module_key);
-  for (const auto& b : s.globals) f(b.binding_key), f(b.value.key);
-  for (const auto& c : s.classes) {
-    f(c.key);
-    for (const auto& b : c.bases) f(b.ref.key);
-    for (const auto& m : c.members) f(m.binding_key), f(m.value.key);
-  }
-  for (const auto& [key, ref] : s.returns) f(key), f(ref.key);
-}
-
 bool SharedPartUsesOwnKeys(const ModuleSummary& s, const std::vector<uint8_t>& own) {
-  bool uses = false;
-  ForEachSharedKey(s, [&](int32_t key) {
-    if (key >= 0 && static_cast<size_t>(key) < own.size() && own[static_cast<size_t>(key)] != 0) {
-      uses = true;
+  auto uses = [&](int32_t key) { return key >= 0 && own[static_cast<size_t>(key)] != 0; };
+  auto ref_uses = [&](const SymbolRef& r) { return uses(r.key); };
+  if (uses(s.module_key)) return true;
+  for (const auto& b : s.globals) {
+    if (uses(b.binding_key) || ref_uses(b.value)) return true;
+  }
+  for (const auto& c : s.classes) {
+    if (uses(c.key)) return true;
+    for (const auto& b : c.bases) {
+      if (ref_uses(b.ref)) return true;
     }
-  });
-  return uses;
+    for (const auto& m : c.members) {
+      if (uses(m.binding_key) || ref_uses(m.value)) return true;
+    }
+  }
+  for (const auto& [key, ref] : s.returns) {
+    if (uses(key) || ref_uses(ref)) return true;
+  }
+  return false;
 }
 
 ModuleSummary Decode(std::string_view bytes, bool shared_only) {
@@ -584,29 +582,16 @@ ModuleSummary Decode(std::string_view bytes, bool shared_only) {
   s.keys.resize(r.Count(10));
   int64_t prev_bstart = 0, prev_line = 0;
   std::vector<uint8_t> own;  // shared decoding: the keys whose names were left out
-  // Shared decoding: each key's names, in the blob; only the keys the shared part names are
-  // given them (below) — other files' resolution reaches no other key, and most of a
-  // module's keys (its functions' local bindings and call sites) are its own.
-  struct KeyText {
-    std::string_view name, qualified_path;
-  };
-  std::vector<KeyText> text;
-  if (shared_only) own.assign(s.keys.size(), 0), text.resize(s.keys.size());
+  if (shared_only) own.assign(s.keys.size(), 0);
   for (size_t i = 0; i < s.keys.size(); ++i) {
     NodeKey& k = s.keys[i];
     const std::string_view kind = r.StringView();
-    if (shared_only) {
-      k.kind = kind;
-      if (IsOwnKeyKind(kind)) {
-        own[i] = 1;
-        r.SkipString();
-        r.SkipString();
-      } else {
-        text[i].name = r.StringView();
-        text[i].qualified_path = r.StringView();
-      }
+    k.kind = kind;
+    if (shared_only && IsOwnKeyKind(kind)) {
+      own[i] = 1;
+      r.SkipString();
+      r.SkipString();
     } else {
-      k.kind = kind;
       k.name = r.String();
       k.qualified_path = r.String();
     }
@@ -641,12 +626,6 @@ ModuleSummary Decode(std::string_view bytes, bool shared_only) {
     ref = ReadRef(r);
   }
   if (shared_only) {
-    ForEachSharedKey(s, [&](int32_t key) {
-      if (key < 0 || static_cast<size_t>(key) >= text.size()) return;  // checked below
-      NodeKey& k = s.keys[static_cast<size_t>(key)];
-      const KeyText& t = text[static_cast<size_t>(key)];
-      if (k.name.empty()) k.name = t.name, k.qualified_path = t.qualified_path;
-    });
     if (SharedPartUsesOwnKeys(s, own)) {
       ModuleSummary whole = Decode(bytes, false);
       whole.references.clear();

@@ -56,10 +56,8 @@ std::string EncodeSummary(const ModuleSummary& summary);
 ModuleSummary DecodeSummary(std::string_view bytes);
 // Only what other files' resolution reads of a summary — its keys, globals, star imports,
 // __all__, classes and returns — not its own references and imports (ModuleSummary::complete
-// is then false). Every key has its kind and span; only the keys the shared part names
-// (module, globals, classes, their bases and members, returns) have their names. The whole blob is
-// checked (magic, version, checksum); the parts left out are not read, so a malformed reference
-// there is not reported.
+// is then false). The whole blob is checked (magic, version, checksum); the parts left out
+// are not read, so a malformed reference there is not reported.
 ModuleSummary DecodeSharedSummary(std::string_view bytes);
 
 std::string EncodeEvidence(const FileEvidence& evidence);

